@@ -1,0 +1,492 @@
+"""The send pipeline: CSDS domain lookup, AppJWT, ConsumerJWS, then CONVERSATION or SEND.
+
+Each step is reported to an observer as it starts and ends (for progress display), with
+method, URL, status, elapsed time and whether it came from cache. Secrets never leave
+this module unmasked: errors and records carry masked headers and scrubbed text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
+
+from lp_tui.lp import tokens
+from lp_tui.lp.config import Connection
+from lp_tui.lp.errors import Explanation, LpError, explain
+from lp_tui.lp.redact import mask_headers, scrub
+
+STEP_CSDS = "domain lookup"
+STEP_APPJWT = "AppJWT"
+STEP_JWS = "ConsumerJWS"
+STEP_CREATE = "create conversation"
+STEP_CLOSE = "close conversation"
+STEP_MESSAGE = "send message"
+
+SERVICES = {"sentinel": STEP_APPJWT, "idp": STEP_JWS, "asyncMessagingEnt": STEP_CREATE}
+MAX_BODY_TEXT = 2_000_000  # keep at most this much of a response body as text
+
+
+@dataclass
+class Step:
+    name: str
+    method: str = ""
+    url: str = ""
+    status: int | None = None
+    elapsed: float = 0.0
+    cached: bool = False
+    attempts: int = 0
+    note: str = ""
+    done: bool = False
+    failed: bool = False
+
+    def line(self, timings: bool = True) -> str:
+        if self.cached:
+            return f"{self.name}: from cache"
+        status = "failed" if self.failed and self.status is None else (str(self.status) if self.status else "…")
+        text = f"{self.name}: {self.method} {self.url} → {status}"
+        if timings:
+            text += f" in {self.elapsed * 1000:.0f} ms"
+        if self.attempts > 1:
+            text += f" ({self.attempts} attempts)"
+        if self.note:
+            text += f" — {self.note}"
+        return text
+
+
+Observer = Callable[[Step], Any]
+
+
+@dataclass
+class SubResult:
+    position: int
+    req_id: Any
+    code: str
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "OK"
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.body, dict):
+            return str(self.body.get("msg", "")) or json.dumps(self.body, ensure_ascii=False)
+        return "" if self.body is None else str(self.body)
+
+
+@dataclass
+class SendResult:
+    """What CONVERSATION or SEND answered, parsed and explained."""
+
+    action: str
+    url: str
+    status: int
+    elapsed: float
+    request_headers: dict[str, str]  # masked
+    request_body: str
+    response_headers: dict[str, str]
+    body_text: str
+    body_json: Any = None
+    subs: list[SubResult] = field(default_factory=list)
+    conversation_id: str | None = None
+    explanations: list[Explanation] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    claims: dict[str, Any] = field(default_factory=dict)  # decoded token claims, never the tokens
+    consumer_id: str = ""
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and all(s.ok for s in self.subs) and not self.explanations
+
+    def to_record(self) -> dict[str, Any]:
+        """A history entry (no secrets: headers are masked, tokens are absent)."""
+        return {
+            "id": uuid.uuid4().hex[:12],
+            "time": time.time(),
+            "action": self.action,
+            "consumer_id": self.consumer_id,
+            "request": {"method": "POST", "url": self.url, "headers": self.request_headers, "body": self.request_body},
+            "response": {"status": self.status, "headers": self.response_headers, "body": self.body_text[:200_000]},
+            "elapsed": self.elapsed,
+            "conversation_id": self.conversation_id,
+            "ok": self.ok,
+            "steps": [s.line() for s in self.steps],
+            "explanations": [e.title for e in self.explanations],
+        }
+
+
+async def _noop(step: Step) -> None:
+    return None
+
+
+class LpClient:
+    """Speaks to LivePerson (or the sandbox). One instance per connection; caches tokens."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        transport: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.conn = conn
+        self._transport = transport
+        self._clock = clock
+        self._sleep = sleep
+        self._http: Any = None
+        self._domains: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
+        self._app_jwt: dict[tuple[str, str, str], str] = {}
+        self._jws: dict[tuple[str, str], str] = {}
+        self.calls = 0  # HTTP requests made, for benchmarks and tests
+
+    # --- plumbing -------------------------------------------------------------------
+    def _client(self) -> Any:
+        if self._http is None:
+            import httpx
+
+            verify: Any = True
+            if self.conn.ca_bundle:
+                import ssl
+
+                verify = ssl.create_default_context(cafile=self.conn.ca_bundle)
+            timeout = httpx.Timeout(self.conn.read_timeout, connect=self.conn.connect_timeout)
+            self._http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self._transport, trust_env=True)
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _secrets(self) -> list[str]:
+        return [self.conn.client_secret, self.conn.app_jwt, self.conn.consumer_jws, *self._app_jwt.values(), *self._jws.values()]
+
+    def _base(self, host: str) -> str:
+        scheme = urlsplit(self.conn.csds_url).scheme or "https"
+        return f"{scheme}://{host}"
+
+    def forget_tokens(self) -> None:
+        self._app_jwt.clear()
+        self._jws.clear()
+
+    async def _request(
+        self,
+        step: Step,
+        observer: Observer,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        data: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """One HTTP exchange with LivePerson's retry guidance; transport failures become LpError."""
+        import httpx
+
+        host = urlsplit(url).netloc
+        step.method, step.url = method, url.split("?")[0]
+        policy = self.conn.retry
+        started = time.perf_counter()
+        tries_429 = tries_5xx = 0
+        while True:
+            step.attempts += 1
+            await _emit(observer, step)
+            try:
+                self.calls += 1
+                async with asyncio.timeout(self.conn.read_timeout + self.conn.connect_timeout):
+                    response = await self._client().request(
+                        method, url, headers=headers, content=content, data=data, params=params
+                    )
+                    await response.aread()
+            except (httpx.HTTPError, TimeoutError, OSError) as exc:
+                step.elapsed, step.failed, step.done = time.perf_counter() - started, True, True
+                await _emit(observer, step)
+                raise _transport_error(step.name, host, exc, self.conn, self._secrets()) from None
+            step.status = response.status_code
+            if response.status_code == 429 and tries_429 < policy.retry_429:
+                tries_429 += 1
+                wait = max(policy.wait_429, _retry_after(response))
+                step.note = f"429 throttled; retry {tries_429}/{policy.retry_429} in {wait:g} s"
+            elif response.status_code >= 500 and tries_5xx < len(policy.delays_5xx):
+                wait = policy.delays_5xx[tries_5xx]
+                tries_5xx += 1
+                step.note = f"{response.status_code}; retry {tries_5xx}/{len(policy.delays_5xx)} in {wait:g} s"
+            else:
+                step.elapsed, step.done = time.perf_counter() - started, True
+                step.failed = response.status_code >= 400
+                await _emit(observer, step)
+                return response
+            await _emit(observer, step)
+            await self._sleep(wait)
+
+    # --- steps ----------------------------------------------------------------------
+    def _need(self, what: str, value: str, hint: str, step: str) -> str:
+        if not value:
+            raise LpError("config", step, f"no {what} is set", hint)
+        return value
+
+    async def domains(self, observer: Observer = _noop, steps: list[Step] | None = None) -> dict[str, str]:
+        acct = self._need("account id", self.conn.account_id, "set it with --account or LP_ACCOUNT_ID", STEP_CSDS)
+        key = (self.conn.csds_url, acct)
+        step = Step(STEP_CSDS)
+        if steps is not None:
+            steps.append(step)
+        cached = self._domains.get(key)
+        if cached and cached[0] > self._clock():
+            step.cached = step.done = True
+            await _emit(observer, step)
+            return cached[1]
+        url = f"{self.conn.csds_url.rstrip('/')}/api/account/{acct}/service/baseURI.json"
+        response = await self._request(step, observer, "GET", url, params={"version": "1.0"})
+        host = urlsplit(url).netloc
+        if response.status_code != 200:
+            raise LpError("api", STEP_CSDS, f"CSDS answered {response.status_code}",
+                          "check the account id and the CSDS URL", host, response.status_code)
+        try:
+            doc = response.json()
+            mapping = {e["service"]: e["baseURI"] for e in doc.get("baseURIs", []) if isinstance(e, dict)}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise LpError("api", STEP_CSDS, "CSDS answered with something that is not the services document",
+                          "check that the CSDS URL points at LivePerson's Domain API", host, 200) from None
+        self._domains[key] = (self._clock() + self.conn.csds_ttl, mapping)
+        return mapping
+
+    async def _service(self, name: str, observer: Observer, steps: list[Step]) -> str:
+        looked_up = any(s.name == STEP_CSDS for s in steps)
+        mapping = await self.domains(observer if not looked_up else _noop, None if looked_up else steps)
+        host = mapping.get(name)
+        if not host:
+            raise LpError("api", STEP_CSDS, f"CSDS lists no {name!r} service for account {self.conn.account_id}",
+                          "check the account id; the Connector API needs sentinel, idp and asyncMessagingEnt",
+                          urlsplit(self.conn.csds_url).netloc)
+        return self._base(host)
+
+    def _auth(self, token: str) -> str:
+        return f"Bearer {token}" if self.conn.auth_scheme == "bearer" else token
+
+    async def app_jwt(self, observer: Observer = _noop, steps: list[Step] | None = None) -> str:
+        steps = [] if steps is None else steps
+        if self.conn.app_jwt:
+            exp = tokens.expiry(self.conn.app_jwt)
+            if exp is not None and exp <= self._clock():
+                raise LpError("config", STEP_APPJWT,
+                              f"the pasted AppJWT expired at {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(exp))}",
+                              "paste a fresh one, or clear it to mint one with the client id and secret")
+            step = Step(STEP_APPJWT, cached=True, done=True, note="pasted")
+            steps.append(step)
+            await _emit(observer, step)
+            return self.conn.app_jwt
+        client_id = self._need("client id", self.conn.client_id, "set --client-id or LP_CLIENT_ID, or paste an AppJWT", STEP_APPJWT)
+        secret = self._need("client secret", self.conn.client_secret, "set --client-secret or LP_CLIENT_SECRET", STEP_APPJWT)
+        key = (self.conn.csds_url, self.conn.account_id, client_id)
+        token = self._app_jwt.get(key)
+        if token and tokens.fresh(token, self._clock()):
+            step = Step(STEP_APPJWT, cached=True, done=True)
+            steps.append(step)
+            await _emit(observer, step)
+            return token
+        base = await self._service("sentinel", observer, steps)
+        step = Step(STEP_APPJWT)
+        steps.append(step)
+        url = f"{base}/sentinel/api/account/{self.conn.account_id}/app/token"
+        response = await self._request(
+            step, observer, "POST", url,
+            params={"v": "1.0", "grant_type": "client_credentials"},
+            data={"client_id": client_id, "client_secret": secret},
+        )
+        token = _json_field(response, "access_token")
+        if response.status_code != 200 or not token:
+            raise LpError("api", STEP_APPJWT, f"Sentinel answered {response.status_code} without an access token",
+                          "check the client id and secret of the app installation", urlsplit(url).netloc, response.status_code)
+        self._app_jwt[key] = token
+        return token
+
+    async def consumer_jws(self, app_jwt: str, observer: Observer = _noop, steps: list[Step] | None = None) -> str:
+        steps = [] if steps is None else steps
+        if self.conn.consumer_jws:
+            step = Step(STEP_JWS, cached=True, done=True, note="pasted")
+            steps.append(step)
+            await _emit(observer, step)
+            return self.conn.consumer_jws
+        consumer = self._need("external consumer id", self.conn.ext_consumer_id,
+                              "set --ext-consumer-id or LP_EXT_CONSUMER_ID, or paste a ConsumerJWS", STEP_JWS)
+        key = (self.conn.csds_url, self.conn.account_id, consumer)
+        if key in self._jws:
+            step = Step(STEP_JWS, cached=True, done=True)
+            steps.append(step)
+            await _emit(observer, step)
+            return self._jws[key]
+        base = await self._service("idp", observer, steps)
+        step = Step(STEP_JWS)
+        steps.append(step)
+        url = f"{base}/api/account/{self.conn.account_id}/consumer"
+        response = await self._request(
+            step, observer, "POST", url, params={"v": "1.0"},
+            headers={"Authorization": self._auth(app_jwt), "Content-Type": "application/json"},
+            content=json.dumps({"ext_consumer_id": consumer}).encode(),
+        )
+        token = _json_field(response, "token")
+        if response.status_code not in (200, 201) or not token:
+            hint = "the AppJWT was refused: check the client id and secret" if response.status_code == 401 else \
+                "check the external consumer id and the account"
+            raise LpError("api", STEP_JWS, f"IDP answered {response.status_code} without a token", hint,
+                          urlsplit(url).netloc, response.status_code)
+        self._jws[key] = token
+        return token
+
+    # --- the calls --------------------------------------------------------------------
+    async def create_conversation(
+        self, payload: Any, client_properties: str | None = None, observer: Observer = _noop, raw: bytes | None = None
+    ) -> SendResult:
+        """POST the CONVERSATION batch. ``raw`` sends bytes exactly as given instead of ``payload``."""
+        from lp_tui.model.build import dumps
+
+        body = raw if raw is not None else dumps(payload, compact=True).encode("utf-8")
+        return await self._send_api(STEP_CREATE, "/messaging/consumer/conversation", body, client_properties, observer)
+
+    async def close_conversation(self, conversation_id: str, client_properties: str | None = None,
+                                 observer: Observer = _noop) -> SendResult:
+        body = {"kind": "req", "id": "1,", "type": "cm.UpdateConversationField",
+                "body": {"conversationId": conversation_id,
+                         "conversationField": {"field": "ConversationStateField", "conversationState": "CLOSE"}}}
+        return await self._send_api(STEP_CLOSE, "/messaging/consumer/conversation/send",
+                                    json.dumps(body).encode(), client_properties, observer)
+
+    async def send_message(self, conversation_id: str, text: str, client_properties: str | None = None,
+                           observer: Observer = _noop) -> SendResult:
+        body = {"kind": "req", "id": "1", "type": "ms.PublishEvent",
+                "body": {"dialogId": conversation_id, "conversationId": conversation_id,
+                         "event": {"type": "ContentEvent", "contentType": "text/plain", "message": text}}}
+        return await self._send_api(STEP_MESSAGE, "/messaging/consumer/conversation/send",
+                                    json.dumps(body, ensure_ascii=False).encode(), client_properties, observer)
+
+    async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
+        """Where the sandbox routed a conversation and why. Sandbox only: production has no such read."""
+        import httpx
+
+        try:
+            response = await self._client().get(f"{self.conn.csds_url.rstrip('/')}/_sandbox/conversations/{conversation_id}")
+            self.calls += 1
+            value = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    async def _send_api(self, action: str, path: str, body: bytes, client_properties: str | None,
+                        observer: Observer) -> SendResult:
+        steps: list[Step] = []
+        renewed = False
+        while True:
+            app_jwt = await self.app_jwt(observer, steps)
+            jws = await self.consumer_jws(app_jwt, observer, steps)
+            base = await self._service("asyncMessagingEnt", observer, steps)
+            url = f"{base}/api/account/{self.conn.account_id}{path}?v=3"
+            headers = {"Content-Type": "application/json", "Authorization": self._auth(app_jwt), "X-LP-ON-BEHALF": jws}
+            if client_properties:
+                headers["Client-Properties"] = client_properties
+            step = Step(action)
+            steps.append(step)
+            response = await self._request(step, observer, "POST", url, headers=headers, content=body)
+            result = self._result(action, url, headers, body, response, step, steps)
+            if response.status_code == 401 and _error_code(result.body_json) == 40102 and not self.conn.app_jwt and not renewed:
+                # a cached AppJWT that LivePerson no longer accepts: renew it once and retry
+                self._app_jwt.clear()
+                renewed = True
+                step.note = "AppJWT refused (40102); renewing once"
+                await _emit(observer, step)
+                continue
+            result.claims = {"AppJWT": tokens.claims(app_jwt), "ConsumerJWS": tokens.claims(jws)}
+            return result
+
+    def _result(self, action: str, url: str, headers: dict[str, str], body: bytes, response: Any,
+                step: Step, steps: list[Step]) -> SendResult:
+        text = response.content[:MAX_BODY_TEXT].decode("utf-8", errors="replace")
+        parsed: Any = None
+        try:
+            parsed = json.loads(text) if len(response.content) <= MAX_BODY_TEXT else None
+        except ValueError:
+            parsed = None
+        subs: list[SubResult] = []
+        items = parsed if isinstance(parsed, list) else [parsed] if isinstance(parsed, dict) and "reqId" in parsed else []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                subs.append(SubResult(i, item.get("reqId"), str(item.get("code", "")), item.get("body")))
+        conv_id = None
+        if action == STEP_CREATE and len(subs) >= 2 and subs[1].ok and isinstance(subs[1].body, dict):
+            conv_id = subs[1].body.get("conversationId")
+        secrets = self._secrets()
+        return SendResult(
+            action=action,
+            url=url,
+            status=response.status_code,
+            elapsed=step.elapsed,
+            request_headers=mask_headers(headers),
+            request_body=scrub(body.decode("utf-8", errors="replace"), secrets),
+            response_headers={k: scrub(v, secrets) for k, v in response.headers.items()},
+            body_text=scrub(text, secrets),
+            body_json=parsed,
+            subs=subs,
+            conversation_id=conv_id,
+            explanations=explain(response.status_code, parsed, [(s.code, s.message) for s in subs]),
+            steps=list(steps),
+            consumer_id=self.conn.ext_consumer_id,
+            truncated=len(response.content) > MAX_BODY_TEXT,
+        )
+
+
+async def _emit(observer: Observer, step: Step) -> None:
+    result = observer(step)
+    if asyncio.iscoroutine(result):
+        await result
+
+
+def _error_code(body: Any) -> Any:
+    if isinstance(body, dict) and isinstance(body.get("body"), dict):
+        return body["body"].get("errorCode")
+    return None
+
+
+def _json_field(response: Any, name: str) -> str | None:
+    try:
+        value = response.json().get(name)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _retry_after(response: Any) -> float:
+    try:
+        return float(response.headers.get("Retry-After", 0))
+    except ValueError:
+        return 0.0
+
+
+def _transport_error(step: str, host: str, exc: BaseException, conn: Connection, secrets: list[str]) -> LpError:
+    import httpx
+
+    text = scrub(str(exc) or type(exc).__name__, secrets)
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return LpError("transport", step, f"timed out ({type(exc).__name__})",
+                       f"the host did not answer in time; timeouts are {conn.connect_timeout:g} s to connect, "
+                       f"{conn.read_timeout:g} s to read (settings)", host)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
+        return LpError("transport", step, f"TLS failed: {text}",
+                       "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
+                       "if you are behind a corporate proxy", host)
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text.lower():
+        return LpError("transport", step, f"cannot resolve the host name ({text})",
+                       "check the CSDS URL and your DNS or proxy settings", host)
+    if "refused" in text.lower():
+        return LpError("transport", step, "connection refused",
+                       "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return LpError("transport", step, f"the server broke the HTTP exchange ({text})", "try again; check any proxy", host)
+    return LpError("transport", step, f"network error: {text}", "check the network, proxy and CSDS URL", host)

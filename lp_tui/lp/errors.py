@@ -1,0 +1,126 @@
+"""Errors and explanations in plain words, each with what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EXIT_OK, EXIT_API, EXIT_USAGE, EXIT_TRANSPORT = 0, 1, 2, 3
+
+
+@dataclass
+class LpError(Exception):
+    """A failure of one step, named, with a hint. ``kind``: transport, api or config."""
+
+    kind: str
+    step: str
+    message: str
+    hint: str = ""
+    host: str = ""
+    status: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        where = f"{self.step}" + (f" ({self.host})" if self.host else "")
+        text = f"{where}: {self.message}"
+        return f"{text}. {self.hint}" if self.hint else text
+
+    @property
+    def exit_code(self) -> int:
+        return {"transport": EXIT_TRANSPORT, "config": EXIT_USAGE}.get(self.kind, EXIT_API)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    title: str
+    detail: str
+    action: str = ""  # what to do next
+    follow_up: str = ""  # a follow-up the UI can offer: "close", "new-consumer", "renew", "settings"
+
+
+# The 401 catalogue (spec §4.8; the table wins over the inconsistent sample).
+AUTH_ERRORS: dict[int, Explanation] = {
+    40001: Explanation(
+        "Missing parameter",
+        "LivePerson says a required parameter is missing: the brandId, or a required AppJWT claim (iss must be Sentinel).",
+        "Set the brand id (the account id) and use an AppJWT minted by Sentinel for this account.",
+        "settings",
+    ),
+    40102: Explanation(
+        "Invalid AppJWT",
+        "The AppJWT has expired or is invalid for this account.",
+        "Get a fresh AppJWT: clear any pasted token so lp-tui mints one, and check the client id and secret.",
+        "renew",
+    ),
+    40103: Explanation(
+        "Invalid ConsumerJWS",
+        "The ConsumerJWS is invalid, or belongs to another consumer than this conversation's.",
+        "Clear any pasted ConsumerJWS so lp-tui gets one from IDP for the configured external consumer id.",
+        "new-consumer",
+    ),
+    40104: Explanation(
+        "ConsumerJWS is missing",
+        "The X-LP-ON-BEHALF header was not sent.",
+        "Set an external consumer id (or paste a ConsumerJWS) in the settings.",
+        "settings",
+    ),
+    40105: Explanation(
+        "AppJWT is missing",
+        "The Authorization header was not sent.",
+        "Set the client id and secret (or paste an AppJWT) in the settings.",
+        "settings",
+    ),
+}
+
+OPEN_CONVERSATION = Explanation(
+    "The consumer already has an open conversation",
+    "LivePerson allows one open conversation per consumer, so it refused to open another.",
+    "Close the open conversation, or switch to a fresh external consumer id, then send again.",
+    "close",
+)
+CLOSED_CONVERSATION = Explanation(
+    "The conversation is closed",
+    "LivePerson refuses messages to a closed conversation.",
+    "Open a new conversation (send again), then message that one.",
+)
+
+
+def explain(status: int | None, body: Any, sub_codes: list[tuple[str, str]] | None = None) -> list[Explanation]:
+    """Plain-language explanations of a CONVERSATION or SEND answer. Empty when all is well."""
+    out: list[Explanation] = []
+    if isinstance(body, dict) and isinstance(body.get("body"), dict) and "errorCode" in body["body"]:
+        code = body["body"].get("errorCode")
+        known = AUTH_ERRORS.get(code) if isinstance(code, int) else None
+        if known:
+            out.append(known)
+        else:
+            title = str(body["body"].get("title") or "Error")
+            out.append(Explanation(f"{title} ({code})", str(body["body"].get("details", "")), "Check the headers and tokens."))
+        return out
+    for code, msg in sub_codes or []:
+        if code == "OK":
+            continue
+        lowered = msg.lower()
+        if "already has open conversation" in lowered:
+            out.append(OPEN_CONVERSATION)
+        elif "conversation is close" in lowered:
+            out.append(CLOSED_CONVERSATION)
+        else:
+            out.append(Explanation(f"A request was refused: {code}", msg or "(no message)",
+                                   "Fix the request (see the findings) or check the account's configuration."))
+    if status == 429:
+        out.append(Explanation("Too many requests (429)", "LivePerson is throttling this client.",
+                               "Wait at least a second and send again; smooth out bursts."))
+    elif status is not None and status >= 500:
+        out.append(Explanation(f"LivePerson server error ({status})", "The service failed; this is not your request's fault.",
+                               "LivePerson advises 3 retries after 5, 10 and 15 s; try again later if it persists."))
+    elif status == 400 and not out:
+        out.append(Explanation("Bad request (400)", "LivePerson found the request invalid.",
+                               "Check the findings: SetUserProfile first, a brandId, documented fields only."))
+    elif status == 403:
+        out.append(Explanation("Forbidden (403)", "The app is not allowed to do this on this account.",
+                               "Check that the app installation is enabled with scope msg.consumer."))
+    elif status is not None and status not in (200, 201) and not out:
+        out.append(Explanation(f"Unexpected status {status}", "The answer is not one the documentation describes.",
+                               "Look at the raw body and headers."))
+    return out

@@ -1,0 +1,1 @@
+"""The request model: draft, field table, builder, validator, presets. No Textual, no HTTP."""

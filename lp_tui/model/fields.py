@@ -1,0 +1,246 @@
+"""The one declarative table of every field the draft can hold.
+
+It drives the forms, the validator, the ``--set`` parser, key order in the built JSON
+and the help text. Paths are dotted draft paths; ``*`` stands for a list index.
+Sources for every entry: ``spec/liveperson-api.md`` §4.2, §4.5, §6.2-§6.3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+STRING = "string"
+INTEGER = "integer"
+NUMBER = "number"
+ENUM = "enum"  # a string with documented values (not enforced: QA may send others)
+OBJECT = "object"  # composite: its parts are fields of their own
+LIST = "list"  # list of objects (contacts)
+STRING_LIST = "string-list"  # list of strings (Client-Properties features)
+
+GENDERS = ("MALE", "FEMALE", "OTHER")
+PHONE_TYPES = ("HOME", "MOBILE", "WORK", "FAX", "MAIN", "HOME_FAX", "WORK_FAX", "PAGER", "OTHER")
+TTR_DEF_NAMES = ("NORMAL", "URGENT", "PRIORITIZED", "CUSTOM")
+CHANNEL_TYPES = ("MESSAGING",)
+CONTEXT_TYPES = ("SharkContext", "SMSContext")
+CLIENT_PROPERTIES_TYPES = (".ClientProperties", ".ams.headers.ClientProperties")
+FEATURES = (
+    "AUTO_MESSAGES",
+    "RICH_CONTENT",
+    "CO_BROWSE",
+    "CO_APP",
+    "PHOTO_SHARING",
+    "SECURE_FORMS",
+    "QUICK_REPLIES",
+    "MULTI_DIALOG",
+)
+
+SECTIONS = {
+    "consumer": "Customer Info (SDE ctmrinfo)",
+    "personal": "Personal Info (SDE personal)",
+    "conversation": "Conversation (cm.ConsumerRequestConversation)",
+    "ids": "Envelope: request ids",
+    "clientProperties": "Envelope: Client-Properties header",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    kind: str
+    label: str
+    help: str
+    example: str = ""
+    enum: tuple[str, ...] = ()
+    nullable: bool = False  # an explicit JSON null is a documented choice
+
+    @property
+    def section(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    @property
+    def key(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind not in (OBJECT, LIST)
+
+    def describe(self) -> str:
+        """One line of help: type, allowed values, example."""
+        kind = "one of " + ", ".join(self.enum) if self.enum else self.kind
+        if self.nullable:
+            kind += ", or null"
+        text = f"{self.label} ({kind}). {self.help}"
+        if self.example:
+            text += f" Example: {self.example}"
+        return text
+
+
+def _date(prefix: str, label: str, example: str) -> list[Field]:
+    return [
+        Field(prefix, OBJECT, label, "A date as its parts; all three are required when any is set.", example),
+        Field(f"{prefix}.day", INTEGER, f"{label}: day", "Day of month, 1-31.", "15"),
+        Field(f"{prefix}.month", INTEGER, f"{label}: month", "Month, 1-12.", "10"),
+        Field(f"{prefix}.year", INTEGER, f"{label}: year", "Four-digit year.", "2014"),
+    ]
+
+
+# Order matters: it is the key order of the built JSON, chosen so that every documented
+# example comes out key for key (customerId, socialId, imei, userName before ctype, ...).
+FIELDS: tuple[Field, ...] = (
+    # --- Customer Info (ctmrinfo) -------------------------------------------------------
+    Field("consumer.customerId", STRING, "Customer id", "Unique customer id.", "138766AC"),
+    Field("consumer.socialId", STRING, "Social id", "Your own social-media id for the consumer.", "1234567890"),
+    Field("consumer.imei", STRING, "IMEI", "Device or phone id.", "3543546543545688"),
+    Field("consumer.userName", STRING, "User name", "Nickname or user name.", "user000"),
+    Field(
+        "consumer.ctype",
+        STRING,
+        "Customer type",
+        "Customer type or tier, case-insensitive, from the account's own list (often used by routing rules).",
+        "vip",
+    ),
+    Field("consumer.cstatus", STRING, "Customer status", "Lifecycle status from the account's own list.", "cancelled"),
+    Field("consumer.balance", NUMBER, "Balance", "Financial balance, a decimal number.", "-400.99"),
+    Field("consumer.currency", STRING, "Currency", "Currency of the balance: three upper-case letters (ISO 4217).", "USD"),
+    Field("consumer.companySize", INTEGER, "Company size", "Number of employees, an integer.", "500"),
+    Field("consumer.companyBranch", STRING, "Company branch", "Branch of the customer's company.", "ACME"),
+    Field("consumer.accountName", STRING, "Account name", "The customer's company name.", "bank corp"),
+    Field("consumer.role", STRING, "Role", "Role or title.", "broker"),
+    *_date("consumer.lastPaymentDate", "Last payment date", '{"day":15,"month":10,"year":2014}'),
+    *_date("consumer.registrationDate", "Registration date", '{"day":23,"month":5,"year":2013}'),
+    Field("consumer.loginStatus", INTEGER, "Login status", "An integer; its meaning is not documented.", "0"),
+    Field(
+        "consumer.storeZipCode",
+        STRING,
+        "Store zip code",
+        "Documented as not supported in the authenticated flow: sent, but likely ignored.",
+        "20505",
+    ),
+    Field(
+        "consumer.storeNumber",
+        STRING,
+        "Store number",
+        "Documented as not supported in the authenticated flow: sent, but likely ignored.",
+        "123865",
+    ),
+    # --- Personal Info (personal) --------------------------------------------------------
+    Field("personal.firstname", STRING, "First name", "Consumer's first name (key is all lower case).", "John"),
+    Field("personal.lastname", STRING, "Last name", "Consumer's surname.", "Doe"),
+    Field("personal.age", OBJECT, "Age", "Age, or the birth date it is computed from.", '{"age":34,"year":1980}'),
+    Field("personal.age.age", INTEGER, "Age: years", "Age in years; computed from the birth date when absent.", "34"),
+    Field("personal.age.year", INTEGER, "Age: birth year", "Birth year, an integer.", "1980"),
+    Field("personal.age.month", INTEGER, "Age: birth month", "Birth month, 1-12.", "4"),
+    Field("personal.age.day", INTEGER, "Age: birth day", "Birth day, 1-31.", "15"),
+    Field("personal.contacts", LIST, "Contacts", "A list of contacts.", '[{"email":"john@doe.com"}]'),
+    Field("personal.contacts.*", OBJECT, "Contact", "One contact.", '{"email":"john@doe.com"}'),
+    Field("personal.contacts.*.email", STRING, "E-mail", "E-mail address.", "john@doe.com"),
+    Field("personal.contacts.*.phone", STRING, "Phone", "Phone number.", "+1 212-788-8877"),
+    Field("personal.contacts.*.phoneType", ENUM, "Phone type", "Kind of phone.", "MOBILE", PHONE_TYPES),
+    Field("personal.contacts.*.address", OBJECT, "Address", "Country and region.", '{"country":"US"}'),
+    Field(
+        "personal.contacts.*.address.country",
+        STRING,
+        "Country",
+        "ISO 3166-1 alpha-2 code, upper case.",
+        "US",
+    ),
+    Field("personal.contacts.*.address.region", STRING, "Region", "Free-text region.", "North America"),
+    Field("personal.gender", ENUM, "Gender", "Sent as a string.", "MALE", GENDERS),
+    Field("personal.company", STRING, "Company", "The consumer's company.", "Microsoft Ltd."),
+    Field(
+        "personal.language",
+        STRING,
+        "Language",
+        "Lower-case ISO 639-1 language and upper-case ISO 3166-1 country, joined by - or _.",
+        "en-US",
+    ),
+    # --- cm.ConsumerRequestConversation ---------------------------------------------------
+    Field(
+        "conversation.ttrDefName",
+        ENUM,
+        "TTR profile (ttrDefName)",
+        "Urgency profile. CUSTOM is listed only by older docs. Omit it, or send null as the demo app does.",
+        "NORMAL",
+        TTR_DEF_NAMES,
+        nullable=True,
+    ),
+    Field("conversation.campaignInfo", OBJECT, "Campaign info", "Campaign routing, the recommended way."),
+    Field("conversation.campaignInfo.campaignId", STRING, "Campaign id", "Campaign for messaging id.", "2739101812"),
+    Field("conversation.campaignInfo.engagementId", STRING, "Engagement id", "Engagement id of that campaign.", "2739121912"),
+    Field("conversation.conversationContext", OBJECT, "Conversation context", "Where the conversation was created."),
+    Field("conversation.conversationContext.visitorId", STRING, "Visitor id", "From the Monitoring API.", "A3ZTY3Zjk1MDExZTczYTU4"),
+    Field("conversation.conversationContext.sessionId", STRING, "Session id", "From the Monitoring API.", "ys2wSqaSRSOJGki7VhEDKQ"),
+    Field(
+        "conversation.conversationContext.interactionContextId",
+        STRING,
+        "Interaction context id",
+        "The Monitoring API contextId, as a string.",
+        "2",
+    ),
+    Field(
+        "conversation.conversationContext.type",
+        ENUM,
+        "Context type",
+        "SharkContext when Monitoring API values are used.",
+        "SharkContext",
+        CONTEXT_TYPES,
+    ),
+    Field("conversation.conversationContext.lang", STRING, "Context language", "IETF tag configured on the engagement.", "en-US"),
+    Field("conversation.channelType", ENUM, "Channel type", "Always MESSAGING.", "MESSAGING", CHANNEL_TYPES),
+    Field(
+        "conversation.brandId",
+        STRING,
+        "Brand id",
+        "The account (site) id. Left empty, the account id of the connection is used.",
+        "12345678",
+    ),
+    Field("conversation.skillId", STRING, "Skill id", 'Skill to route to, as a string; "-1" means any skill.', "2736637412"),
+    # --- Envelope ----------------------------------------------------------------------
+    Field("ids.profile", STRING, "SetUserProfile request id", "Echoed back as reqId. Docs use \"1,\"; UUIDs work too.", "1"),
+    Field("ids.conversation", STRING, "Conversation request id", "Echoed back as reqId.", "2"),
+    Field(
+        "clientProperties.type",
+        ENUM,
+        "Client-Properties type",
+        "Sent in the optional Client-Properties header (and must then be sent on every SEND).",
+        ".ClientProperties",
+        CLIENT_PROPERTIES_TYPES,
+    ),
+    Field(
+        "clientProperties.features",
+        STRING_LIST,
+        "Client-Properties features",
+        "Comma-separated features, e.g. AUTO_MESSAGES.",
+        "AUTO_MESSAGES",
+        FEATURES,
+    ),
+)
+
+BY_PATH: dict[str, Field] = {f.path: f for f in FIELDS}
+
+
+def pattern_of(path: str) -> str:
+    """``personal.contacts.3.email`` -> ``personal.contacts.*.email``."""
+    return ".".join("*" if part.isdigit() else part for part in path.split("."))
+
+
+def field_for(path: str) -> Field | None:
+    return BY_PATH.get(pattern_of(path))
+
+
+@lru_cache(maxsize=None)
+def child_order(prefix: str) -> tuple[str, ...]:
+    """Documented key order of the object at ``prefix`` (a pattern path)."""
+    depth = prefix.count(".") + 1
+    keys: list[str] = []
+    for f in FIELDS:
+        parts = f.path.split(".")
+        if f.path.startswith(prefix + ".") and len(parts) == depth + 1 and parts[-1] != "*":
+            keys.append(parts[-1])
+    return tuple(keys)
+
+
+def section_fields(section: str) -> list[Field]:
+    return [f for f in FIELDS if f.section == section]

@@ -1,0 +1,72 @@
+"""TOML in and out for drafts, with the two values TOML cannot hold.
+
+TOML has no null and no integers beyond 64 bits, but a draft may hold both (``--set-json``).
+They are written as ``{ "$null" = true }`` and ``{ "$bigint" = "123..." }`` and read back.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+NULL_KEY = "$null"
+BIGINT_KEY = "$bigint"
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class TomlFileError(ValueError):
+    """A TOML file that cannot be read; the message names the file and what is wrong."""
+
+
+def encode(value: Any) -> Any:
+    if value is None:
+        return {NULL_KEY: True}
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        return {BIGINT_KEY: str(value)}
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {NULL_KEY} and value[NULL_KEY] is True:
+            return None
+        if set(value) == {BIGINT_KEY} and isinstance(value[BIGINT_KEY], str):
+            return int(value[BIGINT_KEY])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("nan and inf cannot be sent in JSON")
+    return value
+
+
+def dumps(data: dict[str, Any]) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(encode(data))
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; every failure is a TomlFileError naming the file (and line)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TomlFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise TomlFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TomlFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TomlFileError(f"{path}: malformed TOML: {exc}") from None

@@ -1,0 +1,319 @@
+"""The validator: findings about a request body. It never blocks building or sending.
+
+It reads the built payload (so it checks raw-mode bodies too) and maps each finding back
+to a draft field where there is one, so the UI can jump to it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from lp_tui.model import fields as F
+from lp_tui.model.build import REQUEST_CONVERSATION, SET_USER_PROFILE
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+LEVEL_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+
+LANG_RE = re.compile(r"^[a-z]{2}[-_][A-Z]{2}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+MAX_REQUEST_CHARS = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    path: str  # JSON path into the body, e.g. $[0].body.authenticatedData.lp_sdes[0].info.ctype
+    message: str
+    hint: str = ""
+    field: str | None = None  # the draft field, for jumping to it in the forms
+
+    def line(self) -> str:
+        where = self.field or self.path
+        text = f"{self.level}: {where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def add(self, level: str, path: str, message: str, hint: str = "", field: str | None = None) -> None:
+        self.findings.append(Finding(level, path, message, hint, field))
+
+    # --- typed leaves --------------------------------------------------------------------
+    def leaf(self, spec: F.Field, value: Any, path: str, field: str) -> None:
+        if spec.nullable and value is None:
+            return
+        if spec.kind in (F.STRING, F.ENUM):
+            if not isinstance(value, str):
+                self.add(WARNING, path, f"{spec.label} should be a string, not {_type_name(value)}",
+                         f"send it as \"{value}\"" if _is_number(value) else f"e.g. {spec.example!r}", field)
+                return
+            if value != value.strip():
+                self.add(WARNING, path, f"{spec.label} has leading or trailing white space", "trim it unless that is the test", field)
+            if spec.enum and value not in spec.enum:
+                level = WARNING
+                hint = "allowed: " + ", ".join(spec.enum) + (", or null" if spec.nullable else "")
+                if value.upper() in spec.enum:
+                    hint = f"did you mean {value.upper()!r}? " + hint
+                self.add(level, path, f"{spec.label}: {value!r} is not a documented value", hint, field)
+            elif spec.path == "conversation.ttrDefName" and value == "CUSTOM":
+                self.add(INFO, path, "ttrDefName CUSTOM is listed only by older docs", "NORMAL, URGENT or PRIORITIZED are current", field)
+        elif spec.kind == F.INTEGER:
+            if not _is_int(value):
+                self.add(WARNING, path, f"{spec.label} should be an integer, not {_type_name(value)}",
+                         f"e.g. {spec.example}", field)
+        elif spec.kind == F.NUMBER:
+            if not _is_number(value):
+                self.add(WARNING, path, f"{spec.label} should be a number, not {_type_name(value)}", f"e.g. {spec.example}", field)
+        elif spec.kind == F.STRING_LIST:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.add(WARNING, path, f"{spec.label} should be a list of strings", f"e.g. [{spec.example!r}]", field)
+            else:
+                for i, item in enumerate(value):
+                    if spec.enum and item not in spec.enum:
+                        self.add(WARNING, f"{path}[{i}]", f"feature {item!r} is not a documented value",
+                                 "allowed: " + ", ".join(spec.enum), field)
+
+    def obj(self, value: Any, pattern: str, path: str, field: str, unknown_level: str = WARNING) -> None:
+        """Check each key of an object against the field table, recursively."""
+        spec = F.BY_PATH.get(pattern)
+        label = spec.label if spec else pattern
+        if not isinstance(value, dict):
+            self.add(WARNING, path, f"{label} should be an object, not {_type_name(value)}", "", field)
+            return
+        for key, child in value.items():
+            child_pattern = f"{pattern}.{key}"
+            child_path = f"{path}.{key}"
+            child_field = f"{field}.{key}"
+            child_spec = F.BY_PATH.get(child_pattern)
+            if child_spec is None:
+                self.add(unknown_level, child_path, f"{key!r} is not a documented field of {label}",
+                         "known: " + ", ".join(F.child_order(pattern)), child_field)
+            elif child_spec.kind == F.OBJECT:
+                self.obj(child, child_pattern, child_path, child_field)
+            elif child_spec.kind == F.LIST:
+                if not isinstance(child, list):
+                    self.add(WARNING, child_path, f"{child_spec.label} should be a list, not {_type_name(child)}", "", child_field)
+                else:
+                    for i, item in enumerate(child):
+                        self.obj(item, f"{child_pattern}.*", f"{child_path}[{i}]", f"{child_field}.{i}")
+            else:
+                self.leaf(child_spec, child, child_path, child_field)
+        self.rules(value, pattern, path, field)
+
+    # --- rules beyond types ----------------------------------------------------------------
+    def rules(self, value: dict[str, Any], pattern: str, path: str, field: str) -> None:
+        if pattern.endswith("Date"):
+            self.date(value, path, field, required=True)
+        elif pattern == "personal.age":
+            self.date(value, path, field, required=False)
+            age = value.get("age")
+            if _is_int(age) and not 0 <= age <= 150:
+                self.add(WARNING, f"{path}.age", f"age {age} is out of range", "use 0-150", f"{field}.age")
+        elif pattern == "consumer":
+            currency = value.get("currency")
+            if isinstance(currency, str) and not CURRENCY_RE.match(currency):
+                self.add(WARNING, f"{path}.currency", f"currency {currency!r} is not three upper-case letters",
+                         "use an ISO 4217 code such as USD", f"{field}.currency")
+            if "currency" in value and "balance" not in value:
+                self.add(INFO, f"{path}.currency", "currency is set without a balance", "", f"{field}.currency")
+            for key in ("storeZipCode", "storeNumber"):
+                if key in value:
+                    self.add(WARNING, f"{path}.{key}", f"{key} is documented as not supported in the authenticated flow",
+                             "LivePerson is likely to ignore it", f"{field}.{key}")
+        elif pattern == "personal":
+            lang = value.get("language")
+            if isinstance(lang, str) and not LANG_RE.match(lang):
+                self.add(WARNING, f"{path}.language", f"language {lang!r} is not of the form en-US",
+                         "lower-case language, - or _, upper-case country", f"{field}.language")
+        elif pattern == "personal.contacts.*":
+            email = value.get("email")
+            if isinstance(email, str) and not EMAIL_RE.match(email):
+                self.add(WARNING, f"{path}.email", f"e-mail {email!r} does not look like an address",
+                         "e.g. john@doe.com", f"{field}.email")
+        elif pattern == "personal.contacts.*.address":
+            country = value.get("country")
+            if isinstance(country, str) and not COUNTRY_RE.match(country):
+                self.add(WARNING, f"{path}.country", f"country {country!r} is not an ISO 3166-1 alpha-2 code",
+                         "two upper-case letters, e.g. US", f"{field}.country")
+        elif pattern == "conversation.conversationContext":
+            lang = value.get("lang")
+            if isinstance(lang, str) and not LANG_RE.match(lang.replace("_", "-")):
+                self.add(WARNING, f"{path}.lang", f"lang {lang!r} is not an IETF tag like en-US", "", f"{field}.lang")
+
+    def date(self, value: dict[str, Any], path: str, field: str, required: bool) -> None:
+        parts = {k: value.get(k) for k in ("day", "month", "year")}
+        if required:
+            missing = [k for k, v in parts.items() if k not in value]
+            if missing:
+                self.add(WARNING, path, f"date is missing {', '.join(missing)}",
+                         "the schema requires day, month and year together", field)
+        year, month, day = parts["year"], parts["month"], parts["day"]
+        if _is_int(month) and not 1 <= month <= 12:
+            self.add(WARNING, f"{path}.month", f"month {month} is out of range", "use 1-12", f"{field}.month")
+        if _is_int(year) and not 1900 <= year <= 2100:
+            self.add(WARNING, f"{path}.year", f"year {year} looks wrong", "use a four-digit year", f"{field}.year")
+        if _is_int(day):
+            last = 31
+            if _is_int(month) and 1 <= month <= 12:
+                last = calendar.monthrange(year if _is_int(year) and 1 <= year <= 9999 else 2000, month)[1]
+            if not 1 <= day <= last:
+                self.add(WARNING, f"{path}.day", f"day {day} is out of range", f"use 1-{last}", f"{field}.day")
+
+
+def validate(
+    payload: Any,
+    account_id: str | None = None,
+    client_properties: Any = None,
+) -> list[Finding]:
+    """Findings about a CONVERSATION body, most severe first."""
+    c = _Checker()
+    if not isinstance(payload, list):
+        c.add(ERROR, "$", f"the body must be a JSON array of requests, not {_type_name(payload)}",
+              "CONVERSATION is a batch endpoint: [SetUserProfile, ConsumerRequestConversation]")
+        return c.findings
+    if len(payload) < 2:
+        c.add(ERROR, "$", f"the batch has {len(payload)} request(s); it needs at least two",
+              "SetUserProfile first, ConsumerRequestConversation second")
+    seen_ids: dict[str, int] = {}
+    for i, env in enumerate(payload):
+        _envelope(c, env, i, seen_ids)
+    if payload and isinstance(payload[0], dict) and payload[0].get("type") != SET_USER_PROFILE:
+        c.add(ERROR, "$[0].type", "SetUserProfile is not first",
+              "LivePerson requires userprofile.SetUserProfile as element 1 (its body may be {})")
+    if len(payload) >= 2 and isinstance(payload[1], dict) and payload[1].get("type") != REQUEST_CONVERSATION:
+        c.add(ERROR, "$[1].type", "ConsumerRequestConversation is not second",
+              "element 2 must be cm.ConsumerRequestConversation")
+    for i, env in enumerate(payload):
+        if not isinstance(env, dict) or not isinstance(env.get("body"), dict):
+            continue
+        if env.get("type") == SET_USER_PROFILE:
+            _profile(c, env["body"], f"$[{i}].body")
+        elif env.get("type") == REQUEST_CONVERSATION:
+            _conversation(c, env["body"], f"$[{i}].body", account_id)
+    if client_properties is not None:
+        c.obj(client_properties, "clientProperties", "Client-Properties", "clientProperties")
+    c.findings.sort(key=lambda f: LEVEL_RANK[f.level])
+    return c.findings
+
+
+def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
+    path = f"$[{i}]"
+    if not isinstance(env, dict):
+        c.add(ERROR, path, f"request {i + 1} must be an object, not {_type_name(env)}")
+        return
+    if env.get("kind") != "req":
+        c.add(ERROR, f"{path}.kind", f"kind is {env.get('kind')!r}; client requests use \"req\"")
+    id_field = {0: "ids.profile", 1: "ids.conversation"}.get(i)
+    if "id" not in env:
+        c.add(WARNING, f"{path}.id", "the request has no id", "LivePerson echoes it back as reqId", id_field)
+    else:
+        rid = env["id"]
+        if not isinstance(rid, str):
+            c.add(WARNING, f"{path}.id", f"id should be a string, not {_type_name(rid)}", f"e.g. \"{rid}\"", id_field)
+        elif not 1 <= len(rid) <= 64:
+            c.add(WARNING, f"{path}.id", f"id is {len(rid)} characters; the schema allows 1-64", "", id_field)
+        key = json.dumps(rid)
+        if key in seen_ids:
+            c.add(INFO, f"{path}.id", f"id {rid!r} repeats request {seen_ids[key] + 1}'s id",
+                  "responses are matched by position, so this works, but reqId will not tell them apart", id_field)
+        seen_ids.setdefault(key, i)
+    if not isinstance(env.get("body"), dict):
+        c.add(ERROR, f"{path}.body", "the request has no body object")
+    try:
+        size = len(json.dumps(env, ensure_ascii=False, separators=(",", ":")))
+    except (TypeError, ValueError):
+        size = 0
+    if size > MAX_REQUEST_CHARS:
+        c.add(INFO, path, f"request {i + 1} is {size} characters",
+              f"SEND requests are capped at {MAX_REQUEST_CHARS}; whether CONVERSATION is too is not documented")
+
+
+def _profile(c: _Checker, body: dict[str, Any], path: str) -> None:
+    auth = body.get("authenticatedData")
+    if auth is None:
+        c.add(INFO, path, "no SDEs: the agent sees no consumer info", "fill Customer Info or Personal Info")
+        return
+    if not isinstance(auth, dict) or not isinstance(auth.get("lp_sdes"), list):
+        c.add(ERROR, f"{path}.authenticatedData", "authenticatedData must be {\"lp_sdes\": [...]}")
+        return
+    for j, sde in enumerate(auth["lp_sdes"]):
+        spath = f"{path}.authenticatedData.lp_sdes[{j}]"
+        if not isinstance(sde, dict):
+            c.add(ERROR, spath, f"an SDE must be an object, not {_type_name(sde)}")
+            continue
+        kind = sde.get("type")
+        if kind == "ctmrinfo":
+            c.obj(sde.get("info", {}), "consumer", f"{spath}.info", "consumer")
+        elif kind == "personal":
+            c.obj(sde.get("personal", {}), "personal", f"{spath}.personal", "personal")
+        else:
+            c.add(ERROR, f"{spath}.type", f"SDE type {kind!r} is not supported for sending here",
+                  "the Connector API accepts only ctmrinfo and personal")
+
+
+def _conversation(c: _Checker, body: dict[str, Any], path: str, account_id: str | None) -> None:
+    c.obj(body, "conversation", path, "conversation")
+    brand = body.get("brandId")
+    if "brandId" not in body:
+        c.add(ERROR, f"{path}.brandId", "brandId is missing; it is required",
+              "set an account id, or fill Brand id", "conversation.brandId")
+    elif account_id and brand != account_id:
+        c.add(WARNING, f"{path}.brandId", f"brandId {brand!r} differs from the account {account_id!r}",
+              "LivePerson expects the account (site) id", "conversation.brandId")
+    if "channelType" not in body:
+        c.add(INFO, f"{path}.channelType", "channelType is omitted",
+              "the newest docs mark it mandatory; older ones optional: MESSAGING is safe", "conversation.channelType")
+    campaign = body.get("campaignInfo")
+    if isinstance(campaign, dict):
+        has_c, has_e = "campaignId" in campaign, "engagementId" in campaign
+        if has_c and not has_e:
+            c.add(WARNING, f"{path}.campaignInfo", "campaignId without engagementId",
+                  "campaign routing needs both", "conversation.campaignInfo.engagementId")
+        if has_e and not has_c:
+            c.add(WARNING, f"{path}.campaignInfo", "engagementId without campaignId",
+                  "campaign routing needs both", "conversation.campaignInfo.campaignId")
+    if "skillId" in body and isinstance(campaign, dict) and campaign:
+        c.add(INFO, f"{path}.skillId", "both skillId and campaignInfo are set", "the docs prefer campaign routing",
+              "conversation.skillId")
+
+
+def iter_levels(findings: list[Finding]) -> Iterator[tuple[str, int]]:
+    for level in (ERROR, WARNING, INFO):
+        yield level, sum(1 for f in findings if f.level == level)
+
+
+def summary(findings: list[Finding]) -> str:
+    parts = [f"{n} {level}{'s' if n != 1 else ''}" for level, n in iter_levels(findings) if n]
+    return ", ".join(parts) if parts else "no findings"

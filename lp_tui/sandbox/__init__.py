@@ -1,0 +1,1 @@
+"""The built-in LivePerson sandbox: CSDS, Sentinel, IDP and the Connector API on loopback. No Textual here."""

@@ -1,0 +1,377 @@
+"""A real HTTP server on loopback that imitates CSDS, Sentinel, IDP and the Connector API.
+
+Paths, query parameters, status codes and bodies follow spec/liveperson-api.md. It can
+serve every service on one port (demos) or each on its own port (``split=True``), the
+way real LivePerson hosts differ from the CSDS host.
+
+Sandbox-only endpoints (production has no such read): ``GET /_sandbox/conversations/{id}``
+(state and the routing rule that chose the skill), ``POST /_sandbox/faults``,
+``POST /_sandbox/reset``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from lp_tui.sandbox.routing import facts_of
+from lp_tui.sandbox.state import Conversation, Fault, SandboxState
+
+RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
+RE_CSDS_ONE = re.compile(r"^/api/account/([^/]+)/service/([^/]+)/baseURI(?:\.json)?$")
+RE_SENTINEL = re.compile(r"^/sentinel/api/account/([^/]+)/app/token$")
+RE_IDP = re.compile(r"^/api/account/([^/]+)/consumer$")
+RE_CONV = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation$")
+RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/send$")
+RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
+
+CSDS_NAME = {"sentinel": "sentinel", "idp": "idp", "conversation": "asyncMessagingEnt"}
+MAX_SEND_CHARS = 5000
+
+
+def auth_error(code: int, error_code: int, title: str, details: str) -> tuple[int, Any]:
+    return code, {"kind": "resp", "code": code, "body": {"title": title, "details": details, "errorCode": error_code},
+                  "type": ".ReqBody$ErrorResp"}
+
+
+E_MISSING_APPJWT = auth_error(401, 40105, "AppJWT is missing", "AUTHORIZATION header is not present")
+E_INVALID_APPJWT = auth_error(401, 40102, "Invalid AppJWT", "AppJWT has expired or is invalid")
+E_MISSING_JWS = auth_error(401, 40104, "ConsumerJWS is missing", "X_ON_BEHALF_HEADER is not present")
+E_INVALID_JWS = auth_error(401, 40103, "Invalid ConsumerJWS", "ConsumerJWS is invalid")
+E_BRAND = auth_error(400, 40001, "Missing parameter", "Brand Id is missing")
+
+
+def bad_request(req_id: Any = None, msg: str = "Bad Request") -> dict[str, Any]:
+    return {"code": "BAD_REQUEST", "body": {"msg": msg}, "reqId": req_id}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the TUI owns the terminal
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # --- plumbing -------------------------------------------------------------------------
+    @property
+    def state(self) -> SandboxState:
+        return self.server.state
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status: int, payload: Any, fault: Fault | None = None, content_type: str = "application/json") -> None:
+        if fault and fault.status is not None:
+            status = fault.status
+        if fault and fault.body is not None:
+            data = fault.body.encode("utf-8")
+            content_type = fault.content_type
+        elif isinstance(payload, (bytes, str)):
+            data = payload.encode("utf-8") if isinstance(payload, str) else payload
+        else:
+            data = json.dumps(payload).encode("utf-8")
+        if fault and fault.body is None and fault.status is not None and fault.status >= 400:
+            data = json.dumps({"code": fault.status, "body": {"msg": self.responses.get(fault.status, ("Error",))[0]}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (fault.headers if fault else {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if fault and fault.drip > 0:
+            for i in range(0, len(data), 16):
+                self.wfile.write(data[i : i + 16])
+                self.wfile.flush()
+                time.sleep(fault.drip)
+        else:
+            self.wfile.write(data)
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        with self.state.lock:
+            self.state.log.append((method, path))
+        body = self._body() if method == "POST" else b""
+        route = self._route(method, path)
+        if route is None:
+            self._send(404, {"code": 404, "body": {"msg": f"no such endpoint: {method} {path}"}})
+            return
+        service, handler, args = route
+        if service not in self.server.services:
+            self._send(404, {"code": 404, "body": {"msg": f"{service} is not served on this port"}})
+            return
+        fault = self.state.take_fault(service) if service in ("csds", "sentinel", "idp", "conversation", "send") else None
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        try:
+            status, payload = handler(*args, query=query, body=body)
+        except Exception as exc:  # the sandbox must answer, never hang the client
+            status, payload = 500, {"code": 500, "body": {"msg": f"sandbox error: {exc}"}}
+        self._send(status, payload, fault)
+
+    def _route(self, method: str, path: str) -> tuple[str, Any, tuple] | None:
+        table = [
+            ("GET", RE_CSDS_ONE, "csds", self.csds_one),
+            ("GET", RE_CSDS_ALL, "csds", self.csds_all),
+            ("POST", RE_SENTINEL, "sentinel", self.sentinel),
+            ("POST", RE_IDP, "idp", self.idp),
+            ("POST", RE_SEND, "conversation", self.send_api),
+            ("POST", RE_CONV, "conversation", self.conversation),
+            ("GET", RE_SB_CONV, "sandbox", self.sb_conversation),
+        ]
+        for verb, pattern, service, handler in table:
+            match = pattern.match(path)
+            if match and verb == method:
+                if handler == self.send_api:
+                    service = "send" if "send" in self.server.services else "conversation"
+                return service, handler, match.groups()
+        if method == "POST" and path == "/_sandbox/faults":
+            return "sandbox", self.sb_faults, ()
+        if method == "POST" and path == "/_sandbox/reset":
+            return "sandbox", self.sb_reset, ()
+        if method == "GET" and path == "/_sandbox/state":
+            return "sandbox", self.sb_state, ()
+        return None
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    # --- CSDS -----------------------------------------------------------------------------
+    def _entries(self) -> list[dict[str, str]]:
+        return [{"service": name, "account": self.state.account_id, "baseURI": host}
+                for name, host in self.state.hosts.items()]
+
+    def csds_all(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+        if query.get("version") != "1.0":
+            return 400, {"error": "version parameter must be 1.0"}
+        if account != self.state.account_id:
+            return 401, {"error": f"unknown account {account}"}  # UNCONFIRMED in LivePerson's docs
+        return 200, {"baseURIs": self._entries()}
+
+    def csds_one(self, account: str, service: str, query: dict, body: bytes) -> tuple[int, Any]:
+        if query.get("version") != "1.0":
+            return 400, {"error": "version parameter must be 1.0"}
+        if account != self.state.account_id:
+            return 401, {"error": f"unknown account {account}"}
+        host = self.state.hosts.get(service)
+        if host is None:
+            return 404, {"error": f"unknown service {service}"}
+        return 200, {"service": service, "account": account, "baseURI": host}
+
+    # --- Sentinel -------------------------------------------------------------------------
+    def sentinel(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        params = {**query, **form}
+        if params.get("grant_type") != "client_credentials" or query.get("v") != "1.0":
+            return 400, {"error": "invalid_request", "error_description": "v=1.0 and grant_type=client_credentials are required"}
+        if account != self.state.account_id:
+            return 401, {"error": "invalid_client", "error_description": "unknown account"}
+        if params.get("client_id") != self.state.client_id or params.get("client_secret") != self.state.client_secret:
+            return 401, {"error": "invalid_client", "error_description": "client authentication failed"}
+        return 200, {"access_token": self.state.mint_app_jwt(params["client_id"]), "token_type": "Bearer"}
+
+    # --- IDP ------------------------------------------------------------------------------
+    def _app_jwt(self) -> tuple[tuple[int, Any] | None, dict | None]:
+        value = self.headers.get("Authorization")
+        if not value:
+            return E_MISSING_APPJWT, None
+        token = value[7:] if value.startswith("Bearer ") else value
+        claims = self.state.check_app_jwt(token)
+        return (None, claims) if claims else (E_INVALID_APPJWT, None)
+
+    def idp(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+        error, _ = self._app_jwt()
+        if error:
+            return error
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            data = None
+        ext = data.get("ext_consumer_id") if isinstance(data, dict) else None
+        if not isinstance(ext, str) or not ext:
+            return 400, {"error": "ext_consumer_id is required"}
+        return 201, {"token": self.state.mint_jws(ext)}
+
+    # --- Connector API ----------------------------------------------------------------------
+    def _consumer(self) -> tuple[tuple[int, Any] | None, dict | None]:
+        error, _ = self._app_jwt()
+        if error:
+            return error, None
+        jws = self.headers.get("X-LP-ON-BEHALF")
+        if not jws:
+            return E_MISSING_JWS, None
+        claims = self.state.check_jws(jws)
+        return (None, claims) if claims else (E_INVALID_JWS, None)
+
+    def conversation(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+        error, consumer = self._consumer()
+        if error:
+            return error
+        try:
+            batch = json.loads(body)
+        except ValueError:
+            return 400, bad_request(None, "Bad Request: the body is not JSON")
+        if not isinstance(batch, list) or len(batch) < 2 or not all(isinstance(e, dict) for e in batch):
+            return 400, bad_request(None, "Bad Request: the body must be an array of at least two requests")
+        first, second = batch[0], batch[1]
+        if first.get("type") != "userprofile.SetUserProfile" or second.get("type") != "cm.ConsumerRequestConversation":
+            return 400, [bad_request(e.get("id"), "Bad Request: SetUserProfile must be first, "
+                                     "ConsumerRequestConversation second") for e in batch]
+        conv_body = second.get("body")
+        if not isinstance(conv_body, dict) or not conv_body.get("brandId"):
+            return E_BRAND
+        if conv_body.get("brandId") != self.state.account_id:
+            return 400, [{"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": first.get("id")},
+                         bad_request(second.get("id"), f"Bad Request: brandId {conv_body.get('brandId')} is not this account")]
+        profile_resp = {"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": first.get("id")}
+        lp_consumer = consumer["lp_consumer_id"]
+        with self.state.lock:
+            if self.state.open_conversation_of(lp_consumer):
+                return 400, [profile_resp, bad_request(
+                    second.get("id"),
+                    f"Consumer request conversation failed: User {lp_consumer} already has open conversation. "
+                    "Can't open another one.")]
+            skill, rule = self.state.rules.route(facts_of(first.get("body"), conv_body))
+            conv = Conversation(str(uuid.uuid4()), lp_consumer, consumer["ext_consumer_id"], skill, rule,
+                                created=self.state.now(), profile=first.get("body"), request=conv_body)
+            self.state.conversations[conv.id] = conv
+        extra = [{"code": "OK", "body": {"sequence": 0}, "reqId": e.get("id")} for e in batch[2:]]
+        return 200, [profile_resp, {"code": "OK", "body": {"conversationId": conv.id}, "reqId": second.get("id")}, *extra]
+
+    def send_api(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+        error, consumer = self._consumer()
+        if error:
+            return error
+        if len(body.decode("utf-8", "replace")) > MAX_SEND_CHARS:
+            return 400, bad_request(None)
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return 400, bad_request(None)
+        if not isinstance(req, dict) or not isinstance(req.get("body"), dict):
+            return 400, bad_request(None)
+        rid, rbody, kind = req.get("id"), req["body"], req.get("type")
+        conv_id = rbody.get("conversationId") or rbody.get("dialogId")
+        with self.state.lock:
+            conv = self.state.conversations.get(str(conv_id))
+            if conv is None:
+                return 400, bad_request(rid, f"Bad Request, unknown conversation {conv_id}")
+            if conv.consumer != consumer["lp_consumer_id"]:
+                return E_INVALID_JWS  # another consumer's conversation (spec §4.8)
+            if conv.state != "OPEN":
+                return 400, bad_request(rid, "Bad Request, Conversation is close")
+            if kind == "cm.UpdateConversationField":
+                field = rbody.get("conversationField")
+                fields = field if isinstance(field, list) else [field]
+                if any(isinstance(f, dict) and f.get("conversationState") == "CLOSE" for f in fields):
+                    conv.state, conv.closed = "CLOSE", self.state.now()
+                    return 200, {"code": "OK", "body": {"msg": "OK Conversation resolved successfully"}, "reqId": rid}
+                return 400, bad_request(rid)
+            if kind == "ms.PublishEvent":
+                event = rbody.get("event")
+                if not isinstance(event, dict) or not rbody.get("dialogId"):
+                    return 400, bad_request(rid)
+                if event.get("type") == "ContentEvent":
+                    conv.messages.append(str(event.get("message", "")))
+                return 200, {"reqId": rid, "code": "OK", "body": {"sequence": len(conv.messages) - 1}}
+        return 400, bad_request(rid, f"Bad Request, unsupported type {kind}")
+
+    # --- sandbox-only -----------------------------------------------------------------------
+    def sb_conversation(self, conv_id: str, query: dict, body: bytes) -> tuple[int, Any]:
+        with self.state.lock:
+            conv = self.state.conversations.get(conv_id)
+            return (200, self.state.describe(conv)) if conv else (404, {"error": f"no conversation {conv_id}"})
+
+    def sb_faults(self, query: dict, body: bytes) -> tuple[int, Any]:
+        try:
+            data = json.loads(body or b"{}")
+            if data.get("clear"):
+                self.state.clear_faults()
+                return 200, {"faults": 0}
+            service = data.pop("service")
+            self.state.add_fault(service, Fault(**data))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return 400, {"error": f"bad fault: {exc}"}
+        return 200, {"ok": True}
+
+    def sb_reset(self, query: dict, body: bytes) -> tuple[int, Any]:
+        with self.state.lock:
+            self.state.conversations.clear()
+            self.state.clear_faults()
+        return 200, {"ok": True}
+
+    def sb_state(self, query: dict, body: bytes) -> tuple[int, Any]:
+        with self.state.lock:
+            return 200, {"conversations": [self.state.describe(c) for c in self.state.conversations.values()]}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: SandboxState, services: set[str], verbose: bool) -> None:
+        super().__init__(address, Handler)
+        self.state = state
+        self.services = services
+        self.verbose = verbose
+
+
+class Sandbox:
+    """Runs the sandbox on 127.0.0.1 in background threads. ``split`` gives each service its own port."""
+
+    def __init__(self, state: SandboxState | None = None, port: int = 0, split: bool = False, verbose: bool = False) -> None:
+        self.state = state or SandboxState()
+        everything = {"csds", "sentinel", "idp", "conversation", "send", "sandbox"}
+        groups = [{"csds", "sandbox"}, {"sentinel"}, {"idp"}, {"conversation", "send"}] if split else [everything]
+        self.servers = []
+        for i, services in enumerate(groups):
+            self.servers.append(_Server(("127.0.0.1", port if i == 0 else 0), self.state, services, verbose))
+        hosts = [f"127.0.0.1:{s.server_address[1]}" for s in self.servers]
+        if split:
+            self.state.hosts = {"sentinel": hosts[1], "idp": hosts[2], "asyncMessagingEnt": hosts[3]}
+        else:
+            self.state.hosts = {"sentinel": hosts[0], "idp": hosts[0], "asyncMessagingEnt": hosts[0]}
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return self.servers[0].server_address[1]
+
+    @property
+    def csds_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Sandbox":
+        for server in self.servers:
+            thread = threading.Thread(target=server.serve_forever, name="lp-sandbox", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def connection_values(self) -> dict[str, str]:
+        """What to point lp-tui at this sandbox."""
+        return {"account_id": self.state.account_id, "csds_url": self.csds_url,
+                "client_id": self.state.client_id, "client_secret": self.state.client_secret}
