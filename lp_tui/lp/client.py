@@ -48,14 +48,15 @@ class Step:
         if self.cached:
             return f"{self.name}: from cache"
         status = "failed" if self.failed and self.status is None else (str(self.status) if self.status else "…")
-        text = f"{self.name}: {self.method} {self.url} → {status}"
+        parts = urlsplit(self.url)
+        text = f"{self.name}: {self.method} {parts.path} → {status}"
         if timings:
             text += f" in {self.elapsed * 1000:.0f} ms"
         if self.attempts > 1:
             text += f" ({self.attempts} attempts)"
         if self.note:
             text += f" — {self.note}"
-        return text
+        return text + (f"  [{parts.netloc}]" if parts.netloc else "")
 
 
 Observer = Callable[[Step], Any]
@@ -171,6 +172,12 @@ class LpClient:
     def _base(self, host: str) -> str:
         scheme = urlsplit(self.conn.csds_url).scheme or "https"
         return f"{scheme}://{host}"
+
+    def known_base(self, service: str) -> str | None:
+        """The service's base URL if a domain lookup for this connection is cached."""
+        cached = self._domains.get((self.conn.csds_url, self.conn.account_id))
+        host = cached[1].get(service) if cached else None
+        return self._base(host) if host else None
 
     def forget_tokens(self) -> None:
         self._app_jwt.clear()
@@ -349,7 +356,7 @@ class LpClient:
         """POST the CONVERSATION batch. ``raw`` sends bytes exactly as given instead of ``payload``."""
         from lp_tui.model.build import dumps
 
-        body = raw if raw is not None else dumps(payload, compact=True).encode("utf-8")
+        body = raw if raw is not None else dumps(payload).encode("utf-8")
         return await self._send_api(STEP_CREATE, "/messaging/consumer/conversation", body, client_properties, observer)
 
     async def close_conversation(self, conversation_id: str, client_properties: str | None = None,

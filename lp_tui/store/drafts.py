@@ -16,11 +16,20 @@ class SavedDraft:
     raw_body: str | None = None  # raw mode text, when the user was editing JSON directly
 
 
-def save(path: Path, saved: SavedDraft) -> None:
+def render(saved: SavedDraft) -> str:
+    """The file's text; made on the UI thread (a snapshot), written by a worker."""
     data: dict = {"draft": saved.draft.to_dict()}
     if saved.raw_body is not None:
         data["raw_body"] = saved.raw_body
-    write_text(path, tomlio.dumps(data), mode=0o600)
+    return tomlio.dumps(data)
+
+
+def write(path: Path, text: str) -> None:
+    write_text(path, text, mode=0o600)
+
+
+def save(path: Path, saved: SavedDraft) -> None:
+    write(path, render(saved))
 
 
 def load(path: Path) -> tuple[SavedDraft | None, str | None]:

@@ -1,0 +1,479 @@
+"""The main screen: forms on the left, the live request and the response on the right.
+
+It owns the draft. Forms post changes up; the screen updates the draft, rebuilds the
+request with the one builder (coalesced to once per frame, never dropping the last
+state) and saves the draft as you go. Sending runs in a worker that reports each step.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
+
+from lp_tui.lp.errors import LpError
+from lp_tui.lp.redact import mask
+from lp_tui.model import fields as F
+from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps
+from lp_tui.model.draft import Draft, FieldError
+from lp_tui.model.reverse import draft_from_payload
+from lp_tui.model.validate import ERROR, Finding, validate
+from lp_tui.store import drafts
+from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
+from lp_tui.ui.session import Session, new_consumer_id
+from lp_tui.ui.widgets.fields import (
+    TTR_NULL,
+    TTR_OMIT,
+    ContactsEditor,
+    FieldInput,
+    SectionForm,
+    TtrSelect,
+    text_of,
+    widget_id,
+)
+from lp_tui.ui.widgets.preview import RequestPreview
+from lp_tui.ui.widgets.response import ResponseView
+
+SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "conversation": "tab-conversation",
+               "ids": "tab-envelope", "clientProperties": "tab-envelope"}
+AUTOSAVE_DELAY = 0.2
+
+
+class ComposeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("ctrl+x", "close_conversation", "Close conv."),
+        Binding("ctrl+t", "message", "Message"),
+        Binding("ctrl+n", "new_consumer", "New consumer"),
+        Binding("ctrl+y", "copy_id", "Copy id", show=False),
+        Binding("f6", "toggle_raw", "Raw JSON"),
+        Binding("f7", "clear_draft", "Clear", show=False),
+    ]
+
+    def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.draft = draft or Draft()
+        self.raw_mode = raw_body is not None
+        self.raw_text = raw_body or ""
+        self.sending = False
+        self.conversation_id: str | None = None
+        self.findings: list[Finding] = []
+        self.body_text = ""
+        self._refresh_pending = False
+        self._autosave_timer: Timer | None = None
+        self._switching_tab = False
+
+    # --- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-bar")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                with TabbedContent(id="forms", initial="tab-raw" if self.raw_mode else "tab-consumer"):
+                    with TabPane("Customer", id="tab-consumer"):
+                        yield SectionForm("consumer")
+                    with TabPane("Personal", id="tab-personal"):
+                        yield SectionForm("personal")
+                    with TabPane("Routing", id="tab-conversation"):
+                        yield SectionForm("conversation")
+                    with TabPane("Envelope", id="tab-envelope"):
+                        yield SectionForm("ids", id="form-ids")
+                        yield SectionForm("clientProperties", id="form-client-properties")
+                    with TabPane("Raw JSON", id="tab-raw"):
+                        yield TextArea(self.raw_text, id="raw-editor", soft_wrap=False, show_line_numbers=True,
+                                       tab_behavior="indent")
+                yield Static(id="help-line")
+            with Vertical(id="right"):
+                with TabbedContent(id="panes"):
+                    with TabPane("Request", id="pane-request"):
+                        yield RequestPreview(id="preview")
+                    with TabPane("Response", id="pane-response"):
+                        yield ResponseView(timings=self.session.show_timings, id="response")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.fill_forms()
+        self.update_status()
+        self.refresh_preview()
+        for note in self.session.startup_notes:
+            self.notify(note, title="lp-tui", timeout=12)
+
+    # --- draft <-> forms ------------------------------------------------------------------
+    async def fill_forms(self) -> None:
+        """Show the draft in every input, without echoing change events back."""
+        editor = self.query_one(ContactsEditor)
+        await editor.set_count(len(self.draft.contacts()))
+        with self.prevent(Input.Changed, Select.Changed):
+            for widget in self.query(FieldInput):
+                present = self.draft.has(widget.path)
+                widget.value = text_of(self.draft.get(widget.path)) if present else ""
+            ttr = self.query_one(TtrSelect)
+            ttr.show(self.draft.get("conversation.ttrDefName"), self.draft.has("conversation.ttrDefName"))
+
+    @on(Input.Changed, "FieldInput")
+    def field_changed(self, event: Input.Changed) -> None:
+        widget = event.input
+        assert isinstance(widget, FieldInput)
+        try:
+            self.draft.set_text(widget.path, event.value)
+        except FieldError:
+            # keep exactly what was typed (QA sends wrong types on purpose); the validator warns
+            self.draft.set_value(widget.path, event.value)
+        self.draft_changed()
+
+    @on(Select.Changed, "TtrSelect")
+    def ttr_changed(self, event: Select.Changed) -> None:
+        value = event.value
+        if value == TTR_OMIT or value == Select.NULL:
+            self.draft.unset("conversation.ttrDefName")
+        elif value == TTR_NULL:
+            self.draft.set_value("conversation.ttrDefName", None)
+        else:
+            self.draft.set_value("conversation.ttrDefName", value)
+        self.draft_changed()
+
+    async def on_contacts_editor_count_changed(self, event: ContactsEditor.CountChanged) -> None:
+        if event.action == "add":
+            index = self.draft.add_contact()
+        else:
+            self.draft.remove_contact(event.index)
+            index = max(0, event.index - 1)
+        await self.fill_forms()
+        self.draft_changed()
+        try:
+            self.query_one(f"#{widget_id(f'personal.contacts.{index}.email')}", FieldInput).focus()
+        except NoMatches:
+            self.query_one("#add-contact").focus()
+
+    @on(TextArea.Changed, "#raw-editor")
+    def raw_changed(self, event: TextArea.Changed) -> None:
+        if self.raw_mode:
+            self.raw_text = event.text_area.text
+            self.draft_changed()
+
+    def draft_changed(self) -> None:
+        self.schedule_refresh()
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self.autosave)
+
+    # --- the live request ---------------------------------------------------------------------
+    def schedule_refresh(self) -> None:
+        """Rebuild once per frame however many keys arrived; the last state always wins."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_after_refresh(self.refresh_preview)
+
+    def request_url(self) -> str:
+        conn = self.session.conn
+        base = None
+        if self.session.use_sandbox and self.session.sandbox is not None:
+            base = self.session.sandbox.csds_url
+        elif hasattr(self.session.client, "known_base"):
+            base = self.session.client.known_base("asyncMessagingEnt")
+        base = base or "https://{asyncMessagingEnt}"
+        return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
+
+    def request_headers(self) -> dict[str, str]:
+        conn = self.session.conn
+        headers = {"Content-Type": "application/json"}
+        headers["Authorization"] = mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›"
+        headers["X-LP-ON-BEHALF"] = mask(conn.consumer_jws) if conn.consumer_jws else \
+            f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
+        header = client_properties_header(self.draft)
+        if header:
+            headers["Client-Properties"] = header
+        return headers
+
+    def refresh_preview(self) -> None:
+        self._refresh_pending = False
+        account = self.session.conn.account_id or None
+        if self.raw_mode:
+            self.body_text = self.raw_text
+            try:
+                payload = json.loads(self.raw_text)
+            except ValueError as exc:
+                line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+                self.findings = [Finding(ERROR, "$", f"not valid JSON at line {line}, column {col}: "
+                                         f"{getattr(exc, 'msg', exc)}", "fix it, or send anyway after confirming")]
+            else:
+                self.findings = validate(payload, account, client_properties(self.draft))
+        else:
+            payload = build_payload(self.draft, account)
+            self.body_text = dumps(payload)
+            self.findings = validate(payload, account, client_properties(self.draft))
+        preview = self.query_one(RequestPreview)
+        preview.show_request(self.request_url(), self.request_headers(), self.body_text)
+        preview.show_findings(self.findings)
+
+    def update_status(self) -> None:
+        text = Text()
+        badge_style = "bold black on yellow" if self.session.use_sandbox else "bold white on dark_green"
+        text.append(f" {self.session.badge()} ", style=badge_style)
+        text.append(f"  {self.session.describe()}")
+        if self.conversation_id:
+            text.append("  ·  open conversation ", style="dim")
+            text.append(self.conversation_id, style="bold cyan")
+        if self.raw_mode:
+            text.append("  ·  RAW MODE", style="bold magenta")
+        self.query_one("#status-bar", Static).update(text)
+
+    # --- help, jumping -------------------------------------------------------------------------
+    def on_descendant_focus(self, event: Any) -> None:
+        widget = event.widget
+        path = getattr(widget, "path", None)
+        help_line = self.query_one("#help-line", Static)
+        if path:
+            spec = F.field_for(path)
+            help_line.update(Text(spec.describe() if spec else path, style="italic"))
+        elif widget.id == "raw-editor":
+            help_line.update(Text("Raw mode: this exact text is sent. F6 goes back to the forms.", style="italic"))
+
+    @on(RequestPreview.FindingChosen)
+    def jump_to_finding(self, event: RequestPreview.FindingChosen) -> None:
+        self.focus_field(event.finding.field)
+
+    def focus_field(self, path: str | None) -> bool:
+        if not path:
+            return False
+        if self.raw_mode:
+            self.notify("Raw mode: the forms are not in use. Press F6 to go back to them.", severity="warning")
+            return False
+        parts = path.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            candidates = [w for w in self.query(FieldInput) if w.path == prefix or w.path.startswith(prefix + ".")]
+            if prefix == "conversation.ttrDefName":
+                candidates = [self.query_one(TtrSelect)]  # type: ignore[list-item]
+            if candidates:
+                tabs = self.query_one("#forms", TabbedContent)
+                tabs.active = SECTION_TAB.get(parts[0], "tab-consumer")
+                target = candidates[0]
+                self.call_after_refresh(target.focus)
+                return True
+        return False
+
+    # --- raw mode --------------------------------------------------------------------------------
+    @on(TabbedContent.TabActivated, "#forms")
+    def forms_tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if self._switching_tab:
+            return
+        entering = event.pane.id == "tab-raw"
+        if entering and not self.raw_mode:
+            self.enter_raw()
+        elif not entering and self.raw_mode:
+            self.leave_raw(event.pane.id or "tab-consumer")
+
+    def action_toggle_raw(self) -> None:
+        if self.raw_mode:
+            self.leave_raw("tab-consumer")
+        else:
+            self.enter_raw()
+
+    def _activate(self, tab: str) -> None:
+        self._switching_tab = True
+        self.query_one("#forms", TabbedContent).active = tab
+        self.call_after_refresh(setattr, self, "_switching_tab", False)
+
+    def enter_raw(self) -> None:
+        self.raw_mode = True
+        self.raw_text = self.body_text
+        editor = self.query_one("#raw-editor", TextArea)
+        editor.load_text(self.raw_text)
+        self._activate("tab-raw")
+        editor.focus()
+        self.update_status()
+        self.draft_changed()
+
+    def leave_raw(self, tab: str) -> None:
+        try:
+            payload = json.loads(self.raw_text)
+        except ValueError as exc:
+            self._activate("tab-raw")
+            self.notify(f"The raw body is not valid JSON ({exc}). Fix it first: the forms can only take JSON. "
+                        "Nothing was changed.", title="Still in raw mode", severity="error", timeout=8)
+            return
+        draft, lost = draft_from_payload(payload, self.session.conn.account_id or None)
+        draft.data["clientProperties"] = self.draft.data.get("clientProperties", {})
+        self.draft = draft
+        self.raw_mode = False
+        self._activate(tab)
+        self.run_worker(self.fill_forms(), exclusive=True, group="fill")
+        self.update_status()
+        self.draft_changed()
+        if lost:
+            self.notify("The forms cannot hold: " + "; ".join(lost[:8]) + (" …" if len(lost) > 8 else "") +
+                        ". Press F6 to get back to raw mode and edit them there.",
+                        title="Back to the forms, with losses", severity="warning", timeout=15)
+
+    # --- loading drafts ---------------------------------------------------------------------------
+    async def load_draft(self, draft: Draft, note: str = "") -> None:
+        self.draft = draft.copy()
+        if self.raw_mode:
+            self.raw_mode = False
+            self._activate("tab-consumer")
+        await self.fill_forms()
+        self.update_status()
+        self.draft_changed()
+        if note:
+            self.notify(note)
+
+    def action_clear_draft(self) -> None:
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self.load_draft(Draft(), "Started a new, empty draft."), group="fill")
+
+        self.app.push_screen(ConfirmScreen("Clear the form", "Start a new, empty draft? The current one is replaced "
+                                           "(save it as a preset first if you need it).", yes="Clear"), done)
+
+    # --- autosave ------------------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        return drafts.render(drafts.SavedDraft(self.draft, self.raw_text if self.raw_mode else None))
+
+    def autosave(self) -> None:
+        self._write_draft(self.snapshot(), self.session.draft_path)
+
+    @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
+    def _write_draft(self, text: str, path: Path) -> None:
+        try:
+            drafts.write(path, text)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"{exc}. Your draft stays in this window; fix the folder's "
+                                      "permissions or save it as a preset elsewhere.",
+                                      title="Draft not saved", severity="error", timeout=10)
+
+    # --- sending ---------------------------------------------------------------------------------------
+    def action_send(self) -> None:
+        if self.sending:
+            self.notify("A send is already running; wait for it to finish.", title="Busy", severity="warning")
+            return
+        self.refresh_preview()
+        body = self.body_text.encode("utf-8", errors="surrogatepass")
+        if self.raw_mode:
+            try:
+                json.loads(self.raw_text)
+            except ValueError as exc:
+                def done(yes: bool | None) -> None:
+                    if yes:
+                        self.start_send("create", body=body)
+
+                self.app.push_screen(ConfirmScreen("Send invalid JSON?", f"The body is not valid JSON ({exc}). "
+                                                   "LivePerson will refuse it. Send it exactly as it is anyway?",
+                                                   yes="Send anyway"), done)
+                return
+        self.start_send("create", body=body)
+
+    def action_close_conversation(self) -> None:
+        if self.sending:
+            self.notify("A send is already running; wait for it to finish.", severity="warning")
+            return
+        if not self.conversation_id:
+            self.notify("No open conversation from this session to close. Send first, or switch consumer (Ctrl+N).",
+                        severity="warning")
+            return
+        self.start_send("close", conversation_id=self.conversation_id)
+
+    def action_message(self) -> None:
+        if not self.conversation_id:
+            self.notify("No open conversation to message. Send first.", severity="warning")
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self.start_send("message", conversation_id=self.conversation_id, text=text)
+
+        self.app.push_screen(PromptScreen("Send a message", f"Text for conversation {self.conversation_id}:",
+                                          "Hello, I need your support", ok="Send"), done)
+
+    def action_new_consumer(self) -> None:
+        consumer = new_consumer_id()
+        self.session.set_consumer(consumer)
+        self.conversation_id = None
+        self.update_status()
+        self.refresh_preview()
+        self.notify(f"New external consumer id: {consumer}. The next send opens a conversation for it.",
+                    title="Fresh consumer")
+
+    def action_copy_id(self) -> None:
+        if self.conversation_id:
+            self.app.copy_to_clipboard(self.conversation_id)
+            self.notify(f"Copied {self.conversation_id}")
+        else:
+            self.notify("No conversationId yet.", severity="warning")
+
+    def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
+                   text: str = "") -> None:
+        self.sending = True
+        self.query_one("#panes", TabbedContent).active = "pane-response"
+        title = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}[kind]
+        self.query_one(ResponseView).show_progress(title + "…", [])
+        self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
+
+    @work(group="send", exit_on_error=False)
+    async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
+                          header: str | None) -> None:
+        view = self.query_one(ResponseView)
+        title = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}[kind]
+        steps: list[Any] = []
+
+        def observe(step: Any) -> None:
+            if not any(s is step for s in steps):
+                steps.append(step)
+            view.show_progress(title + "…", steps)
+
+        client = self.session.client
+        try:
+            if kind == "create":
+                result = await client.create_conversation(None, header, observe, raw=body)
+            elif kind == "close":
+                result = await client.close_conversation(conversation_id, header, observe)
+            else:
+                result = await client.send_message(conversation_id, text, header, observe)
+        except LpError as exc:
+            view.show_error(title, exc, steps)
+            self.sending = False
+            return
+        except Exception as exc:  # never crash the app on an unexpected failure; show it
+            view.show_error(title, LpError("api", title.lower(), f"unexpected error: {type(exc).__name__}: {exc}",
+                                           "this is a bug in lp-tui; please report it"), steps)
+            self.sending = False
+            return
+        routing = None
+        if kind == "create" and result.conversation_id:
+            self.conversation_id = result.conversation_id
+            if self.session.use_sandbox:
+                routing = await client.sandbox_conversation(result.conversation_id)
+        elif kind == "close" and result.ok:
+            self.conversation_id = None
+            self.notify("Conversation closed. Send again to open a new one.", title="Closed")
+        elif kind == "message" and result.ok:
+            self.notify("Message sent.")
+        view.show_result(result, routing, self.session.use_sandbox, self.conversation_id)
+        self.update_status()
+        self.refresh_preview()
+        self.sending = False
+        self._record(result.to_record())
+
+    @work(thread=True, group="history", exit_on_error=False)
+    def _record(self, entry: dict[str, Any]) -> None:
+        try:
+            self.session.history.append(entry)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"History not saved: {exc}", severity="warning")
+
+    def resend_raw(self, body: str) -> None:
+        """Re-send a history entry's exact body."""
+        if self.sending:
+            self.notify("A send is already running; wait for it to finish.", severity="warning")
+            return
+        self.start_send("create", body=body.encode("utf-8", errors="surrogatepass"))
