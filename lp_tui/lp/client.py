@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -103,7 +105,7 @@ class SendResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200 and all(s.ok for s in self.subs) and not self.explanations
+        return self.status == 200 and bool(self.subs) and all(s.ok for s in self.subs) and not self.explanations
 
     def to_record(self) -> dict[str, Any]:
         """A history entry (no secrets: headers are masked, tokens are absent)."""
@@ -480,6 +482,21 @@ def _transport_error(step: str, host: str, exc: BaseException, conn: Connection,
     import httpx
 
     text = scrub(str(exc) or type(exc).__name__, secrets)
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 6:  # httpx wraps the OS error; the cause says what happened
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    causes = " ".join(f"{type(e).__name__} {e}" for e in chain)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return LpError("transport", step, "connection refused",
+                       "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return LpError("transport", step, "cannot resolve the host name",
+                       "check the CSDS URL and your DNS or proxy settings", host)
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in causes:
+        return LpError("transport", step, f"TLS failed: {scrub(causes, secrets)[:300]}",
+                       "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
+                       "if you are behind a corporate proxy", host)
     if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
         return LpError("transport", step, f"timed out ({type(exc).__name__})",
                        f"the host did not answer in time; timeouts are {conn.connect_timeout:g} s to connect, "

@@ -120,6 +120,9 @@ def explain(status: int | None, body: Any, sub_codes: list[tuple[str, str]] | No
     elif status == 403:
         out.append(Explanation("Forbidden (403)", "The app is not allowed to do this on this account.",
                                "Check that the app installation is enabled with scope msg.consumer."))
+    elif status == 200 and not sub_codes and not out:
+        out.append(Explanation("Unexpected answer", "HTTP 200, but the body is not the documented array of results.",
+                               "Look at the raw body: a proxy or a wrong host may have answered."))
     elif status is not None and status not in (200, 201) and not out:
         out.append(Explanation(f"Unexpected status {status}", "The answer is not one the documentation describes.",
                                "Look at the raw body and headers."))

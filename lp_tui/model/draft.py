@@ -178,10 +178,10 @@ def _child(node: Any, part: str, want: Any, where: str) -> Any:
             node.append(want)
         elif idx > len(node):
             raise FieldError(f"{where}: index {idx} is past the end; the next free index is {len(node)}")
-        if not isinstance(node[idx], (dict, list)):
+        if type(node[idx]) is not type(want):  # a value of another shape is replaced by a container
             node[idx] = want
         return node[idx]
-    if not isinstance(node.get(part), (dict, list)):
+    if type(node.get(part)) is not type(want):
         node[part] = want
     return node[part]
 

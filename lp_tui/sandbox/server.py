@@ -112,10 +112,13 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.state.take_fault(service) if service in ("csds", "sentinel", "idp", "conversation", "send") else None
         if fault and fault.delay:
             time.sleep(fault.delay)
-        try:
-            status, payload = handler(*args, query=query, body=body)
-        except Exception as exc:  # the sandbox must answer, never hang the client
-            status, payload = 500, {"code": 500, "body": {"msg": f"sandbox error: {exc}"}}
+        if fault and fault.status is not None:  # a failing answer does nothing on the server's side
+            status, payload = fault.status, None
+        else:
+            try:
+                status, payload = handler(*args, query=query, body=body)
+            except Exception as exc:  # the sandbox must answer, never hang the client
+                status, payload = 500, {"code": 500, "body": {"msg": f"sandbox error: {exc}"}}
         self._send(status, payload, fault)
 
     def _route(self, method: str, path: str) -> tuple[str, Any, tuple] | None:

@@ -98,7 +98,7 @@ class SandboxState:
 
         try:
             claims = jwt.decode(token, self.key, algorithms=["HS256"], audience=self.account_id,
-                                options={"require": ["exp", "iat"], "verify_exp": False})
+                                options={"require": ["exp", "iat"], "verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError:
             return None
         if claims.get("exp", 0) <= self.now():

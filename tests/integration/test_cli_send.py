@@ -1,0 +1,113 @@
+"""`lp-tui send`, `close`, `message` as a user runs them: exit codes, output, no secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from lp_tui.sandbox.server import Sandbox
+from lp_tui.sandbox.state import SandboxState
+
+SECRET = "Known-Secret-Value-42"
+JWT_RE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
+
+
+def lp(*args, env=None, stdin=None):
+    result = subprocess.run([sys.executable, "-m", "lp_tui", *args], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, **(env or {})}, input=stdin)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    assert not JWT_RE.search(result.stdout + result.stderr), "a token leaked"
+    return result
+
+
+@pytest.fixture
+def server():
+    box = Sandbox(SandboxState(client_secret=SECRET), split=True).start()
+    yield box
+    box.stop()
+
+
+def env_for(box, consumer="cli-consumer"):
+    v = box.connection_values()
+    return {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
+            "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": consumer}
+
+
+def test_send_on_the_built_in_sandbox():
+    result = lp("send", "--sandbox", "--preset", "sde-ctype-gender")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    conv = body[1]["body"]["conversationId"]
+    assert f"conversationId: {conv}" in result.stderr
+    assert "VIP Support" in result.stderr  # where the sandbox routed it, and why
+
+
+def test_second_send_close_and_send_again_within_one_server(server):
+    env = env_for(server)
+    first = lp("send", "--preset", "sde-ctype-gender", env=env)
+    assert first.returncode == 0, first.stderr
+    conv = json.loads(first.stdout)[1]["body"]["conversationId"]
+    second = lp("send", "--preset", "sde-ctype-gender", env=env)
+    assert second.returncode == 1
+    assert "already has an open conversation" in second.stderr and "Close the open conversation" in second.stderr
+    closed = lp("close", conv, env=env)
+    assert closed.returncode == 0 and "resolved successfully" in closed.stdout
+    third = lp("send", "--preset", "sde-ctype-gender", env=env)
+    assert third.returncode == 0
+
+
+def test_message_to_the_conversation(server):
+    env = env_for(server, "msg-consumer")
+    conv = json.loads(lp("send", env=env).stdout)[1]["body"]["conversationId"]
+    sent = lp("message", conv, "Hello there", env=env)
+    assert sent.returncode == 0 and json.loads(sent.stdout)["body"] == {"sequence": 0}
+    assert server.state.conversations[conv].messages == ["Hello there"]
+
+
+def test_flags_beat_environment(server):
+    env = {**env_for(server), "LP_ACCOUNT_ID": "wrong"}
+    result = lp("send", "--account", server.state.account_id, "--ext-consumer-id", "flag-consumer", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_raw_body_is_sent_exactly(server, tmp_path):
+    body = ('[{"kind":"req","id":"a","type":"userprofile.SetUserProfile","body":{}},'
+            '{"kind":"req","id":"b","type":"cm.ConsumerRequestConversation","body":{"brandId":"%s"}}]'
+            % server.state.account_id)
+    path = tmp_path / "body.json"
+    path.write_text(body)
+    result = lp("send", "--raw", str(path), env=env_for(server, "raw-consumer"))
+    assert result.returncode == 0 and json.loads(result.stdout)[1]["reqId"] == "b"
+    broken = lp("send", "--raw", "-", env=env_for(server, "raw-2"), stdin="[{oops")
+    assert broken.returncode == 1 and "not valid JSON" in broken.stderr and "sending it as given" in broken.stderr
+
+
+def test_refused_exits_3_with_one_clear_line():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"LP_CSDS_URL": f"http://127.0.0.1:{port}", "LP_ACCOUNT_ID": "1", "LP_CLIENT_ID": "c",
+           "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": "x"}
+    result = lp("send", env=env)
+    assert result.returncode == 3
+    assert "domain lookup" in result.stderr and "connection refused" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lp-tui:")]
+    assert len(errors) == 1 and result.stderr.strip().endswith(errors[0])
+
+
+def test_not_configured_exits_2_and_says_what_is_missing():
+    result = lp("send")
+    assert result.returncode == 2 and "account id" in result.stderr and "--sandbox" in result.stderr
+
+
+def test_liveperson_error_exits_1(server):
+    env = {**env_for(server), "LP_CLIENT_SECRET": "wrong"}
+    result = lp("send", env=env)
+    assert result.returncode == 1 and "AppJWT" in result.stderr and "client id and secret" in result.stderr

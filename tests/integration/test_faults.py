@@ -1,0 +1,174 @@
+"""Faults on every step: refused, timeouts, 5xx, non-JSON, missing services, drips, huge bodies, TLS.
+
+Each names the failing step and host, gives a hint, and leaks no secret.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+
+import pytest
+
+from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, LpClient
+from lp_tui.lp.config import Connection, RetryPolicy
+from lp_tui.lp.errors import EXIT_API, EXIT_TRANSPORT, LpError
+from lp_tui.model.build import build_payload
+from lp_tui.model.draft import Draft
+from lp_tui.sandbox.state import Fault
+
+pytestmark = pytest.mark.asyncio
+SECRET = "s3cret-Value-0001"
+
+
+def client_for(sandbox, **overrides):
+    conn = Connection(ext_consumer_id="c1", connect_timeout=1, read_timeout=1)
+    conn.apply(sandbox.connection_values(), "test")
+    conn.retry = RetryPolicy(retry_429=1, wait_429=0, delays_5xx=[0, 0, 0])
+    for key, value in overrides.items():
+        setattr(conn, key, value)
+    return LpClient(conn)
+
+
+async def send(client, sandbox=None):
+    try:
+        return await client.create_conversation(build_payload(Draft(), client.conn.account_id))
+    finally:
+        await client.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_csds_refused():
+    conn = Connection(account_id="1", client_id="c", client_secret=SECRET, ext_consumer_id="x",
+                      csds_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(LpError) as info:
+        await send(LpClient(conn))
+    err = info.value
+    assert err.kind == "transport" and err.exit_code == EXIT_TRANSPORT and err.step == STEP_CSDS
+    assert "refused" in err.message and "127.0.0.1" in err.host and "sandbox running" in err.hint
+    assert SECRET not in str(err)
+
+
+@pytest.mark.parametrize("service,step", [("csds", STEP_CSDS), ("sentinel", STEP_APPJWT), ("idp", STEP_JWS),
+                                          ("conversation", STEP_CREATE)])
+async def test_each_service_timing_out_names_its_step(sandbox, service, step):
+    sandbox.state.add_fault(service, Fault(delay=2.5))
+    client = client_for(sandbox, read_timeout=0.5, connect_timeout=0.5)
+    with pytest.raises(LpError) as info:
+        await send(client)
+    assert info.value.step == step and "timed out" in info.value.message and "settings" in info.value.hint
+
+
+@pytest.mark.parametrize("service,step", [("csds", STEP_CSDS), ("sentinel", STEP_APPJWT), ("idp", STEP_JWS)])
+async def test_each_service_answering_500_is_an_error_naming_it(sandbox, service, step):
+    sandbox.state.add_fault(service, Fault(status=500, times=-1))
+    with pytest.raises(LpError) as info:
+        await send(client_for(sandbox))
+    assert info.value.step == step and info.value.status == 500 and info.value.exit_code == EXIT_API
+
+
+async def test_connector_500_then_success(sandbox):
+    sandbox.state.add_fault("conversation", Fault(status=502, times=1))
+    result = await send(client_for(sandbox))
+    assert result.ok and result.steps[-1].attempts == 2
+
+
+@pytest.mark.parametrize("service,step", [("csds", STEP_CSDS), ("sentinel", STEP_APPJWT), ("idp", STEP_JWS)])
+async def test_each_service_answering_non_json(sandbox, service, step):
+    sandbox.state.add_fault(service, Fault(body="<html>maintenance</html>", content_type="text/html"))
+    with pytest.raises(LpError) as info:
+        await send(client_for(sandbox))
+    assert info.value.step == step
+
+
+async def test_connector_answering_non_json_is_explained_not_ok(sandbox):
+    sandbox.state.add_fault("conversation", Fault(body="<html>proxy</html>", content_type="text/html"))
+    result = await send(client_for(sandbox))
+    assert not result.ok and result.body_json is None and result.body_text == "<html>proxy</html>"
+    assert result.explanations[0].title == "Unexpected answer"
+
+
+@pytest.mark.parametrize("missing", ["sentinel", "idp", "asyncMessagingEnt"])
+async def test_csds_without_a_needed_service(sandbox, missing):
+    del sandbox.state.hosts[missing]
+    with pytest.raises(LpError) as info:
+        await send(client_for(sandbox))
+    assert info.value.step == STEP_CSDS and repr(missing) in info.value.message
+
+
+async def test_unknown_account_at_csds(sandbox):
+    with pytest.raises(LpError) as info:
+        await send(client_for(sandbox, account_id="99999"))
+    assert info.value.step == STEP_CSDS and "account id" in info.value.hint
+
+
+async def test_a_dripping_answer_hits_the_time_limit(sandbox):
+    sandbox.state.add_fault("conversation", Fault(body="x" * 400, drip=0.1))
+    client = client_for(sandbox, read_timeout=0.6, connect_timeout=0.4)
+    with pytest.raises(LpError) as info:
+        await send(client)
+    assert info.value.step == STEP_CREATE and "timed out" in info.value.message
+
+
+async def test_a_slow_drip_within_the_limit_is_read_whole(sandbox):
+    sandbox.state.add_fault("conversation", Fault(body='[{"code":"OK","body":{},"reqId":"1"}]', drip=0.02))
+    result = await send(client_for(sandbox, read_timeout=3))
+    assert result.body_json == [{"code": "OK", "body": {}, "reqId": "1"}]
+
+
+async def test_a_10mb_answer_is_kept_bounded(sandbox):
+    sandbox.state.add_fault("conversation", Fault(body="[" + " " * 10_000_000 + "]"))
+    result = await send(client_for(sandbox, read_timeout=10))
+    assert result.truncated and len(result.body_text) <= 2_000_000 and not result.ok
+
+
+@pytest.fixture
+def untrusted_https(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"baseURIs": []}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+async def test_tls_failure_is_explained_and_a_ca_bundle_fixes_it(untrusted_https):
+    url, cert = untrusted_https
+    conn = Connection(account_id="1", client_id="c", client_secret=SECRET, ext_consumer_id="x", csds_url=url,
+                      connect_timeout=3, read_timeout=3)
+    with pytest.raises(LpError) as info:
+        await send(LpClient(conn))
+    assert info.value.kind == "transport" and "TLS" in info.value.message and "CA bundle" in info.value.hint
+    conn.ca_bundle = str(cert)
+    with pytest.raises(LpError) as info:
+        await send(LpClient(conn))
+    assert info.value.kind == "api" and "'sentinel'" in info.value.message  # TLS passed; the document is empty
