@@ -135,13 +135,13 @@ class LpTuiApp(App[int]):
         yield from super().get_system_commands(screen)
         composer = self.composer
         yield SystemCommand("Send request", "Domain lookup, AppJWT, ConsumerJWS, then POST (Ctrl+S)", composer.action_send)
-        yield SystemCommand("Close conversation", "Close the conversation this session opened (Ctrl+X)",
+        yield SystemCommand("Close conversation", "Close the conversation this session opened (Ctrl+R)",
                             composer.action_close_conversation)
         yield SystemCommand("Send a message", "Publish a text message to the open conversation (Ctrl+T)",
                             composer.action_message)
         yield SystemCommand("New consumer id", "Switch to a fresh external consumer id (Ctrl+N)",
                             composer.action_new_consumer)
-        yield SystemCommand("Copy conversationId", "Copy the last conversationId (Ctrl+Y)", composer.action_copy_id)
+        yield SystemCommand("Copy conversationId", "Copy the last conversationId (Ctrl+B)", composer.action_copy_id)
         yield SystemCommand("Toggle raw mode", "Edit the JSON body directly (F6)", composer.action_toggle_raw)
         yield SystemCommand("Clear the form", "Start a new, empty draft (F7)", composer.action_clear_draft)
         yield SystemCommand("Settings", "Account, credentials, timeouts, retries (F2)", self.action_settings)

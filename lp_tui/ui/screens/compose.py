@@ -52,11 +52,11 @@ AUTOSAVE_DELAY = 0.2
 class ComposeScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+x", "close_conversation", "Close conv."),
+        Binding("ctrl+r", "close_conversation", "Close conv."),
         Binding("ctrl+t", "message", "Message"),
         Binding("ctrl+n", "new_consumer", "New consumer"),
-        Binding("ctrl+y", "copy_id", "Copy id", show=False),
-        Binding("f6", "toggle_raw", "Raw JSON"),
+        Binding("ctrl+b", "copy_id", "Copy id", show=False),
+        Binding("f6", "toggle_raw", "Raw JSON", priority=True),
         Binding("f7", "clear_draft", "Clear", show=False),
     ]
 

@@ -14,10 +14,10 @@ from lp_tui import paths
 
 KEYS = [
     ("Ctrl+S", "Send the request (domain lookup, AppJWT, ConsumerJWS, POST)"),
-    ("Ctrl+X", "Close the conversation this session opened"),
+    ("Ctrl+R", "Close the conversation this session opened"),
     ("Ctrl+T", "Send a text message to that conversation"),
     ("Ctrl+N", "Switch to a fresh external consumer id"),
-    ("Ctrl+Y", "Copy the conversationId"),
+    ("Ctrl+B", "Copy the conversationId"),
     ("F2", "Settings (account, credentials, timeouts, retries)"),
     ("F3", "Presets: load, save as, duplicate, delete"),
     ("F4", "History of sends: view, load into the form, re-send"),

@@ -95,7 +95,7 @@ class ResponseView(Vertical):
                 text.append("What to do: ", style="bold")
                 text.append(exp.action + "\n")
             if exp.follow_up == "close" and current_conversation:
-                text.append(f"Press Ctrl+X to close {current_conversation}, or Ctrl+N for a fresh consumer id.\n",
+                text.append(f"Press Ctrl+R to close {current_conversation}, or Ctrl+N for a fresh consumer id.\n",
                             style="bold")
             elif exp.follow_up == "close":
                 text.append("Press Ctrl+N for a fresh consumer id (the open conversation is not one this "
@@ -115,7 +115,7 @@ class ResponseView(Vertical):
         conv = self.query_one("#conversation-id", Static)
         if result.conversation_id:
             conv.update(Text.assemble(("conversationId ", "bold"), (result.conversation_id, "bold reverse"),
-                                      ("  Ctrl+Y copies · Ctrl+X closes · Ctrl+T messages", "dim")))
+                                      ("  Ctrl+B copies · Ctrl+R closes · Ctrl+T messages", "dim")))
         else:
             conv.update("")
         body = result.body_text

@@ -1,0 +1,117 @@
+"""Deterministic stand-ins for snapshot tests: fixed sandbox address, ids, clock and answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, SendResult, Step, SubResult
+from lp_tui.lp.config import Connection
+from lp_tui.lp.errors import LpError, explain
+from lp_tui.store.history import History
+from lp_tui.ui.session import Session
+
+CONV_ID = "8602832d-dce1-446b-8445-0d51f5926a42"
+BASE = "http://127.0.0.1:8400"
+
+
+class FakeSandbox:
+    csds_url = BASE
+
+    def connection_values(self):
+        return {"account_id": "12345678", "csds_url": BASE, "client_id": "sandbox-app-0001",
+                "client_secret": "sandbox-secret-0001"}
+
+    def stop(self):
+        pass
+
+
+def _steps(final_status: int) -> list[Step]:
+    acct = "/api/account/12345678"
+    return [
+        Step(STEP_CSDS, "GET", f"{BASE}{acct}/service/baseURI.json", 200, 0.01, done=True, attempts=1),
+        Step(STEP_APPJWT, "POST", f"{BASE}/sentinel{acct}/app/token", 200, 0.01, done=True, attempts=1),
+        Step(STEP_JWS, "POST", f"{BASE}{acct}/consumer", 201, 0.01, done=True, attempts=1),
+        Step(STEP_CREATE, "POST", f"{BASE}{acct}/messaging/consumer/conversation", final_status, 0.01, done=True,
+             attempts=1, failed=final_status >= 400),
+    ]
+
+
+def result(status: int, body, action: str = STEP_CREATE) -> SendResult:
+    items = body if isinstance(body, list) else [body] if isinstance(body, dict) and "reqId" in body else []
+    subs = [SubResult(i, e.get("reqId"), str(e.get("code")), e.get("body")) for i, e in enumerate(items)]
+    conv = subs[1].body.get("conversationId") if len(subs) > 1 and subs[1].ok else None
+    return SendResult(
+        action=action, url=f"{BASE}/api/account/12345678/messaging/consumer/conversation?v=3", status=status,
+        elapsed=0.01, request_headers={"Content-Type": "application/json", "Authorization": "eyJhbGciOi…(redacted)",
+                                       "X-LP-ON-BEHALF": "eyJhbGciOi…(redacted)"},
+        request_body="[]", response_headers={"content-type": "application/json"}, body_text=json.dumps(body),
+        body_json=body, subs=subs, conversation_id=conv,
+        explanations=explain(status, body, [(s.code, s.message) for s in subs]), steps=_steps(status),
+        claims={"AppJWT": {"aud": "12345678", "iss": "Sentinel", "scope": "msg.consumer"},
+                "ConsumerJWS": {"ext_consumer_id": "snapshot-consumer"}},
+    )
+
+
+OK = [{"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": "1"},
+      {"code": "OK", "body": {"conversationId": CONV_ID}, "reqId": "2"}]
+OPEN = [{"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": "1"},
+        {"code": "BAD_REQUEST", "body": {"msg": "Consumer request conversation failed: User 77d338e4 already has "
+                                                "open conversation. Can't open another one."}, "reqId": "2"}]
+AUTH = {"kind": "resp", "code": 401, "body": {"title": "Invalid AppJWT", "details": "AppJWT has expired or is invalid",
+                                              "errorCode": 40102}, "type": ".ReqBody$ErrorResp"}
+
+
+class FakeClient:
+    """Answers from a script: each send takes the next entry (a SendResult, an LpError, or 'hang')."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.release = asyncio.Event()
+        self.sent: list[bytes] = []
+
+    def known_base(self, service):
+        return BASE
+
+    async def create_conversation(self, payload, client_properties=None, observer=lambda s: None, raw=None):
+        self.sent.append(raw)
+        answer = await self._next(observer)
+        if raw is not None:
+            answer.request_body = raw.decode("utf-8", "replace")
+        return answer
+
+    async def close_conversation(self, conversation_id, client_properties=None, observer=lambda s: None):
+        return result(200, {"code": "OK", "body": {"msg": "OK Conversation resolved successfully"}, "reqId": "1,"},
+                      "close conversation")
+
+    async def send_message(self, conversation_id, text, client_properties=None, observer=lambda s: None):
+        return result(200, {"reqId": "1", "code": "OK", "body": {"sequence": 0}}, "send message")
+
+    async def sandbox_conversation(self, conversation_id):
+        return {"skill": "VIP Support", "rule": "ctype vip routes to the VIP skill", "state": "OPEN"}
+
+    async def _next(self, observer):
+        item = self.script.pop(0) if self.script else result(200, OK)
+        if item == "hang":
+            steps = _steps(200)
+            for step in steps[:3]:
+                observer(step)
+            pending = Step(STEP_CREATE, "POST", steps[3].url)
+            observer(pending)
+            await self.release.wait()
+            return result(200, OK)
+        if isinstance(item, LpError):
+            raise item
+        return item
+
+    async def aclose(self):
+        pass
+
+
+def make_session(tmp_path, script=(), sandbox=True) -> Session:
+    conn = Connection(ext_consumer_id="snapshot-consumer")
+    session = Session(conn, use_sandbox=sandbox, settings_path=tmp_path / "settings.toml",
+                      presets_dir=tmp_path / "presets", draft_path=tmp_path / "draft.toml",
+                      history=History(tmp_path / "history.jsonl"), show_timings=False,
+                      client_factory=lambda c: FakeClient(script), sandbox_factory=FakeSandbox)
+    return session
