@@ -52,11 +52,11 @@ AUTOSAVE_DELAY = 0.2
 class ComposeScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+r", "close_conversation", "Close conv."),
+        Binding("ctrl+r", "close_conversation", "Close"),
         Binding("ctrl+t", "message", "Message"),
-        Binding("ctrl+n", "new_consumer", "New consumer"),
+        Binding("ctrl+n", "new_consumer", "New id"),
         Binding("ctrl+b", "copy_id", "Copy id", show=False),
-        Binding("f6", "toggle_raw", "Raw JSON", priority=True),
+        Binding("f6", "toggle_raw", "Raw", priority=True),
         Binding("f7", "clear_draft", "Clear", show=False),
     ]
 

@@ -39,11 +39,11 @@ class SettingsScreen(ModalScreen[Connection | None]):
     SettingsScreen > Vertical { width: 100; height: 90%; border: thick $primary; background: $panel; padding: 0 1; }
     SettingsScreen .title { text-style: bold; padding: 1 1 0 1; }
     SettingsScreen .note { color: $text-muted; padding: 0 1; }
-    SettingsScreen .row { height: auto; }
-    SettingsScreen .row Label { width: 24; padding: 1 1 0 1; }
+    SettingsScreen .row { height: 1; margin-bottom: 1; }
+    SettingsScreen .row Label { width: 24; padding: 0 1; }
     SettingsScreen .row Input, SettingsScreen .row Select { width: 1fr; }
     SettingsScreen .row Button { min-width: 14; }
-    SettingsScreen .source { width: 22; padding: 1 0 0 1; color: $warning; }
+    SettingsScreen .source { width: 22; padding: 0 0 0 1; color: $warning; }
     SettingsScreen .buttons { height: auto; align-horizontal: right; padding: 1; }
     SettingsScreen .buttons Button { margin-left: 1; }
     SettingsScreen #settings-error { color: $error; padding: 0 1; }
@@ -68,26 +68,26 @@ class SettingsScreen(ModalScreen[Connection | None]):
                     with Horizontal(classes="row"):
                         yield Label(label)
                         yield Input(text, password=password, id=f"s-{name}", placeholder=help_text,
-                                    disabled=from_env, tooltip=help_text)
+                                    disabled=from_env, tooltip=help_text, compact=True)
                         if from_env:
                             yield Static(f"from ${ENV_VARS[name]}", classes="source")
                         if name == "ext_consumer_id" and not from_env:
-                            yield Button("Generate", id="generate")
+                            yield Button("Generate", id="generate", compact=True)
                 with Horizontal(classes="row"):
                     yield Label("Authorization")
                     yield Select([("bare token (what LivePerson's tools send)", "bare"),
                                   ("Bearer <token> (undocumented)", "bearer")],
-                                 value=self.conn.auth_scheme, allow_blank=False, id="s-auth_scheme")
+                                 value=self.conn.auth_scheme, allow_blank=False, id="s-auth_scheme", compact=True)
                 with Horizontal(classes="row"):
                     yield Label("429 retries")
-                    yield Input(str(self.conn.retry.retry_429), id="s-retry_429",
+                    yield Input(str(self.conn.retry.retry_429), id="s-retry_429", compact=True,
                                 tooltip="How many times to retry a 429 (LivePerson: wait at least 1 s).")
                 with Horizontal(classes="row"):
                     yield Label("429 wait (s)")
-                    yield Input(f"{self.conn.retry.wait_429:g}", id="s-wait_429")
+                    yield Input(f"{self.conn.retry.wait_429:g}", id="s-wait_429", compact=True)
                 with Horizontal(classes="row"):
                     yield Label("5xx retry delays (s)")
-                    yield Input(", ".join(f"{d:g}" for d in self.conn.retry.delays_5xx), id="s-delays_5xx",
+                    yield Input(", ".join(f"{d:g}" for d in self.conn.retry.delays_5xx), id="s-delays_5xx", compact=True,
                                 tooltip="LivePerson advises 3 retries after 5, 10, 15 s; empty: no retries.")
             yield Static("", id="settings-error")
             with Horizontal(classes="buttons"):
