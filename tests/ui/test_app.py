@@ -229,9 +229,16 @@ async def test_contacts_add_and_remove(tmp_path):
         app.composer.query_one("#add-contact").press()
         await pilot.pause(0.2)
         assert len(app.composer.draft.contacts()) == 2
-        app.composer.query_one("#remove-contact-0").press()
+        await pilot.press(*"+1 555")  # focus moved to the new contact's e-mail
+        await pilot.pause()
+        assert app.composer.draft.contacts() == [{"email": "a@b.co"}, {"email": "+1 555"}]
+        app.composer.query_one("#contact-prev").press()
         await pilot.pause(0.2)
-        assert app.composer.draft.contacts() == [{}]
+        assert app.composer.query_one("#f-contact-email", FieldInput).value == "a@b.co"
+        app.composer.query_one("#remove-contact").press()
+        await pilot.pause(0.2)
+        assert app.composer.draft.contacts() == [{"email": "+1 555"}]
+        assert app.composer.query_one("#f-contact-email", FieldInput).value == "+1 555"
 
 
 async def test_a_finding_jumps_to_its_field(tmp_path):

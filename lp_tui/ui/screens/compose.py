@@ -7,6 +7,7 @@ state) and saves the draft as you go. Sending runs in a worker that reports each
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
@@ -39,7 +40,6 @@ from lp_tui.ui.widgets.fields import (
     SectionForm,
     TtrSelect,
     text_of,
-    widget_id,
 )
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
@@ -79,30 +79,36 @@ class ComposeScreen(Screen[None]):
         yield Static(id="status-bar")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                with TabbedContent(id="forms", initial="tab-raw" if self.raw_mode else "tab-consumer"):
+                initial = "tab-raw" if self.raw_mode else "tab-consumer"
+                with TabbedContent(id="forms", initial=initial):
+                    # what starts hidden mounts just after the first paint (Lazy): a faster start
                     with TabPane("Customer", id="tab-consumer"):
-                        yield SectionForm("consumer")
+                        yield self._lazy(SectionForm("consumer"), initial != "tab-consumer")
                     with TabPane("Personal", id="tab-personal"):
-                        yield SectionForm("personal")
+                        yield Lazy(SectionForm("personal"))
                     with TabPane("Routing", id="tab-conversation"):
-                        yield SectionForm("conversation")
+                        yield Lazy(SectionForm("conversation"))
                     with TabPane("Envelope", id="tab-envelope"):
-                        yield SectionForm("ids", id="form-ids")
-                        yield SectionForm("clientProperties", id="form-client-properties")
+                        yield Lazy(SectionForm("ids", id="form-ids"))
+                        yield Lazy(SectionForm("clientProperties", id="form-client-properties"))
                     with TabPane("Raw JSON", id="tab-raw"):
-                        yield TextArea(self.raw_text, id="raw-editor", soft_wrap=False, show_line_numbers=True,
-                                       tab_behavior="indent")
+                        yield self._lazy(TextArea(self.raw_text, id="raw-editor", soft_wrap=False,
+                                                  show_line_numbers=True, tab_behavior="indent"),
+                                         initial != "tab-raw")
                 yield Static(id="help-line")
             with Vertical(id="right"):
                 with TabbedContent(id="panes"):
                     with TabPane("Request", id="pane-request"):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
-                        yield ResponseView(timings=self.session.show_timings, id="response")
+                        yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
         yield Footer()
 
+    @staticmethod
+    def _lazy(widget: Any, lazy: bool) -> Any:
+        return Lazy(widget) if lazy else widget
+
     async def on_mount(self) -> None:
-        await self.fill_forms()
         self.update_status()
         self.refresh_preview()
         for note in self.session.startup_notes:
@@ -111,14 +117,22 @@ class ComposeScreen(Screen[None]):
     # --- draft <-> forms ------------------------------------------------------------------
     async def fill_forms(self) -> None:
         """Show the draft in every input, without echoing change events back."""
-        editor = self.query_one(ContactsEditor)
-        await editor.set_count(len(self.draft.contacts()))
+        self.fill(self)
+
+    def fill(self, root: Any) -> None:
+        """Fill the inputs under ``root`` (a form that just mounted, or the whole screen)."""
+        for editor in root.query(ContactsEditor):
+            editor.set_state(len(self.draft.contacts()), editor.index)
         with self.prevent(Input.Changed, Select.Changed):
-            for widget in self.query(FieldInput):
+            for widget in root.query(FieldInput):
                 present = self.draft.has(widget.path)
                 widget.value = text_of(self.draft.get(widget.path)) if present else ""
-            ttr = self.query_one(TtrSelect)
-            ttr.show(self.draft.get("conversation.ttrDefName"), self.draft.has("conversation.ttrDefName"))
+            for ttr in root.query(TtrSelect):
+                ttr.show(self.draft.get("conversation.ttrDefName"), self.draft.has("conversation.ttrDefName"))
+
+    @on(SectionForm.Ready)
+    def form_ready(self, event: SectionForm.Ready) -> None:
+        self.fill(event.form)
 
     @on(Input.Changed, "FieldInput")
     def field_changed(self, event: Input.Changed) -> None:
@@ -143,17 +157,22 @@ class ComposeScreen(Screen[None]):
         self.draft_changed()
 
     async def on_contacts_editor_count_changed(self, event: ContactsEditor.CountChanged) -> None:
+        editor = self.query_one(ContactsEditor)
         if event.action == "add":
-            index = self.draft.add_contact()
+            editor.index = self.draft.add_contact()
         else:
             self.draft.remove_contact(event.index)
-            index = max(0, event.index - 1)
+            editor.index = max(0, event.index - 1)
         await self.fill_forms()
         self.draft_changed()
-        try:
-            self.query_one(f"#{widget_id(f'personal.contacts.{index}.email')}", FieldInput).focus()
-        except NoMatches:
+        if self.draft.contacts():
+            self.query_one("#f-contact-email", FieldInput).focus()
+        else:
             self.query_one("#add-contact").focus()
+
+    async def on_contacts_editor_selected(self, event: ContactsEditor.Selected) -> None:
+        self.query_one(ContactsEditor).index = event.index
+        await self.fill_forms()
 
     @on(TextArea.Changed, "#raw-editor")
     def raw_changed(self, event: TextArea.Changed) -> None:
@@ -172,7 +191,7 @@ class ComposeScreen(Screen[None]):
         """Rebuild once per frame however many keys arrived; the last state always wins."""
         if not self._refresh_pending:
             self._refresh_pending = True
-            self.call_after_refresh(self.refresh_preview)
+            self.call_next(self.refresh_preview)
 
     def request_url(self) -> str:
         conn = self.session.conn
@@ -250,6 +269,10 @@ class ComposeScreen(Screen[None]):
             self.notify("Raw mode: the forms are not in use. Press F6 to go back to them.", severity="warning")
             return False
         parts = path.split(".")
+        if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isdigit():
+            editor = self.query_one(ContactsEditor)
+            editor.set_state(len(self.draft.contacts()), int(parts[2]))
+            self.run_worker(self.fill_forms(), group="fill")
         for end in range(len(parts), 0, -1):
             prefix = ".".join(parts[:end])
             candidates = [w for w in self.query(FieldInput) if w.path == prefix or w.path.startswith(prefix + ".")]
@@ -286,6 +309,9 @@ class ComposeScreen(Screen[None]):
         self.call_after_refresh(setattr, self, "_switching_tab", False)
 
     def enter_raw(self) -> None:
+        if not self.query("#raw-editor"):  # the editor mounts just after the first paint
+            self.call_after_refresh(self.enter_raw)
+            return
         self.raw_mode = True
         self.raw_text = self.body_text
         editor = self.query_one("#raw-editor", TextArea)
@@ -415,15 +441,16 @@ class ComposeScreen(Screen[None]):
                    text: str = "") -> None:
         self.sending = True
         self.query_one("#panes", TabbedContent).active = "pane-response"
-        title = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}[kind]
-        self.query_one(ResponseView).show_progress(title + "…", [])
         self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
 
     @work(group="send", exit_on_error=False)
     async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
                           header: str | None) -> None:
+        while not self.query(ResponseView):  # it mounts just after the first paint
+            await asyncio.sleep(0.01)
         view = self.query_one(ResponseView)
         title = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}[kind]
+        view.show_progress(title + "…", [])
         steps: list[Any] = []
 
         def observe(step: Any) -> None:

@@ -6,7 +6,7 @@ Forms only post ``FieldEdited`` (path, text); the screen owns the draft.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -58,9 +58,11 @@ class FieldFocused(Message):
 class FieldInput(Input):
     """An input bound to a draft path."""
 
-    def __init__(self, spec: F.Field, path: str, **kwargs: Any) -> None:
+    def __init__(self, spec: F.Field, path: str, id_: str | None = None, **kwargs: Any) -> None:
         suggester = SuggestFromList(spec.enum, case_sensitive=False) if spec.enum else None
-        super().__init__(placeholder=spec.example, suggester=suggester, id=widget_id(path), compact=True, **kwargs)
+        placeholder = f"e.g. {spec.example}" if spec.example else ""
+        super().__init__(placeholder=placeholder, suggester=suggester, id=id_ or widget_id(path), compact=True,
+                         **kwargs)
         self.path = path
         self.spec = spec
         self.tooltip = spec.describe()
@@ -95,44 +97,26 @@ class TtrSelect(Select[str]):
         self.post_message(FieldFocused(self.path))
 
 
-def field_row(spec: F.Field, path: str | None = None) -> Horizontal:
-    path = path or spec.path
-    return Horizontal(
-        Label(spec.label, classes="field-label"),
-        FieldInput(spec, path, classes="field-input"),
-        classes="field-row",
-    )
-
-
-def _leaves(section: str, prefix_depth: int = 2) -> Iterable[F.Field]:
-    for spec in F.section_fields(section):
-        if spec.is_leaf and "*" not in spec.path:
-            yield spec
-
-
-def date_group(prefix: str) -> Vertical:
-    spec = F.BY_PATH[prefix]
-    parts = [F.BY_PATH[f"{prefix}.{k}"] for k in ("day", "month", "year")]
-    row = Horizontal(
-        Label(spec.label, classes="field-label"),
-        *[FieldInput(p, p.path, classes="date-part") for p in parts],
-        classes="field-row",
-    )
-    return row
-
-
 class SectionForm(VerticalScroll):
-    """All fields of one section, in table order; objects as grouped rows."""
+    """All fields of one section, in table order, as a two-column grid (label, input).
+
+    Posts ``Ready`` once mounted, so the screen can fill it (hidden forms mount lazily).
+    """
 
     DEFAULT_CSS = """
-    SectionForm { padding: 0 1; }
-    SectionForm .field-row { height: 1; margin-bottom: 1; }
-    SectionForm .field-label { width: 22; padding: 0 1 0 0; color: $text-muted; }
-    SectionForm .field-input { width: 1fr; }
-    SectionForm TtrSelect { width: 1fr; }
+    SectionForm { padding: 0 1; layout: grid; grid-size: 2; grid-columns: 24 1fr; grid-rows: auto;
+                  grid-gutter: 1 0; height: 1fr; }
+    SectionForm > .field-label { color: $text-muted; padding-right: 1; }
+    SectionForm .group-title { column-span: 2; text-style: bold; color: $accent; }
+    SectionForm > ContactsEditor { column-span: 2; }
+    SectionForm > .date-parts { height: 1; }
     SectionForm .date-part { width: 1fr; margin-right: 1; }
-    SectionForm .group-title { padding: 0 0 1 0; text-style: bold; color: $accent; }
     """
+
+    class Ready(Message):
+        def __init__(self, form: "SectionForm") -> None:
+            super().__init__()
+            self.form = form
 
     def __init__(self, section: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -144,31 +128,44 @@ class SectionForm(VerticalScroll):
             if "*" in spec.path or spec.path in done:
                 continue
             if spec.path == "conversation.ttrDefName":
-                yield Horizontal(Label(spec.label, classes="field-label"), TtrSelect(), classes="field-row")
+                yield Label(spec.label, classes="field-label")
+                yield TtrSelect()
             elif spec.kind == F.OBJECT and spec.path.endswith("Date"):
-                yield date_group(spec.path)
-                done.update(f"{spec.path}.{k}" for k in ("day", "month", "year"))
+                yield Label(spec.label, classes="field-label")
+                parts = [F.BY_PATH[f"{spec.path}.{k}"] for k in ("day", "month", "year")]
+                yield Horizontal(*[FieldInput(p, p.path, classes="date-part") for p in parts], classes="date-parts")
+                done.update(p.path for p in parts)
             elif spec.kind == F.OBJECT:
                 yield Static(spec.label, classes="group-title")
             elif spec.kind == F.LIST:
                 yield ContactsEditor(id="contacts")
             elif spec.is_leaf:
-                yield field_row(spec)
+                yield Label(spec.label, classes="field-label")
+                yield FieldInput(spec, spec.path, classes="field-input")
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready(self))
 
 
 CONTACT_FIELDS = ("email", "phone", "phoneType", "address.country", "address.region")
 
 
 class ContactsEditor(Vertical):
-    """Personal Info contacts: add and remove; each contact's fields as inputs."""
+    """Personal Info contacts, one at a time: previous/next, add, remove.
+
+    A fixed set of inputs edits the selected contact, so a draft with hundreds of contacts
+    costs no more widgets (or start-up time) than one with a single contact.
+    """
 
     DEFAULT_CSS = """
-    ContactsEditor { height: auto; }
-    ContactsEditor .contact { height: auto; border-left: thick $primary 50%; padding: 0 0 0 1; margin: 0 0 1 0; }
-    ContactsEditor .contact-head { height: 1; margin-bottom: 1; }
-    ContactsEditor .contact-title { width: 1fr; text-style: bold; }
-    ContactsEditor Button { min-width: 10; }
-    ContactsEditor #add-contact { margin-bottom: 1; }
+    ContactsEditor { height: auto; margin-bottom: 1; }
+    ContactsEditor .contact-nav { height: 1; margin-bottom: 1; }
+    ContactsEditor .contact-nav Button { min-width: 8; margin-right: 1; }
+    ContactsEditor #contact-pos { width: 1fr; padding: 0 1; text-style: bold; }
+    ContactsEditor #contact-fields { height: auto; border-left: thick $primary 50%; padding: 0 0 0 1; }
+    ContactsEditor .field-row { height: 1; margin-bottom: 1; }
+    ContactsEditor .field-label { width: 20; color: $text-muted; }
+    ContactsEditor .field-input { width: 1fr; }
     """
 
     class CountChanged(Message):
@@ -177,34 +174,66 @@ class ContactsEditor(Vertical):
             self.action = action
             self.index = index
 
+    class Selected(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.count = 0
+        self.index = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Contacts", classes="group-title")
-        for i in range(self.count):
-            with Vertical(classes="contact"):
-                with Horizontal(classes="contact-head"):
-                    yield Label(f"Contact {i + 1}", classes="contact-title")
-                    yield Button("Remove", id=f"remove-contact-{i}", variant="error", compact=True)
-                for key in CONTACT_FIELDS:
-                    spec = F.BY_PATH[f"personal.contacts.*.{key}"]
-                    yield field_row(spec, f"personal.contacts.{i}.{key}")
-        yield Button("Add contact", id="add-contact", variant="primary", compact=True)
+        with Horizontal(classes="contact-nav"):
+            yield Button("◀", id="contact-prev", compact=True, tooltip="Previous contact")
+            yield Label("", id="contact-pos")
+            yield Button("▶", id="contact-next", compact=True, tooltip="Next contact")
+            yield Button("Add", id="add-contact", variant="primary", compact=True, tooltip="Add a contact")
+            yield Button("Remove", id="remove-contact", variant="error", compact=True,
+                         tooltip="Remove this contact")
+        with Vertical(id="contact-fields"):
+            for key in CONTACT_FIELDS:
+                spec = F.BY_PATH[f"personal.contacts.*.{key}"]
+                yield Horizontal(
+                    Label(spec.label, classes="field-label"),
+                    FieldInput(spec, f"personal.contacts.0.{key}", classes="field-input",
+                               id_=f"f-contact-{key.replace('.', '-')}"),
+                    classes="field-row",
+                )
 
-    async def set_count(self, count: int) -> None:
-        if count != self.count:
-            self.count = count
-            await self.recompose()
+    def on_mount(self) -> None:
+        self.set_state(self.count, self.index)
+
+    def set_state(self, count: int, index: int) -> None:
+        """Show ``count`` contacts with ``index`` selected; inputs are re-bound, not re-made."""
+        self.count = count
+        self.index = max(0, min(index, count - 1)) if count else 0
+        if not self.is_mounted:
+            return
+        self.query_one("#contact-pos", Label).update(
+            f"Contact {self.index + 1} of {count}" if count else "No contacts")
+        self.query_one("#contact-fields").display = count > 0
+        self.query_one("#remove-contact").display = count > 0
+        self.query_one("#contact-prev", Button).disabled = self.index <= 0
+        self.query_one("#contact-next", Button).disabled = self.index >= count - 1
+        for widget, key in zip(self.query(FieldInput), CONTACT_FIELDS):
+            widget.path = f"personal.contacts.{self.index}.{key}"
 
     @on(Button.Pressed, "#add-contact")
     def _add(self, event: Button.Pressed) -> None:
         event.stop()
         self.post_message(self.CountChanged("add", self.count))
 
-    @on(Button.Pressed, ".contact Button")
+    @on(Button.Pressed, "#remove-contact")
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
-        index = int((event.button.id or "-0").rsplit("-", 1)[1])
-        self.post_message(self.CountChanged("remove", index))
+        self.post_message(self.CountChanged("remove", self.index))
+
+    @on(Button.Pressed, "#contact-prev, #contact-next")
+    def _move(self, event: Button.Pressed) -> None:
+        event.stop()
+        step = -1 if event.button.id == "contact-prev" else 1
+        if 0 <= self.index + step < self.count:
+            self.post_message(self.Selected(self.index + step))

@@ -35,6 +35,7 @@ class RequestPreview(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._findings: list[Finding] = []
+        self._request_key: tuple = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="request-line")
@@ -43,6 +44,11 @@ class RequestPreview(Vertical):
         yield OptionList(id="findings")
 
     def show_request(self, url: str, headers: dict[str, str], body: str) -> None:
+        self.query_one("#request-body", JsonView).set_text(body)
+        key = (url, tuple(headers.items()))
+        if key == self._request_key:  # unchanged: no relayout on every keystroke
+            return
+        self._request_key = key
         line = Text()
         line.append("POST ", style="bold")
         line.append(url)
@@ -50,7 +56,6 @@ class RequestPreview(Vertical):
             line.append(f"\n{name}: ", style="bold dim")
             line.append(value)
         self.query_one("#request-line", Static).update(line)
-        self.query_one("#request-body", JsonView).set_text(body)
 
     def show_findings(self, findings: list[Finding]) -> None:
         if findings == self._findings:

@@ -57,12 +57,14 @@ class ResponseView(Vertical):
                 yield JsonView(id="response-claims")
 
     def show_progress(self, title: str, steps: list[Any]) -> None:
-        text = Text(f"{title}\n", style="bold")
+        text = Text()
+        text.append(f"{title}\n", style="bold")
         text.append_text(_steps_text(steps, self.timings))
         self.query_one("#summary", Static).update(text)
 
     def show_error(self, title: str, error: Any, steps: list[Any]) -> None:
-        text = Text(f"{title} failed\n", style="bold red")
+        text = Text()
+        text.append(f"{title} failed\n", style="bold red")
         text.append_text(_steps_text(steps, self.timings))
         text.append(f"\n{error.step}", style="bold")
         if error.host:
