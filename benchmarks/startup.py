@@ -55,9 +55,13 @@ def run() -> list[Figure]:
         reference.append(first_paint(minimal, "MINIMAL APP READY", env))
         ours.append(first_paint(lp_tui_command(), "Findings:", env))
         forms.append(first_paint(lp_tui_command(), "Customer id", env))
+    posting = os.environ.get("LP_BENCH_POSTING")  # optional: the path of an installed `posting`
+    posting_times = [first_paint(shlex.quote(posting), "Collection", env) for _ in range(3)] if posting else []
     shutil.rmtree(home, ignore_errors=True)
     ratio = median(ours) / median(reference)
-    return [
+    extra = [Figure("Start-up: Posting, first paint (median of 3)", median(posting_times), "s", None,
+                    "for comparison (LP_BENCH_POSTING)")] if posting_times else []
+    return extra + [
         Figure("Start-up: minimal Textual app, first paint (median)", median(reference), "s", None,
                f"{ROUNDS} rounds, alternating"),
         Figure("Start-up: lp-tui --sandbox, first paint (median)", median(ours), "s", None,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 RENEW_EARLY = 300.0  # renew an AppJWT about five minutes before it expires
 
 
 def claims(token: str | None) -> dict[str, Any]:
-    """The decoded payload of a JWT, or {} when it is not one."""
-    if not token:
-        return {}
+    """The decoded payload of a JWT, or {} when it is not one (a copy: callers may change it)."""
+    return dict(_claims(token)) if token else {}
+
+
+@lru_cache(maxsize=64)  # tokens are reused for an hour (AppJWT) or for ever (JWS): decode once
+def _claims(token: str) -> dict[str, Any]:
     import jwt
 
     try:

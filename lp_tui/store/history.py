@@ -4,12 +4,13 @@ anything reaches this module's callers' records; this module re-checks headers a
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lp_tui.lp.redact import mask_headers
-from lp_tui.store.atomic import keep_bad_copy, write_text
+from lp_tui.store.atomic import StoreError, keep_bad_copy, write_text
 
 MAX_ENTRIES = 200
 
@@ -20,17 +21,34 @@ class History:
     limit: int = MAX_ENTRIES
 
     def append(self, entry: dict[str, Any]) -> None:
+        """Add one entry: an O(1) appended line, fsynced; the file is trimmed to ``limit``
+        entries (atomically) once it holds half as many again."""
         entry = dict(entry)
         request = entry.get("request")
         if isinstance(request, dict) and isinstance(request.get("headers"), dict):
             request = dict(request, headers=mask_headers(request["headers"]))
             entry["request"] = request
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            with open(self.path, "rb") as handle:
+                lines = sum(1 for _ in handle)
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        if lines > self.limit + self.limit // 2:
+            self.trim()
+
+    def trim(self) -> None:
         entries, problems = self.load()
         if problems:  # never drop unreadable lines silently: keep the old file aside
             keep_bad_copy(self.path)
-        entries.append(entry)
-        entries = entries[-self.limit :]
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries[-self.limit :])
         write_text(self.path, text, mode=0o600)
 
     def load(self) -> tuple[list[dict[str, Any]], list[str]]:
@@ -42,7 +60,8 @@ class History:
         except OSError as exc:
             return [], [f"{self.path}: cannot read history ({exc.strerror or exc})"]
         entries, problems = [], []
-        for number, line in enumerate(text.splitlines(), 1):
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -52,4 +71,4 @@ class History:
                 continue
             if isinstance(value, dict):
                 entries.append(value)
-        return entries, problems
+        return entries[-self.limit :], problems

@@ -67,10 +67,12 @@ def test_history_is_bounded_masked_and_0600(tmp_path):
 def test_history_with_a_bad_line_keeps_a_copy_before_rewriting(tmp_path):
     path = tmp_path / "history.jsonl"
     path.write_text('{"n": 1}\nnot json\n')
-    history = History(path)
+    history = History(path, limit=2)
     entries, problems = history.load()
     assert len(entries) == 1 and "line 2" in problems[0]
     history.append({"n": 2})
+    history.append({"n": 3})  # the file is now past its limit: trimmed, the bad line kept aside
+    assert [e["n"] for e in history.load()[0]] == [2, 3]
     assert any(p.name.startswith("history.jsonl.bad-") for p in tmp_path.iterdir())
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -73,6 +72,8 @@ class ComposeScreen(Screen[None]):
         self._refresh_pending = False
         self._autosave_timer: Timer | None = None
         self._switching_tab = False
+        self._pending_snapshot: str | None = None
+        self._save_lock = asyncio.Lock()
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -367,16 +368,20 @@ class ComposeScreen(Screen[None]):
         return drafts.render(drafts.SavedDraft(self.draft, self.raw_text if self.raw_mode else None))
 
     def autosave(self) -> None:
-        self._write_draft(self.snapshot(), self.session.draft_path)
+        self._pending_snapshot = self.snapshot()
+        self._write_draft()
 
-    @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
-    def _write_draft(self, text: str, path: Path) -> None:
-        try:
-            drafts.write(path, text)
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"{exc}. Your draft stays in this window; fix the folder's "
-                                      "permissions or save it as a preset elsewhere.",
-                                      title="Draft not saved", severity="error", timeout=10)
+    @work(group="autosave", exit_on_error=False)
+    async def _write_draft(self) -> None:
+        async with self._save_lock:  # one write at a time, and always the newest snapshot
+            text, self._pending_snapshot = self._pending_snapshot, None
+            if text is None:
+                return
+            try:
+                await asyncio.to_thread(drafts.write, self.session.draft_path, text)
+            except OSError as exc:
+                self.notify(f"{exc}. Your draft stays in this window; fix the folder's permissions or save "
+                            "it as a preset elsewhere.", title="Draft not saved", severity="error", timeout=10)
 
     # --- sending ---------------------------------------------------------------------------------------
     def action_send(self) -> None:
@@ -491,12 +496,13 @@ class ComposeScreen(Screen[None]):
         self.sending = False
         self._record(result.to_record())
 
-    @work(thread=True, group="history", exit_on_error=False)
-    def _record(self, entry: dict[str, Any]) -> None:
+    @work(group="history", exit_on_error=False)
+    async def _record(self, entry: dict[str, Any]) -> None:
+        # asyncio.to_thread reuses a small pool of threads (a new thread per write grows memory)
         try:
-            self.session.history.append(entry)
+            await asyncio.to_thread(self.session.history.append, entry)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"History not saved: {exc}", severity="warning")
+            self.notify(f"History not saved: {exc}", severity="warning")
 
     def resend_raw(self, body: str) -> None:
         """Re-send a history entry's exact body."""
