@@ -70,6 +70,7 @@ class SandboxState:
         self.faults: dict[str, list[Fault]] = {}
         self.log: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self.hosts: dict[str, str] = {}  # CSDS service name -> host:port (set by the server)
+        self.minted: list[str] = []  # every token issued (tests scan outputs for them)
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -81,14 +82,18 @@ class SandboxState:
         iat = int(self.now())
         claims = {"aud": self.account_id, "azp": client_id, "scope": "msg.consumer", "iss": "Sentinel",
                   "iat": iat, "exp": iat + self.app_jwt_lifetime}
-        return jwt.encode(claims, self.key, algorithm="HS256", headers={"kid": "appjwt-sandbox"})
+        token = jwt.encode(claims, self.key, algorithm="HS256", headers={"kid": "appjwt-sandbox"})
+        self.minted.append(token)
+        return token
 
     def mint_jws(self, ext_consumer_id: str) -> str:
         import jwt
 
         claims = {"account_id": self.account_id, "ext_consumer_id": ext_consumer_id,
                   "lp_consumer_id": self.lp_consumer_id(ext_consumer_id)}
-        return jwt.encode(claims, self.key, algorithm="HS256", headers={"kid": "appjwt-sandbox"})
+        token = jwt.encode(claims, self.key, algorithm="HS256", headers={"kid": "appjwt-sandbox"})
+        self.minted.append(token)
+        return token
 
     def lp_consumer_id(self, ext_consumer_id: str) -> str:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"{self.account_id}/{ext_consumer_id}").hex

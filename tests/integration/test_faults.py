@@ -5,12 +5,7 @@ Each names the failing step and host, gives a hint, and leaks no secret.
 
 from __future__ import annotations
 
-import http.server
-import shutil
 import socket
-import ssl
-import subprocess
-import threading
 
 import pytest
 
@@ -20,6 +15,7 @@ from lp_tui.lp.errors import EXIT_API, EXIT_TRANSPORT, LpError
 from lp_tui.model.build import build_payload
 from lp_tui.model.draft import Draft
 from lp_tui.sandbox.state import Fault
+from tests.tls_server import untrusted_https_server
 
 pytestmark = pytest.mark.asyncio
 SECRET = "s3cret-Value-0001"
@@ -133,32 +129,8 @@ async def test_a_10mb_answer_is_kept_bounded(sandbox):
 
 @pytest.fixture
 def untrusted_https(tmp_path):
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True, timeout=60)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b'{"baseURIs": []}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", cert
-    server.shutdown()
-    server.server_close()
+    with untrusted_https_server(tmp_path) as value:
+        yield value
 
 
 async def test_tls_failure_is_explained_and_a_ca_bundle_fixes_it(untrusted_https):
