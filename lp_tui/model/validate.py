@@ -244,6 +244,9 @@ def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
             c.add(WARNING, f"{path}.id", f"id should be a string, not {_type_name(rid)}", f"e.g. \"{rid}\"", id_field)
         elif not 1 <= len(rid) <= 64:
             c.add(WARNING, f"{path}.id", f"id is {len(rid)} characters; the schema allows 1-64", "", id_field)
+        elif rid != rid.strip():
+            c.add(WARNING, f"{path}.id", "id has leading or trailing white space", "trim it unless that is the test",
+                  id_field)
         key = json.dumps(rid)
         if key in seen_ids:
             c.add(INFO, f"{path}.id", f"id {rid!r} repeats request {seen_ids[key] + 1}'s id",
