@@ -1,0 +1,183 @@
+"""Secrets never leak: every flow runs with known secrets, and every byte of output, every file
+written and every picture is scanned for them and for their recognisable parts."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lp_tui import paths
+from lp_tui.lp.config import Connection, RetryPolicy
+from lp_tui.sandbox.server import Sandbox
+from lp_tui.sandbox.state import SandboxState
+from lp_tui.store.history import History
+from lp_tui.ui.app import make_app
+from lp_tui.ui.session import Session
+
+from .conftest import SECRET, connection_env, run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+JWT_RE = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
+
+
+def recognisable_parts(secret: str) -> list[str]:
+    """The secret, and the parts that would give it away: a JWT's payload and signature, or any
+    12 characters in a row of a client secret."""
+    if secret.count(".") == 2 and secret.startswith("eyJ"):
+        header, payload, signature = secret.split(".")
+        return [secret, payload, signature]  # the header is the same for every token of a kind
+    return [secret] + [secret[i : i + 12] for i in range(0, max(1, len(secret) - 11))]
+
+
+def assert_clean(where: str, text: str, secrets: list[str]) -> None:
+    for secret in secrets:
+        for part in recognisable_parts(secret):
+            assert part not in text, f"{where} leaks a part of a secret: {part[:6]}…"
+    assert not JWT_RE.search(text), f"{where} holds something shaped like a whole JWT"
+
+
+def scan_files(root: Path, secrets: list[str], allow: set[str]) -> int:
+    count = 0
+    for path in root.rglob("*"):
+        if path.is_file() and path.name not in allow:
+            assert_clean(str(path), path.read_bytes().decode("utf-8", "replace"), secrets)
+            count += 1
+    return count
+
+
+@pytest.fixture
+def world(tmp_path):
+    box = Sandbox(SandboxState(client_secret=SECRET), split=True).start()
+    yield box
+    box.stop()
+
+
+def test_cli_flows_leak_nothing(world, lp_home):
+    env = connection_env(world, "leak-cli")
+    outputs = []
+    sent = run_cli("send", "--preset", "auto-messages", env=env)
+    conv = __import__("json").loads(sent.stdout)[1]["body"]["conversationId"]
+    outputs += [sent, run_cli("message", conv, "hello", env=env), run_cli("close", conv, env=env),
+                run_cli("build", "--preset", "sde-ctype-gender", env=env), run_cli("presets", env=env),
+                run_cli("send", env={**env, "LP_CLIENT_SECRET": SECRET + "-wrong"}),  # Sentinel refuses it
+                run_cli("send", env={**env, "LP_CSDS_URL": "http://127.0.0.1:9"})]
+    minted = list(world.state.minted)
+    assert minted, "the flows minted tokens"
+    pasted = run_cli("send", "--preset", "minimal", env={**env, "LP_APP_JWT": minted[0], "LP_CONSUMER_JWS": minted[1],
+                                                         "LP_EXT_CONSUMER_ID": "leak-cli-2"})
+    expired = run_cli("send", env={**env, "LP_APP_JWT": minted[0] + "x"})
+    outputs += [pasted, expired]
+    secrets = [SECRET, SECRET + "-wrong", *world.state.minted]
+    for result in outputs:
+        assert_clean(f"`{' '.join(result.args[3:])}` output", result.stdout + result.stderr, secrets)
+    scan_files(lp_home, secrets, allow=set())
+
+
+def test_sandbox_log_leaks_nothing(tmp_path):
+    port = __import__("socket").socket()
+    port.bind(("127.0.0.1", 0))
+    number = port.getsockname()[1]
+    port.close()
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox", "--port", str(number), "--verbose"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        env = {"LP_CSDS_URL": f"http://127.0.0.1:{number}", "LP_ACCOUNT_ID": "12345678",
+               "LP_CLIENT_ID": "sandbox-app-0001", "LP_CLIENT_SECRET": "sandbox-secret-0001",
+               "LP_EXT_CONSUMER_ID": "log-consumer"}
+        result = run_cli("send", env=env)
+        assert result.returncode == 0, result.stderr
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    log = err + out.split("Use it:")[-1]  # the banner prints the demo credentials on purpose
+    assert "POST /sentinel" in log  # the log is there, and shows requests
+    assert_clean("sandbox log", log.split("Ctrl+C stops it.")[-1], ["sandbox-secret-0001"])
+
+
+async def test_app_flows_pictures_and_files_leak_nothing(world, lp_home, tmp_path):
+    conn = Connection(ext_consumer_id="leak-tui")
+    conn.apply(world.connection_values(), "file")
+    conn.retry = RetryPolicy.none()
+    session = Session(conn, history=History(paths.history_file()))
+    app = make_app(session)
+    pictures: dict[str, str] = {}
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+
+        async def settle():
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if not app.composer.sending:
+                    break
+            await pilot.pause(0.2)
+
+        app.composer.query_one("#f-consumer-ctype").focus()
+        await pilot.press(*"vip")
+        pictures["compose"] = app.export_screenshot()
+        await pilot.press("ctrl+s")
+        await settle()
+        pictures["sent"] = app.export_screenshot()
+        app.composer.query_one("#response-tabs").active = "tab-headers"
+        await pilot.pause()
+        pictures["headers"] = app.export_screenshot()
+        app.composer.query_one("#response-tabs").active = "tab-claims"
+        await pilot.pause()
+        pictures["claims"] = app.export_screenshot()
+        await pilot.press("ctrl+s")
+        await settle()
+        pictures["open conversation"] = app.export_screenshot()
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle()
+        await pilot.press("ctrl+r")
+        await settle()
+        await pilot.press("f2")
+        await pilot.pause()
+        pictures["settings"] = app.export_screenshot()
+        app.screen.query_one("#s-app_jwt").value = world.state.minted[0]  # a pasted token, masked on screen
+        await pilot.pause()
+        pictures["settings with a pasted token"] = app.export_screenshot()
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.5)
+        await pilot.press("f4")
+        await pilot.pause(0.4)
+        pictures["history"] = app.export_screenshot()
+        await pilot.press("escape")
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"leak-check", "enter")
+        await pilot.pause(0.5)
+        pictures["presets"] = app.export_screenshot()
+        notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+    session.close()
+    secrets = [SECRET, *world.state.minted]
+    for name, svg in pictures.items():
+        assert_clean(f"screenshot {name}", svg, secrets)
+    assert_clean("notifications", notes, secrets)
+    scanned = scan_files(lp_home, secrets, allow={"settings.toml"})
+    assert scanned >= 3  # history, draft, the preset
+    settings_file = paths.settings_file()
+    assert SECRET in settings_file.read_text()  # the one place it must be, readable only by its owner
+    assert stat.S_IMODE(os.stat(settings_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(paths.history_file()).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(paths.draft_file()).st_mode) == 0o600
+    preset = (paths.presets_dir() / "leak-check.toml").read_text()
+    assert "secret" not in preset.lower() and "jwt" not in preset.lower()
+
+
+def test_committed_pictures_hold_no_secrets():
+    pictures = list((ROOT / "tests" / "ui" / "__snapshots__").rglob("*.svg")) + list((ROOT / "screenshots").glob("*.svg"))
+    assert pictures
+    for path in pictures:
+        assert_clean(str(path.relative_to(ROOT)), path.read_text(), ["sandbox-secret-0001", SECRET])
