@@ -23,7 +23,7 @@ class LpTuiApp(App[int]):
     CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "settings", "Settings"),
+        Binding("f2", "settings", "Setup", tooltip="Connection settings"),
         Binding("f3", "presets", "Presets"),
         Binding("f4", "history", "History"),
     ]

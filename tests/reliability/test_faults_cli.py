@@ -136,3 +136,16 @@ def test_tls_failure_names_the_step(untrusted_https):
 def untrusted_https(tmp_path):
     with untrusted_https_server(tmp_path) as (url, _cert):
         yield url
+
+
+def test_unknown_host_names_the_step(lp_home):
+    settings = lp_home / "config" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[connection]\nconnect_timeout = 2.0\n")
+    env = {"LP_CSDS_URL": "https://lp-tui-test.invalid", "LP_ACCOUNT_ID": "1", "LP_CLIENT_ID": "c",
+           "LP_CLIENT_SECRET": "s", "LP_EXT_CONSUMER_ID": "x"}
+    result = run_cli("send", "--no-retry", env=env)
+    assert result.returncode == 3
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and "domain lookup" in lines[0] and "lp-tui-test.invalid" in lines[0]
+    assert "cannot resolve the host name" in lines[0] or "timed out" in lines[0]

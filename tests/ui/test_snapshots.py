@@ -138,6 +138,11 @@ def test_error_server(snap_compare):
     assert snap_compare(app_with([result(503, body)], preset("minimal")), terminal_size=SIZE, run_before=send)
 
 
+def test_error_throttled(snap_compare):
+    body = {"code": 429, "body": {"msg": "Too Many Requests"}}
+    assert snap_compare(app_with([result(429, body)], preset("minimal")), terminal_size=SIZE, run_before=send)
+
+
 def test_raw_mode_invalid(snap_compare):
     async def run_before(pilot):
         await pilot.pause()

@@ -51,12 +51,12 @@ AUTOSAVE_DELAY = 0.2
 class ComposeScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+r", "close_conversation", "Close"),
-        Binding("ctrl+t", "message", "Message"),
-        Binding("ctrl+n", "new_consumer", "New id"),
-        Binding("ctrl+b", "copy_id", "Copy id", show=False),
+        Binding("ctrl+r", "close_conversation", "Close", tooltip="Close the conversation"),
+        Binding("ctrl+t", "message", "Msg", tooltip="Send a text message to the conversation"),
+        Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
+        Binding("ctrl+b", "copy_id", "Copy", tooltip="Copy the conversationId"),
         Binding("f6", "toggle_raw", "Raw", priority=True),
-        Binding("f7", "clear_draft", "Clear", show=False),
+        Binding("f7", "clear_draft", "Clear"),
     ]
 
     def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:

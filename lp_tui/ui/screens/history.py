@@ -53,16 +53,7 @@ def entry_detail(entry: dict[str, Any]) -> str:
 
 
 class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
-    DEFAULT_CSS = """
-    HistoryScreen { align: center middle; }
-    HistoryScreen > Vertical { width: 96%; height: 92%; border: thick $primary; background: $panel; padding: 0 1; }
-    HistoryScreen .title { text-style: bold; padding: 1 1 0 1; }
-    HistoryScreen #history-list { height: 12; }
-    HistoryScreen #history-detail { height: 1fr; border-top: solid $primary 40%; }
-    HistoryScreen #history-problems { color: $warning; height: auto; }
-    HistoryScreen .buttons { height: auto; padding: 1 0 0 0; }
-    HistoryScreen .buttons Button { margin-right: 1; }
-    """
+    CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("l", "load", "Load into form"),

@@ -19,15 +19,7 @@ from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 
 
 class PresetsScreen(ModalScreen[presets.Preset | None]):
-    DEFAULT_CSS = """
-    PresetsScreen { align: center middle; }
-    PresetsScreen > Vertical { width: 110; height: 85%; border: thick $primary; background: $panel; padding: 0 1; }
-    PresetsScreen .title { text-style: bold; padding: 1 1 0 1; }
-    PresetsScreen OptionList { height: 1fr; }
-    PresetsScreen #preset-problems { color: $warning; height: auto; }
-    PresetsScreen .buttons { height: auto; padding: 1 0; }
-    PresetsScreen .buttons Button { margin-right: 1; }
-    """
+    CSS_PATH = "presets.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("enter", "load", "Load", show=False),

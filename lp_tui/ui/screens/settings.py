@@ -34,20 +34,7 @@ ROWS = [
 
 
 class SettingsScreen(ModalScreen[Connection | None]):
-    DEFAULT_CSS = """
-    SettingsScreen { align: center middle; }
-    SettingsScreen > Vertical { width: 100; height: 90%; border: thick $primary; background: $panel; padding: 0 1; }
-    SettingsScreen .title { text-style: bold; padding: 1 1 0 1; }
-    SettingsScreen .note { color: $text-muted; padding: 0 1; }
-    SettingsScreen .row { height: 1; margin-bottom: 1; }
-    SettingsScreen .row Label { width: 24; padding: 0 1; }
-    SettingsScreen .row Input, SettingsScreen .row Select { width: 1fr; }
-    SettingsScreen .row Button { min-width: 14; }
-    SettingsScreen .source { width: 22; padding: 0 0 0 1; color: $warning; }
-    SettingsScreen .buttons { height: auto; align-horizontal: right; padding: 1; }
-    SettingsScreen .buttons Button { margin-left: 1; }
-    SettingsScreen #settings-error { color: $error; padding: 0 1; }
-    """
+    CSS_PATH = "settings.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
 
     def __init__(self, conn: Connection, sandbox_note: str = "") -> None:
