@@ -82,6 +82,8 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--port", type=int, default=0, help="port for CSDS (default: a free one)")
     sb.add_argument("--rules", metavar="FILE", help="routing rules TOML (default: the built-in demo rules)")
     sb.add_argument("--split", action="store_true", help="serve each service on its own port")
+    sb.add_argument("--token-lifetime", type=int, default=3600, metavar="SECONDS",
+                    help="AppJWT lifetime (default 3600, as LivePerson's); shorten it to exercise renewal")
     sb.add_argument("--verbose", action="store_true", help="log every request")
     return p
 
@@ -315,7 +317,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     try:
-        sandbox = Sandbox(SandboxState(rules=rules), port=args.port, split=args.split, verbose=args.verbose).start()
+        if args.token_lifetime < 1:
+            raise UsageError("--token-lifetime must be at least 1 second")
+        state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
+        sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
     except OSError as exc:
         raise UsageError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
     v = sandbox.connection_values()

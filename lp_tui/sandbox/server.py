@@ -100,6 +100,7 @@ class Handler(BaseHTTPRequestHandler):
         path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with self.state.lock:
             self.state.log.append((method, path))
+            self.state.urls.append(f"{method} {self.path}")
         body = self._body() if method == "POST" else b""
         route = self._route(method, path)
         if route is None:

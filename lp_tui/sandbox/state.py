@@ -69,6 +69,7 @@ class SandboxState:
         self.conversations: dict[str, Conversation] = {}
         self.faults: dict[str, list[Fault]] = {}
         self.log: list[tuple[str, str]] = []  # (method, path) of every request, in order
+        self.urls: list[str] = []  # "METHOD /path?query" of every request, in order
         self.hosts: dict[str, str] = {}  # CSDS service name -> host:port (set by the server)
         self.minted: list[str] = []  # every token issued (tests scan outputs for them)
 

@@ -52,6 +52,12 @@ async def test_cold_send_makes_the_documented_calls_in_order(sandbox):
         ("POST", f"/api/account/{acct}/consumer"),
         ("POST", f"/api/account/{acct}/messaging/consumer/conversation"),
     ]
+    assert sandbox.state.urls == [
+        f"GET /api/account/{acct}/service/baseURI.json?version=1.0",
+        f"POST /sentinel/api/account/{acct}/app/token?v=1.0&grant_type=client_credentials",
+        f"POST /api/account/{acct}/consumer?v=1.0",
+        f"POST /api/account/{acct}/messaging/consumer/conversation?v=3",
+    ]
     # each service on its own port, reached with the CSDS URL's scheme
     ports = {s.url.split("/")[2] for s in result.steps}
     assert len(ports) == 4
@@ -251,3 +257,12 @@ async def test_csds_caches_per_account_with_a_time_limit(sandbox):
     await client.domains()
     await client.aclose()
     assert [p for _, p in sandbox.state.log].count(f"/api/account/{sandbox.state.account_id}/service/baseURI.json") == 2
+
+
+async def test_a_short_lived_appjwt_is_minted_again_each_time(sandbox):
+    sandbox.state.app_jwt_lifetime = 120  # less than the five minutes lp-tui keeps in hand
+    client = make_client(sandbox)
+    await client.app_jwt()
+    await client.app_jwt()
+    await client.aclose()
+    assert sum(1 for _, p in sandbox.state.log if p.endswith("/app/token")) == 2

@@ -88,3 +88,8 @@ def test_python_dash_m_works_like_the_script():
     result = subprocess.run([sys.executable, "-m", "lp_tui", "build", "--compact", "--account", "5"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and json.loads(result.stdout)[1]["body"]["brandId"] == "5"
+
+
+def test_sandbox_refuses_a_zero_token_lifetime(capsys):
+    code, _, err = run(capsys, "sandbox", "--token-lifetime", "0")
+    assert code == 2 and "--token-lifetime" in err
