@@ -157,7 +157,7 @@ def test_sigkill_while_editing_loses_nothing(lp_home):
             os.write(fd, b"\t")
             time.sleep(0.05)
         os.write(fd, "crash-tëst".encode())
-        time.sleep(1.0)  # the draft is saved 0.2 s after the last key
+        time.sleep(1.0)  # the draft is written as you type, one write at a time
         os.kill(pid, signal.SIGKILL)
     finally:
         os.waitpid(pid, 0)

@@ -8,6 +8,7 @@ state) and saves the draft as you go. Sending runs in a worker that reports each
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from typing import Any
 
@@ -18,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
 
 from lp_tui.lp.errors import LpError
@@ -45,7 +45,6 @@ from lp_tui.ui.widgets.response import ResponseView
 
 SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "conversation": "tab-conversation",
                "ids": "tab-envelope", "clientProperties": "tab-envelope"}
-AUTOSAVE_DELAY = 0.2
 
 
 class ComposeScreen(Screen[None]):
@@ -70,10 +69,10 @@ class ComposeScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.body_text = ""
         self._refresh_pending = False
-        self._autosave_timer: Timer | None = None
         self._switching_tab = False
-        self._pending_snapshot: str | None = None
-        self._save_lock = asyncio.Lock()
+        self._pending_save: drafts.SavedDraft | None = None
+        self._saving = False
+        self._save_error = ""
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -183,9 +182,7 @@ class ComposeScreen(Screen[None]):
 
     def draft_changed(self) -> None:
         self.schedule_refresh()
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self.autosave)
+        self.autosave()
 
     # --- the live request ---------------------------------------------------------------------
     def schedule_refresh(self) -> None:
@@ -207,7 +204,8 @@ class ComposeScreen(Screen[None]):
     def request_headers(self) -> dict[str, str]:
         conn = self.session.conn
         headers = {"Content-Type": "application/json"}
-        headers["Authorization"] = mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›"
+        scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
+        headers["Authorization"] = scheme + (mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›")
         headers["X-LP-ON-BEHALF"] = mask(conn.consumer_jws) if conn.consumer_jws else \
             f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
         header = client_properties_header(self.draft)
@@ -368,20 +366,33 @@ class ComposeScreen(Screen[None]):
         return drafts.render(drafts.SavedDraft(self.draft, self.raw_text if self.raw_mode else None))
 
     def autosave(self) -> None:
-        self._pending_snapshot = self.snapshot()
-        self._write_draft()
+        """Save as you type: a copy of the draft now (cheap), written by a worker off the UI thread.
+
+        One write at a time; keys typed during a write are saved by the next one, so a kill
+        loses at most the keys of the write in flight.
+        """
+        raw = self.raw_text if self.raw_mode else None
+        self._pending_save = drafts.SavedDraft(Draft(copy.deepcopy(self.draft.data)), raw)
+        if not self._saving:
+            self._saving = True
+            self._write_draft()
 
     @work(group="autosave", exit_on_error=False)
     async def _write_draft(self) -> None:
-        async with self._save_lock:  # one write at a time, and always the newest snapshot
-            text, self._pending_snapshot = self._pending_snapshot, None
-            if text is None:
-                return
-            try:
-                await asyncio.to_thread(drafts.write, self.session.draft_path, text)
-            except OSError as exc:
-                self.notify(f"{exc}. Your draft stays in this window; fix the folder's permissions or save "
-                            "it as a preset elsewhere.", title="Draft not saved", severity="error", timeout=10)
+        try:
+            while self._pending_save is not None:
+                saved, self._pending_save = self._pending_save, None
+                try:
+                    await asyncio.to_thread(drafts.save, self.session.draft_path, saved)
+                    self._save_error = ""
+                except OSError as exc:
+                    if str(exc) != self._save_error:  # say it once, not on every key
+                        self._save_error = str(exc)
+                        self.notify(f"{exc}. Your draft stays in this window; fix the folder's permissions or "
+                                    "save it as a preset elsewhere.", title="Draft not saved", severity="error",
+                                    timeout=10)
+        finally:
+            self._saving = False
 
     # --- sending ---------------------------------------------------------------------------------------
     def action_send(self) -> None:
