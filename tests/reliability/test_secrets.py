@@ -180,4 +180,4 @@ def test_committed_pictures_hold_no_secrets():
     pictures = list((ROOT / "tests" / "ui" / "__snapshots__").rglob("*.svg")) + list((ROOT / "screenshots").glob("*.svg"))
     assert pictures
     for path in pictures:
-        assert_clean(str(path.relative_to(ROOT)), path.read_text(), ["sandbox-secret-0001", SECRET])
+        assert_clean(str(path.relative_to(ROOT)), path.read_text(), ["sandbox-secret-0001", SECRET, "not-shown-anywhere"])

@@ -183,3 +183,17 @@ def test_history(snap_compare):
 
 def test_help(snap_compare):
     assert snap_compare(app_with(), terminal_size=SIZE, press=["f1"])
+
+
+def test_settings_with_values_from_the_environment(snap_compare, monkeypatch):
+    from lp_tui.lp.config import Connection
+
+    async def run_before(pilot):
+        await pilot.pause()
+        conn = Connection(ext_consumer_id="snapshot-consumer")
+        conn.apply_env({"LP_ACCOUNT_ID": "12345678", "LP_CLIENT_SECRET": "not-shown-anywhere"})
+        pilot.app.session.file_conn = conn
+        await pilot.press("f2")
+        await pilot.pause()
+
+    assert snap_compare(app_with(), terminal_size=SIZE, run_before=run_before)
