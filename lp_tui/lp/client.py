@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import ssl
 import time
-import uuid
-from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
 from lp_tui.lp import tokens
 from lp_tui.lp.config import Connection
-from lp_tui.lp.errors import Explanation, LpError, explain
+from lp_tui.lp.errors import LpError, explain
 from lp_tui.lp.redact import mask_headers, scrub
+from lp_tui.lp.results import Observer, SendResult, Step, SubResult
+from lp_tui.lp.transport import transport_error
+
+__all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE"]
 
 STEP_CSDS = "domain lookup"
 STEP_APPJWT = "AppJWT"
@@ -31,97 +32,6 @@ STEP_MESSAGE = "send message"
 
 SERVICES = {"sentinel": STEP_APPJWT, "idp": STEP_JWS, "asyncMessagingEnt": STEP_CREATE}
 MAX_BODY_TEXT = 2_000_000  # keep at most this much of a response body as text
-
-
-@dataclass
-class Step:
-    name: str
-    method: str = ""
-    url: str = ""
-    status: int | None = None
-    elapsed: float = 0.0
-    cached: bool = False
-    attempts: int = 0
-    note: str = ""
-    done: bool = False
-    failed: bool = False
-
-    def line(self, timings: bool = True) -> str:
-        if self.cached:
-            return f"{self.name}: from cache"
-        status = "failed" if self.failed and self.status is None else (str(self.status) if self.status else "…")
-        parts = urlsplit(self.url)
-        text = f"{self.name}: {self.method} {parts.path} → {status}"
-        if timings:
-            text += f" in {self.elapsed * 1000:.0f} ms"
-        if self.attempts > 1:
-            text += f" ({self.attempts} attempts)"
-        if self.note:
-            text += f" — {self.note}"
-        return text + (f"  [{parts.netloc}]" if parts.netloc else "")
-
-
-Observer = Callable[[Step], Any]
-
-
-@dataclass
-class SubResult:
-    position: int
-    req_id: Any
-    code: str
-    body: Any
-
-    @property
-    def ok(self) -> bool:
-        return self.code == "OK"
-
-    @property
-    def message(self) -> str:
-        if isinstance(self.body, dict):
-            return str(self.body.get("msg", "")) or json.dumps(self.body, ensure_ascii=False)
-        return "" if self.body is None else str(self.body)
-
-
-@dataclass
-class SendResult:
-    """What CONVERSATION or SEND answered, parsed and explained."""
-
-    action: str
-    url: str
-    status: int
-    elapsed: float
-    request_headers: dict[str, str]  # masked
-    request_body: str
-    response_headers: dict[str, str]
-    body_text: str
-    body_json: Any = None
-    subs: list[SubResult] = field(default_factory=list)
-    conversation_id: str | None = None
-    explanations: list[Explanation] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    claims: dict[str, Any] = field(default_factory=dict)  # decoded token claims, never the tokens
-    consumer_id: str = ""
-    truncated: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200 and bool(self.subs) and all(s.ok for s in self.subs) and not self.explanations
-
-    def to_record(self) -> dict[str, Any]:
-        """A history entry (no secrets: headers are masked, tokens are absent)."""
-        return {
-            "id": uuid.uuid4().hex[:12],
-            "time": time.time(),
-            "action": self.action,
-            "consumer_id": self.consumer_id,
-            "request": {"method": "POST", "url": self.url, "headers": self.request_headers, "body": self.request_body},
-            "response": {"status": self.status, "headers": self.response_headers, "body": self.body_text[:200_000]},
-            "elapsed": self.elapsed,
-            "conversation_id": self.conversation_id,
-            "ok": self.ok,
-            "steps": [s.line() for s in self.steps],
-            "explanations": [e.title for e in self.explanations],
-        }
 
 
 async def _noop(step: Step) -> None:
@@ -218,7 +128,7 @@ class LpClient:
             except (httpx.HTTPError, TimeoutError, OSError) as exc:
                 step.elapsed, step.failed, step.done = time.perf_counter() - started, True, True
                 await _emit(observer, step)
-                raise _transport_error(step.name, host, exc, self.conn, self._secrets()) from None
+                raise transport_error(step.name, host, exc, self.conn, self._secrets()) from None
             step.status = response.status_code
             if response.status_code == 429 and tries_429 < policy.retry_429:
                 tries_429 += 1
@@ -476,41 +386,3 @@ def _retry_after(response: Any) -> float:
         return float(response.headers.get("Retry-After", 0))
     except ValueError:
         return 0.0
-
-
-def _transport_error(step: str, host: str, exc: BaseException, conn: Connection, secrets: list[str]) -> LpError:
-    import httpx
-
-    text = scrub(str(exc) or type(exc).__name__, secrets)
-    chain, seen = [], exc
-    while seen is not None and len(chain) < 6:  # httpx wraps the OS error; the cause says what happened
-        chain.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    causes = " ".join(f"{type(e).__name__} {e}" for e in chain)
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return LpError("transport", step, "connection refused",
-                       "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
-    if any(isinstance(e, socket.gaierror) for e in chain):
-        return LpError("transport", step, "cannot resolve the host name",
-                       "check the CSDS URL and your DNS or proxy settings", host)
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in causes:
-        return LpError("transport", step, f"TLS failed: {scrub(causes, secrets)[:300]}",
-                       "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
-                       "if you are behind a corporate proxy", host)
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
-        return LpError("transport", step, f"timed out ({type(exc).__name__})",
-                       f"the host did not answer in time; timeouts are {conn.connect_timeout:g} s to connect, "
-                       f"{conn.read_timeout:g} s to read (settings)", host)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
-        return LpError("transport", step, f"TLS failed: {text}",
-                       "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
-                       "if you are behind a corporate proxy", host)
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text.lower():
-        return LpError("transport", step, f"cannot resolve the host name ({text})",
-                       "check the CSDS URL and your DNS or proxy settings", host)
-    if "refused" in text.lower():
-        return LpError("transport", step, "connection refused",
-                       "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return LpError("transport", step, f"the server broke the HTTP exchange ({text})", "try again; check any proxy", host)
-    return LpError("transport", step, f"network error: {text}", "check the network, proxy and CSDS URL", host)

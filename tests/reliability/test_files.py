@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from lp_tui import paths
 from lp_tui.model.draft import Draft
 from lp_tui.store import drafts, settings

@@ -8,7 +8,6 @@ import stat
 
 import pytest
 
-from lp_tui.lp.client import LpClient
 from lp_tui.lp.config import Connection
 from lp_tui.model.build import build_payload, dumps
 from lp_tui.model.draft import Draft
@@ -200,7 +199,6 @@ async def test_the_draft_is_restored_as_it_was_left(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#f-personal-firstname") if False else None
         app.composer.query_one("#forms").active = "tab-personal"
         await pilot.pause()
         await pilot.click("#f-personal-firstname")
@@ -314,7 +312,7 @@ async def test_history_lists_and_loads_back(tmp_path):
 
 async def test_command_palette_lists_every_action(tmp_path):
     app = make_app(make_session(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for needed in ("Send request", "Close conversation", "Send a message", "New consumer id", "Settings",
                        "Presets", "History", "Toggle raw mode", "Help", "Load preset: sde-ctype-gender"):
