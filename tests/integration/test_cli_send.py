@@ -111,3 +111,27 @@ def test_liveperson_error_exits_1(server):
     env = {**env_for(server), "LP_CLIENT_SECRET": "wrong"}
     result = lp("send", env=env)
     assert result.returncode == 1 and "AppJWT" in result.stderr and "client id and secret" in result.stderr
+
+
+def test_sandbox_with_custom_rules_routes_by_them(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nname = "gold customers"\nwhen = { ctype = "gold" }\nskill = "Gold Desk"\n'
+                     '[[rules]]\nname = "everyone else"\nwhen = {}\nskill = "Queue"\n')
+    from lp_tui.sandbox.routing import Rules
+
+    box = Sandbox(SandboxState(client_secret=SECRET, rules=Rules.parse(rules.read_text())), split=True).start()
+    try:
+        gold = lp("send", "--set", "consumer.ctype=GOLD", env=env_for(box, "gold-consumer"))
+        other = lp("send", "--set", "consumer.ctype=vip", env=env_for(box, "other-consumer"))
+    finally:
+        box.stop()
+    assert gold.returncode == 0 and other.returncode == 0
+    skills = sorted((c.skill, c.rule) for c in box.state.conversations.values())
+    assert skills == [("Gold Desk", "gold customers"), ("Queue", "everyone else")]
+
+
+def test_sandbox_command_refuses_a_malformed_rules_file(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rules]\nname = 1\n")
+    result = lp("sandbox", "--rules", str(rules))
+    assert result.returncode == 2 and str(rules) in result.stderr and "line 1" in result.stderr

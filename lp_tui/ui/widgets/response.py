@@ -33,7 +33,7 @@ class ResponseView(Vertical):
     ResponseView { height: 1fr; }
     ResponseView #summary-scroll { height: auto; max-height: 60%; }
     ResponseView #summary { height: auto; padding: 0 1; }
-    ResponseView #conversation-id { height: auto; padding: 0 1; margin: 0 0 0 0; }
+    ResponseView #conversation-id { height: auto; padding: 0 1; margin-bottom: 1; display: none; }
     ResponseView TabbedContent { height: 1fr; }
     ResponseView #response-body, ResponseView #response-headers, ResponseView #response-claims { height: 1fr; }
     """
@@ -45,7 +45,7 @@ class ResponseView(Vertical):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-scroll"):
-            yield Static(id="conversation-id")
+            yield Static(id="conversation-id")  # shown once there is a conversationId
             yield Static(Text("Nothing sent yet. Press Ctrl+S to send the request on the left.", style="dim"),
                          id="summary")
         with TabbedContent(id="response-tabs"):
@@ -57,6 +57,7 @@ class ResponseView(Vertical):
                 yield JsonView(id="response-claims")
 
     def show_progress(self, title: str, steps: list[Any]) -> None:
+        self.query_one("#conversation-id", Static).display = False
         text = Text()
         text.append(f"{title}\n", style="bold")
         text.append_text(_steps_text(steps, self.timings))
@@ -74,7 +75,7 @@ class ResponseView(Vertical):
             text.append("What to do: ", style="bold")
             text.append(error.hint + "\n")
         self.query_one("#summary", Static).update(text)
-        self.query_one("#conversation-id", Static).update("")
+        self.query_one("#conversation-id", Static).display = False
 
     def show_result(self, result: Any, routing: dict[str, Any] | None = None, sandbox: bool = False,
                     current_conversation: str | None = None) -> None:
@@ -115,6 +116,7 @@ class ResponseView(Vertical):
             text.append("\nThe body is larger than 2 MB: only its start is shown.\n", style="yellow")
         self.query_one("#summary", Static).update(text)
         conv = self.query_one("#conversation-id", Static)
+        conv.display = bool(result.conversation_id)
         if result.conversation_id:
             conv.update(Text.assemble(("conversationId ", "bold"), (result.conversation_id, "bold reverse"),
                                       ("  Ctrl+B copies · Ctrl+R closes · Ctrl+T messages", "dim")))
