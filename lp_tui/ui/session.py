@@ -95,6 +95,32 @@ class Session:
         self.file_conn.sources["ext_consumer_id"] = "file"
         self.conn.ext_consumer_id = consumer_id
 
+    def request_url(self) -> str:
+        """The CONVERSATION URL as far as it is known (the host comes from CSDS at the first send)."""
+        conn = self.conn
+        base = None
+        if self.use_sandbox and self.sandbox is not None:
+            base = self.sandbox.csds_url
+        elif hasattr(self.client, "known_base"):
+            base = self.client.known_base("asyncMessagingEnt")
+        base = base or "https://{asyncMessagingEnt}"
+        return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
+
+    def request_headers(self, draft: Any) -> dict[str, str]:
+        """The headers as the preview shows them: tokens masked or described, never shown."""
+        from lp_tui.lp.redact import mask
+        from lp_tui.model.build import client_properties_header
+
+        conn = self.conn
+        scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
+        app_jwt = mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›"
+        jws = mask(conn.consumer_jws) if conn.consumer_jws else f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
+        headers = {"Content-Type": "application/json", "Authorization": scheme + app_jwt, "X-LP-ON-BEHALF": jws}
+        header = client_properties_header(draft)
+        if header:
+            headers["Client-Properties"] = header
+        return headers
+
     def badge(self) -> str:
         if self.use_sandbox:
             return "SANDBOX"

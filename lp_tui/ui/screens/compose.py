@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
 
 from lp_tui.lp.errors import LpError
-from lp_tui.lp.redact import mask
 from lp_tui.model import fields as F
 from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps
 from lp_tui.model.draft import Draft, FieldError
@@ -42,6 +41,7 @@ from lp_tui.ui.widgets.fields import (
 )
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
+from lp_tui.ui.widgets.status import StatusBar
 
 SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "conversation": "tab-conversation",
                "ids": "tab-envelope", "clientProperties": "tab-envelope"}
@@ -76,7 +76,7 @@ class ComposeScreen(Screen[None]):
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(id="status-bar")
+        yield StatusBar(id="status-bar")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 initial = "tab-raw" if self.raw_mode else "tab-consumer"
@@ -191,28 +191,6 @@ class ComposeScreen(Screen[None]):
             self._refresh_pending = True
             self.call_next(self.refresh_preview)
 
-    def request_url(self) -> str:
-        conn = self.session.conn
-        base = None
-        if self.session.use_sandbox and self.session.sandbox is not None:
-            base = self.session.sandbox.csds_url
-        elif hasattr(self.session.client, "known_base"):
-            base = self.session.client.known_base("asyncMessagingEnt")
-        base = base or "https://{asyncMessagingEnt}"
-        return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
-
-    def request_headers(self) -> dict[str, str]:
-        conn = self.session.conn
-        headers = {"Content-Type": "application/json"}
-        scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
-        headers["Authorization"] = scheme + (mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›")
-        headers["X-LP-ON-BEHALF"] = mask(conn.consumer_jws) if conn.consumer_jws else \
-            f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
-        header = client_properties_header(self.draft)
-        if header:
-            headers["Client-Properties"] = header
-        return headers
-
     def refresh_preview(self) -> None:
         self._refresh_pending = False
         account = self.session.conn.account_id or None
@@ -231,20 +209,11 @@ class ComposeScreen(Screen[None]):
             self.body_text = dumps(payload)
             self.findings = validate(payload, account, client_properties(self.draft))
         preview = self.query_one(RequestPreview)
-        preview.show_request(self.request_url(), self.request_headers(), self.body_text)
+        preview.show_request(self.session.request_url(), self.session.request_headers(self.draft), self.body_text)
         preview.show_findings(self.findings)
 
     def update_status(self) -> None:
-        text = Text()
-        badge_style = "bold black on yellow" if self.session.use_sandbox else "bold white on dark_green"
-        text.append(f" {self.session.badge()} ", style=badge_style)
-        text.append(f"  {self.session.describe()}")
-        if self.conversation_id:
-            text.append("  ·  open conversation ", style="dim")
-            text.append(self.conversation_id, style="bold cyan")
-        if self.raw_mode:
-            text.append("  ·  RAW MODE", style="bold magenta")
-        self.query_one("#status-bar", Static).update(text)
+        self.query_one(StatusBar).show(self.session, self.conversation_id, self.raw_mode)
 
     # --- help, jumping -------------------------------------------------------------------------
     def on_descendant_focus(self, event: Any) -> None:
