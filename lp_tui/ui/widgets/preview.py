@@ -21,7 +21,7 @@ LEVEL_MARK = {"error": "✖", "warning": "▲", "info": "·"}
 class RequestPreview(Vertical):
     DEFAULT_CSS = """
     RequestPreview { height: 1fr; }
-    RequestPreview #request-line { height: auto; padding: 0 1; background: $boost; }
+    RequestPreview #request-line { height: auto; max-height: 35%; padding: 0 1; background: $boost; }
     RequestPreview #request-body { height: 1fr; }
     RequestPreview #findings-title { height: 1; padding: 0 1; background: $boost; }
     RequestPreview #findings { height: auto; max-height: 10; border: none; }
