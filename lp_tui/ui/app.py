@@ -13,6 +13,7 @@ from lp_tui.lp.config import Connection
 from lp_tui.model import presets
 from lp_tui.model.draft import Draft
 from lp_tui.store.drafts import SavedDraft
+from lp_tui.ui.commands import HistoryCommands, PresetCommands
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
@@ -20,6 +21,7 @@ from lp_tui.ui.session import Session
 
 class LpTuiApp(App[int]):
     TITLE = "lp-tui"
+    COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands}
     CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -107,9 +109,11 @@ class LpTuiApp(App[int]):
         self.push_screen(HistoryScreen(self.session.history), self._history_chosen)
 
     def _history_chosen(self, choice: tuple[str, dict[str, Any]] | None) -> None:
-        if choice is None:
-            return
-        what, entry = choice
+        if choice is not None:
+            self.history_action(*choice)
+
+    def history_action(self, what: str, entry: dict[str, Any]) -> None:
+        """Load a history entry into the form, or re-send its exact body."""
         body = entry.get("request", {}).get("body", "")
         if entry.get("action") != "create conversation":
             self.notify("Only 'create conversation' entries can be loaded or re-sent.", severity="warning")
@@ -148,9 +152,6 @@ class LpTuiApp(App[int]):
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
         yield SystemCommand("History", "Past sends: view, load, re-send (F4)", self.action_history)
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
-        for preset in presets.builtin_presets():
-            yield SystemCommand(f"Load preset: {preset.name}", preset.description,
-                                lambda p=preset: self.load_preset(p), discover=False)
 
     def on_unmount(self) -> None:
         """Last save of the draft on the way out (the autosave normally has it already)."""

@@ -315,8 +315,38 @@ async def test_command_palette_lists_every_action(tmp_path):
     async with app.run_test(size=SIZE):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for needed in ("Send request", "Close conversation", "Send a message", "New consumer id", "Settings",
-                       "Presets", "History", "Toggle raw mode", "Help", "Load preset: sde-ctype-gender"):
+                       "Presets", "History", "Toggle raw mode", "Help", "Clear the form", "Copy conversationId"):
             assert needed in titles
+
+
+async def test_palette_loads_presets_and_history_entries(tmp_path):
+    session = make_session(tmp_path)
+    (session.presets_dir).mkdir(parents=True)
+    (session.presets_dir / "mine.toml").write_text('name = "mine"\n[draft.consumer]\nctype = "gold"\n')
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"preset: mine")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.composer.draft.get("consumer.ctype") == "gold"
+        await pilot.press("ctrl+s")
+        await wait_send(pilot, app)
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if session.history.path.exists():
+                break
+        app.composer.query_one("#f-consumer-ctype").value = "changed"
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"history: load")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.composer.draft.get("consumer.ctype") == "gold"
 
 
 async def test_new_consumer_id_switches_consumer(tmp_path):
