@@ -110,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
         if service not in self.server.services:
             self._send(404, {"code": 404, "body": {"msg": f"{service} is not served on this port"}})
             return
-        fault = self.state.take_fault(service) if service in ("csds", "sentinel", "idp", "conversation", "send") else None
+        fault = self.state.take_fault(service) if service != "sandbox" else None
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.status is not None:  # a failing answer does nothing on the server's side
@@ -128,15 +128,13 @@ class Handler(BaseHTTPRequestHandler):
             ("GET", RE_CSDS_ALL, "csds", self.csds_all),
             ("POST", RE_SENTINEL, "sentinel", self.sentinel),
             ("POST", RE_IDP, "idp", self.idp),
-            ("POST", RE_SEND, "conversation", self.send_api),
+            ("POST", RE_SEND, "send", self.send_api),
             ("POST", RE_CONV, "conversation", self.conversation),
             ("GET", RE_SB_CONV, "sandbox", self.sb_conversation),
         ]
         for verb, pattern, service, handler in table:
             match = pattern.match(path)
             if match and verb == method:
-                if handler == self.send_api:
-                    service = "send" if "send" in self.server.services else "conversation"
                 return service, handler, match.groups()
         if method == "POST" and path == "/_sandbox/faults":
             return "sandbox", self.sb_faults, ()

@@ -245,7 +245,7 @@ class ComposeScreen(Screen[None]):
             prefix = ".".join(parts[:end])
             candidates = [w for w in self.query(FieldInput) if w.path == prefix or w.path.startswith(prefix + ".")]
             if prefix == "conversation.ttrDefName":
-                candidates = [self.query_one(TtrSelect)]  # type: ignore[list-item]
+                candidates = list(self.query(TtrSelect))  # type: ignore[arg-type]
             if candidates:
                 tabs = self.query_one("#forms", TabbedContent)
                 tabs.active = SECTION_TAB.get(parts[0], "tab-consumer")
