@@ -28,14 +28,14 @@ def _draft_options(p: argparse.ArgumentParser) -> None:
                    help="set a field, converted to its type (e.g. consumer.ctype=vip, personal.age.year=1980)")
     p.add_argument("--set-json", dest="set_jsons", action="append", default=[], metavar="FIELD=JSON",
                    help="put any JSON value at a field, unchecked (e.g. consumer.companySize='\"many\"')")
-    p.add_argument("--draft", metavar="PATH", help=argparse.SUPPRESS)
 
 
 def _connection_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (flags beat LP_* environment variables beat the settings file)")
     g.add_argument("--account", help="account (site) id [LP_ACCOUNT_ID]")
     g.add_argument("--client-id", help="app installation client id [LP_CLIENT_ID]")
-    g.add_argument("--client-secret", help="app client secret [LP_CLIENT_SECRET]")
+    g.add_argument("--client-secret", help="app client secret [LP_CLIENT_SECRET]; prefer the variable or the "
+                   "settings file: a command line is visible to other users of the machine")
     g.add_argument("--ext-consumer-id", help="your id for the consumer [LP_EXT_CONSUMER_ID]")
     g.add_argument("--csds-url", help="Domain API base URL [LP_CSDS_URL], default https://api.liveperson.net")
     g.add_argument("--app-jwt", help="use this AppJWT instead of minting one [LP_APP_JWT]")
