@@ -95,7 +95,8 @@ class ComposeScreen(Screen[None]):
                         yield self._lazy(TextArea(self.raw_text, id="raw-editor", soft_wrap=False,
                                                   show_line_numbers=True, tab_behavior="indent"),
                                          initial != "tab-raw")
-                yield Static(id="help-line")
+                yield Static("Tab moves between fields; the focused field's help shows here. Ctrl+S sends; "
+                             "F1 lists every key.", id="help-line")
             with Vertical(id="right"):
                 with TabbedContent(id="panes"):
                     with TabPane("Request", id="pane-request"):
@@ -385,9 +386,6 @@ class ComposeScreen(Screen[None]):
         self.start_send("create", body=body)
 
     def action_close_conversation(self) -> None:
-        if self.sending:
-            self.notify("A send is already running; wait for it to finish.", severity="warning")
-            return
         if not self.conversation_id:
             self.notify("No open conversation from this session to close. Send first, or switch consumer (Ctrl+N).",
                         severity="warning")
@@ -424,6 +422,10 @@ class ComposeScreen(Screen[None]):
 
     def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
                    text: str = "") -> None:
+        """The one way a request starts: refused, clearly, while another one runs."""
+        if self.sending:
+            self.notify("A send is already running; wait for it to finish.", title="Busy", severity="warning")
+            return
         self.sending = True
         self.query_one("#panes", TabbedContent).active = "pane-response"
         self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
@@ -486,7 +488,4 @@ class ComposeScreen(Screen[None]):
 
     def resend_raw(self, body: str) -> None:
         """Re-send a history entry's exact body."""
-        if self.sending:
-            self.notify("A send is already running; wait for it to finish.", severity="warning")
-            return
         self.start_send("create", body=body.encode("utf-8", errors="surrogatepass"))
