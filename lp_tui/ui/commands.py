@@ -14,7 +14,21 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 HISTORY_IN_PALETTE = 20
 
 
-class PresetCommands(Provider):
+class _ListedCommands(Provider):
+    """A provider over a list of (title, help, callback) made at start-up."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        raise NotImplementedError
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class PresetCommands(_ListedCommands):
     """`Load preset: NAME` for every built-in and user preset."""
 
     async def startup(self) -> None:
@@ -29,15 +43,8 @@ class PresetCommands(Provider):
         for title, help_text, callback in self._commands():
             yield DiscoveryHit(title, callback, help=help_text)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
-
-class HistoryCommands(Provider):
+class HistoryCommands(_ListedCommands):
     """`History: load …` and `History: re-send …` for the most recent sends."""
 
     async def startup(self) -> None:
@@ -55,10 +62,3 @@ class HistoryCommands(Provider):
             out.append((f"History: re-send {label}", "Send this exact body again",
                         lambda e=entry: self.app.history_action("resend", e)))
         return out
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, callback in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
