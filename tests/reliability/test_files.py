@@ -18,6 +18,7 @@ from lp_tui.store import drafts, settings
 from lp_tui.ui.session import load_session
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.ui.app import make_app
+from tests.ui.fakes import until
 
 
 
@@ -42,12 +43,10 @@ async def test_corrupt_files_are_named_the_app_starts_and_nothing_is_overwritten
         messages = " ".join(n.message for n in app._notifications)
         assert "settings.toml" in messages and "draft.toml" in messages
         await pilot.press("f3")
-        await pilot.pause(0.3)
-        assert "bad.toml" in str(app.screen.query_one("#preset-problems").render())
+        await until(pilot, lambda: "bad.toml" in str(app.screen.query_one("#preset-problems").render()))
         await pilot.press("escape")
         await pilot.press("f4")
-        await pilot.pause(0.3)
-        assert "line 2" in str(app.screen.query_one("#history-problems").render())
+        await until(pilot, lambda: "line 2" in str(app.screen.query_one("#history-problems").render()))
         await pilot.press("escape")
         await pilot.press("f2")
         await pilot.pause()
@@ -162,7 +161,12 @@ def test_sigkill_while_editing_loses_nothing(lp_home):
         os.close(fd)
     saved, problem = drafts.load(paths.draft_file())
     assert problem is None and saved is not None
-    assert "crash-tëst" in [v for v in saved.draft.data["consumer"].values()], saved.draft.data
+    # every key typed is in the restored draft (under load, a Tab may land a few keys early, in
+    # the field before Customer type: what counts here is that nothing typed is lost)
+    from lp_tui.model.build import build_payload
+
+    info = build_payload(saved.draft)[0]["body"]["authenticatedData"]["lp_sdes"][0]["info"]
+    assert "".join(v for v in info.values() if isinstance(v, str)) == "crash-tëst", info
 
 
 WRITER = r"""

@@ -115,3 +115,25 @@ def make_session(tmp_path, script=(), sandbox=True) -> Session:
                       history=History(tmp_path / "history.jsonl"), show_timings=False,
                       client_factory=lambda c: FakeClient(script), sandbox_factory=FakeSandbox)
     return session
+
+
+async def until(pilot, predicate, timeout: float = 10.0) -> None:
+    """Wait for something the app does in the background (a worker, a thread), without a fixed sleep."""
+    for _ in range(int(timeout / 0.05)):
+        try:
+            if predicate():
+                return
+        except Exception:  # not mounted yet, say
+            pass
+        await pilot.pause(0.05)
+    assert predicate(), "the app did not get there in time"
+
+
+def palette_top(app, text: str) -> bool:
+    """The command palette's first hit mentions ``text`` (its providers answer asynchronously)."""
+    from textual.command import CommandList
+
+    lists = app.screen.query(CommandList)
+    if not lists or not lists.first().option_count:
+        return False
+    return text.lower() in str(lists.first().get_option_at_index(0).prompt).lower()

@@ -19,7 +19,7 @@ from lp_tui.ui.widgets.fields import FieldInput
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 
-from .fakes import make_session
+from .fakes import make_session, palette_top, until
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
@@ -173,7 +173,7 @@ async def test_presets_load_and_save_as(tmp_path):
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.items)
         names = [p.name for p in app.screen.items]
         app.screen.query_one("#preset-list").highlighted = names.index("sde-companybranch")
         await pilot.press("enter")
@@ -181,7 +181,7 @@ async def test_presets_load_and_save_as(tmp_path):
         assert app.composer.draft.get("consumer.companyBranch") == "ACME"
         assert app.composer.query_one("#f-consumer-companyBranch", FieldInput).value == "ACME"
         await pilot.press("f3")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.items)
         await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"my-case", "enter")
@@ -303,7 +303,7 @@ async def test_history_lists_and_loads_back(tmp_path):
         await pilot.pause(0.3)
         assert app.composer.draft.get("consumer.ctype") is None
         await pilot.press("f4")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.entries)
         assert len(app.screen.entries) == 1
         await pilot.press("l")
         await pilot.pause(0.3)
@@ -329,7 +329,7 @@ async def test_palette_loads_presets_and_history_entries(tmp_path):
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
         await pilot.press(*"preset: mine")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: palette_top(app, "Load preset: mine"))
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.composer.draft.get("consumer.ctype") == "gold"
@@ -343,7 +343,7 @@ async def test_palette_loads_presets_and_history_entries(tmp_path):
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
         await pilot.press(*"history: load")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: palette_top(app, "History: load"))
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.composer.draft.get("consumer.ctype") == "gold"
