@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from lp_tui import __version__
-from lp_tui.lp.errors import EXIT_API, EXIT_OK, EXIT_TRANSPORT, EXIT_USAGE
+from lp_tui.lp.errors import EXIT_API, EXIT_OK, EXIT_USAGE
 
 SUBCOMMANDS = ("build", "presets", "send", "close", "message", "sandbox")
 
@@ -371,5 +371,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
 
-
-__all__ = ["main", "EXIT_TRANSPORT"]

@@ -30,7 +30,6 @@ STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
 
-SERVICES = {"sentinel": STEP_APPJWT, "idp": STEP_JWS, "asyncMessagingEnt": STEP_CREATE}
 MAX_BODY_TEXT = 2_000_000  # keep at most this much of a response body as text
 
 
@@ -90,10 +89,6 @@ class LpClient:
         cached = self._domains.get((self.conn.csds_url, self.conn.account_id))
         host = cached[1].get(service) if cached else None
         return self._base(host) if host else None
-
-    def forget_tokens(self) -> None:
-        self._app_jwt.clear()
-        self._jws.clear()
 
     async def _request(
         self,

@@ -35,14 +35,6 @@ FEATURES = (
     "MULTI_DIALOG",
 )
 
-SECTIONS = {
-    "consumer": "Customer Info (SDE ctmrinfo)",
-    "personal": "Personal Info (SDE personal)",
-    "conversation": "Conversation (cm.ConsumerRequestConversation)",
-    "ids": "Envelope: request ids",
-    "clientProperties": "Envelope: Client-Properties header",
-}
-
 
 @dataclass(frozen=True)
 class Field:

@@ -1,6 +1,6 @@
 """Form widgets generated from the field table: one input per field, contacts as a list.
 
-Forms only post ``FieldEdited`` (path, text); the screen owns the draft.
+Inputs carry their draft path; the screen handles their ``Input.Changed`` and owns the draft.
 """
 
 from __future__ import annotations
@@ -40,21 +40,6 @@ def text_of(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class FieldEdited(Message):
-    """The user changed a field's text (empty text: unset the field)."""
-
-    def __init__(self, path: str, text: str) -> None:
-        super().__init__()
-        self.path = path
-        self.text = text
-
-
-class FieldFocused(Message):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-
 class FieldInput(Input):
     """An input bound to a draft path."""
 
@@ -66,9 +51,6 @@ class FieldInput(Input):
         self.path = path
         self.spec = spec
         self.tooltip = spec.describe()
-
-    def on_focus(self) -> None:
-        self.post_message(FieldFocused(self.path))
 
 
 class TtrSelect(Select[str]):
@@ -92,9 +74,6 @@ class TtrSelect(Select[str]):
                 self.set_options([*known, (f"{target} (custom)", target), ("null (explicit)", TTR_NULL),
                                   ("(omit the field)", TTR_OMIT)])
         self.value = target
-
-    def on_focus(self) -> None:
-        self.post_message(FieldFocused(self.path))
 
 
 class SectionForm(VerticalScroll):
