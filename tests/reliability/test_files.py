@@ -69,11 +69,18 @@ async def test_an_unreadable_settings_file_is_reported(lp_home):
     assert loaded.bad_file and "cannot read it" in loaded.problems[0] and str(paths.settings_file()) in loaded.problems[0]
 
 
-async def test_read_only_config_folder_saving_fails_clearly_and_nothing_typed_is_lost(tmp_path, monkeypatch):
+def unwritable_home(tmp_path: Path, monkeypatch, folder: str) -> Path:
+    """An lp-tui home whose ``folder`` cannot be written: a file stands where the folder should be
+    (as unwritable as a read-only folder, even for root, who ignores permission bits)."""
     home = tmp_path / "home"
     home.mkdir()
-    (home / "config").write_text("not a folder")  # as unwritable as a read-only folder, even for root
+    (home / folder).write_text("not a folder")
     monkeypatch.setenv("LP_TUI_HOME", str(home))
+    return home
+
+
+async def test_read_only_config_folder_saving_fails_clearly_and_nothing_typed_is_lost(tmp_path, monkeypatch):
+    home = unwritable_home(tmp_path, monkeypatch, "config")
     session = load_session()
     app = make_app(session)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -99,10 +106,7 @@ async def test_read_only_config_folder_saving_fails_clearly_and_nothing_typed_is
 
 
 async def test_draft_folder_unwritable_keeps_the_draft_in_the_window(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "data").write_text("not a folder")
-    monkeypatch.setenv("LP_TUI_HOME", str(home))
+    unwritable_home(tmp_path, monkeypatch, "data")
     session = load_session()
     app = make_app(session)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:

@@ -319,6 +319,16 @@ async def test_command_palette_lists_every_action(tmp_path):
             assert needed in titles
 
 
+async def run_from_palette(pilot, query: str, expected_top: str) -> None:
+    """Open the command palette, search, wait for the right first hit, run it."""
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.2)
+    await pilot.press(*query)
+    await until(pilot, lambda: palette_top(pilot.app, expected_top))
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
 async def test_palette_loads_presets_and_history_entries(tmp_path):
     session = make_session(tmp_path)
     (session.presets_dir).mkdir(parents=True)
@@ -326,12 +336,7 @@ async def test_palette_loads_presets_and_history_entries(tmp_path):
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        await pilot.press(*"preset: mine")
-        await until(pilot, lambda: palette_top(app, "Load preset: mine"))
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_from_palette(pilot, "preset: mine", "Load preset: mine")
         assert app.composer.draft.get("consumer.ctype") == "gold"
         await pilot.press("ctrl+s")
         await wait_send(pilot, app)
@@ -340,12 +345,7 @@ async def test_palette_loads_presets_and_history_entries(tmp_path):
             if session.history.path.exists():
                 break
         app.composer.query_one("#f-consumer-ctype").value = "changed"
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        await pilot.press(*"history: load")
-        await until(pilot, lambda: palette_top(app, "History: load"))
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_from_palette(pilot, "history: load", "History: load")
         assert app.composer.draft.get("consumer.ctype") == "gold"
 
 
