@@ -23,7 +23,7 @@ def rss():
     return get("VmRSS:"), get("VmHWM:")
 
 async def main():
-    from lp_tui.lp.config import Connection, RetryPolicy
+    from lp_tui.model.connection import Connection, RetryPolicy
     from lp_tui.store.history import History
     from lp_tui.ui.app import make_app
     from lp_tui.ui.session import Session

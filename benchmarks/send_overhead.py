@@ -16,7 +16,7 @@ async def measure(values: dict) -> tuple[int, int, list[float], list[float]]:
     import httpx
 
     from lp_tui.lp.client import LpClient
-    from lp_tui.lp.config import Connection, RetryPolicy
+    from lp_tui.model.connection import Connection, RetryPolicy
     from lp_tui.model.build import build_payload, dumps
     from lp_tui.model.presets import builtin_presets
 

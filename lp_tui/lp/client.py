@@ -11,14 +11,15 @@ import asyncio
 import json
 import time
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from lp_tui.limits import TooDeep, finite_seconds
 from lp_tui.lp import tokens
-from lp_tui.lp.config import Connection
-from lp_tui.lp.errors import LpError, explain
-from lp_tui.lp.redact import mask_headers, scrub
-from lp_tui.lp.results import Observer, SendResult, Step, SubResult
-from lp_tui.lp.transport import transport_error
+from lp_tui.lp.errors import LpError, explain, unexpected
+from lp_tui.lp.results import Observer, SendResult, Step, SubResult, conversation_id_of
+from lp_tui.lp.transport import ACCEPT_ENCODING, Answer, check_host, read_answer, transport_error
+from lp_tui.model.connection import Connection
+from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
            "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE"]
@@ -30,7 +31,7 @@ STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
 
-MAX_BODY_TEXT = 2_000_000  # keep at most this much of a response body as text
+SANDBOX_HEADER = "x-lp-tui-sandbox"  # every lp-tui sandbox answer carries it
 
 
 async def _noop(step: Step) -> None:
@@ -55,8 +56,12 @@ class LpClient:
         self._http: Any = None
         self._domains: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
         self._app_jwt: dict[tuple[str, str, str], str] = {}
-        self._jws: dict[tuple[str, str], str] = {}
+        self._jws: dict[tuple[str, str, str], str] = {}
         self.calls = 0  # HTTP requests made, for benchmarks and tests
+        self.sandbox_version: str | None = None  # set when the CSDS host said it is an lp-tui sandbox
+
+    def __repr__(self) -> str:  # crash reports print objects: never the tokens it caches
+        return f"LpClient({self.conn!r}, {len(self._app_jwt)} AppJWT and {len(self._jws)} ConsumerJWS cached)"
 
     # --- plumbing -------------------------------------------------------------------
     def _client(self) -> Any:
@@ -68,8 +73,11 @@ class LpClient:
                 import ssl
 
                 verify = ssl.create_default_context(cafile=self.conn.ca_bundle)
+            elif urlsplit(self.conn.csds_url).scheme == "http":
+                verify = False  # plain http (a local sandbox): no TLS context to build
             timeout = httpx.Timeout(self.conn.read_timeout, connect=self.conn.connect_timeout)
-            self._http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self._transport, trust_env=True)
+            self._http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self._transport, trust_env=True,
+                                           headers={"Accept-Encoding": ACCEPT_ENCODING})
         return self._http
 
     async def aclose(self) -> None:
@@ -78,17 +86,20 @@ class LpClient:
             self._http = None
 
     def _secrets(self) -> list[str]:
-        return [self.conn.client_secret, self.conn.app_jwt, self.conn.consumer_jws, *self._app_jwt.values(), *self._jws.values()]
+        return [*self.conn.secrets(), *self._app_jwt.values(), *self._jws.values()]
 
     def _base(self, host: str) -> str:
         scheme = urlsplit(self.conn.csds_url).scheme or "https"
         return f"{scheme}://{host}"
 
     def known_base(self, service: str) -> str | None:
-        """The service's base URL if a domain lookup for this connection is cached."""
+        """The service's base URL if a domain lookup for this connection is cached (and sane)."""
         cached = self._domains.get((self.conn.csds_url, self.conn.account_id))
         host = cached[1].get(service) if cached else None
-        return self._base(host) if host else None
+        try:
+            return self._base(check_host(host, service)) if host else None
+        except ValueError:
+            return None
 
     async def _request(
         self,
@@ -101,8 +112,12 @@ class LpClient:
         content: bytes | None = None,
         data: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
-    ) -> Any:
-        """One HTTP exchange with LivePerson's retry guidance; transport failures become LpError."""
+    ) -> Answer:
+        """One HTTP exchange with LivePerson's retry guidance, read within bounds.
+
+        Transport failures become LpError. Every wait is capped (``max_wait``), and the whole
+        answer must arrive within ``total_timeout`` however slowly it trickles.
+        """
         import httpx
 
         host = urlsplit(url).netloc
@@ -110,36 +125,65 @@ class LpClient:
         policy = self.conn.retry
         started = time.perf_counter()
         tries_429 = tries_5xx = 0
-        while True:
-            step.attempts += 1
-            await _emit(observer, step)
-            try:
-                self.calls += 1
-                async with asyncio.timeout(self.conn.read_timeout + self.conn.connect_timeout):
-                    response = await self._client().request(
-                        method, url, headers=headers, content=content, data=data, params=params
-                    )
-                    await response.aread()
-            except (httpx.HTTPError, TimeoutError, OSError) as exc:
-                step.elapsed, step.failed, step.done = time.perf_counter() - started, True, True
+        waiting = False
+        client = self._client()
+        try:
+            while True:
+                step.attempts += 1
+                step.note = ""
+                waiting = False
                 await _emit(observer, step)
-                raise transport_error(step.name, host, exc, self.conn, self._secrets()) from None
-            step.status = response.status_code
-            if response.status_code == 429 and tries_429 < policy.retry_429:
-                tries_429 += 1
-                wait = max(policy.wait_429, _retry_after(response))
-                step.note = f"429 throttled; retry {tries_429}/{policy.retry_429} in {wait:g} s"
-            elif response.status_code >= 500 and tries_5xx < len(policy.delays_5xx):
-                wait = policy.delays_5xx[tries_5xx]
-                tries_5xx += 1
-                step.note = f"{response.status_code}; retry {tries_5xx}/{len(policy.delays_5xx)} in {wait:g} s"
-            else:
-                step.elapsed, step.done = time.perf_counter() - started, True
-                step.failed = response.status_code >= 400
+                try:
+                    self.calls += 1
+                    async with asyncio.timeout(self.conn.total_timeout):
+                        request = client.build_request(method, url, headers=headers, content=content, data=data,
+                                                       params=params)
+                        response = await client.send(request, stream=True)
+                        try:
+                            answer = await read_answer(response, self.conn.max_answer_bytes)
+                        finally:
+                            await response.aclose()
+                except (httpx.HTTPError, TimeoutError, OSError, ValueError) as exc:
+                    step.failed = True
+                    raise transport_error(step.name, host, exc, self.conn, self._secrets()) from None
+                step.status = answer.status
+                if answer.headers.get(SANDBOX_HEADER):
+                    self.sandbox_version = answer.headers[SANDBOX_HEADER][:40]
+                if answer.status == 429 and tries_429 < policy.retry_429:
+                    tries_429 += 1
+                    wait, asked = self._wait(max(policy.wait_429, 0.0), answer)
+                    step.note = f"429 throttled; retry {tries_429}/{policy.retry_429} in {wait:g} s" + asked
+                elif answer.status >= 500 and tries_5xx < len(policy.delays_5xx):
+                    wait, asked = self._wait(policy.delays_5xx[tries_5xx], None)
+                    tries_5xx += 1
+                    step.note = f"{answer.status}; retry {tries_5xx}/{len(policy.delays_5xx)} in {wait:g} s"
+                else:
+                    step.failed = answer.status >= 400
+                    if step.attempts > 1:
+                        step.note = f"answered {answer.status} after {step.attempts} attempts"
+                    return answer
+                waiting = True
                 await _emit(observer, step)
-                return response
+                await self._sleep(wait)
+        finally:  # however the step ends (answer, failure, cancel), it is over: no stale "retry in" notes
+            step.elapsed, step.done = time.perf_counter() - started, True
+            if waiting:
+                step.note = f"stopped while waiting to retry (last answer {step.status})"
+                step.failed = True
             await _emit(observer, step)
-            await self._sleep(wait)
+
+    def _wait(self, base: float, answer: Answer | None) -> tuple[float, str]:
+        """Seconds to wait before a retry: ``Retry-After`` when longer, never past ``max_wait``."""
+        wait = base
+        asked = ""
+        if answer is not None and "retry-after" in answer.headers:
+            value = finite_seconds(answer.headers["retry-after"], float("inf"))
+            if value is not None and value > wait:
+                wait = value
+        if wait > self.conn.max_wait:
+            asked = f" (the server asked for {wait:g} s; lp-tui waits at most {self.conn.max_wait:g} s)"
+            wait = self.conn.max_wait
+        return wait, asked
 
     # --- steps ----------------------------------------------------------------------
     def _need(self, what: str, value: str, hint: str, step: str) -> str:
@@ -159,15 +203,19 @@ class LpClient:
             await _emit(observer, step)
             return cached[1]
         url = f"{self.conn.csds_url.rstrip('/')}/api/account/{acct}/service/baseURI.json"
-        response = await self._request(step, observer, "GET", url, params={"version": "1.0"})
+        answer = await self._request(step, observer, "GET", url, params={"version": "1.0"})
         host = urlsplit(url).netloc
-        if response.status_code != 200:
-            raise LpError("api", STEP_CSDS, f"CSDS answered {response.status_code}",
-                          "check the account id and the CSDS URL", host, response.status_code)
+        if answer.status != 200:
+            raise LpError("api", STEP_CSDS, f"CSDS answered {answer.status}",
+                          "check the account id and the CSDS URL", host, answer.status)
         try:
-            doc = response.json()
-            mapping = {e["service"]: e["baseURI"] for e in doc.get("baseURIs", []) if isinstance(e, dict)}
-        except (ValueError, KeyError, TypeError, AttributeError):
+            doc = answer.json()
+            entries = doc.get("baseURIs", [])
+            if not isinstance(entries, list):
+                raise TypeError
+            mapping = {e["service"]: e["baseURI"] for e in entries
+                       if isinstance(e, dict) and isinstance(e.get("service"), str)}
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             raise LpError("api", STEP_CSDS, "CSDS answered with something that is not the services document",
                           "check that the CSDS URL points at LivePerson's Domain API", host, 200) from None
         self._domains[key] = (self._clock() + self.conn.csds_ttl, mapping)
@@ -181,6 +229,11 @@ class LpClient:
             raise LpError("api", STEP_CSDS, f"CSDS lists no {name!r} service for account {self.conn.account_id}",
                           "check the account id; the Connector API needs sentinel, idp and asyncMessagingEnt",
                           urlsplit(self.conn.csds_url).netloc)
+        try:
+            check_host(host, name)
+        except ValueError as exc:
+            raise LpError("api", STEP_CSDS, str(exc), "CSDS must list bare host names; check the CSDS URL",
+                          urlsplit(self.conn.csds_url).netloc) from None
         return self._base(host)
 
     def _auth(self, token: str) -> str:
@@ -191,8 +244,7 @@ class LpClient:
         if self.conn.app_jwt:
             exp = tokens.expiry(self.conn.app_jwt)
             if exp is not None and exp <= self._clock():
-                raise LpError("config", STEP_APPJWT,
-                              f"the pasted AppJWT expired at {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(exp))}",
+                raise LpError("config", STEP_APPJWT, f"the pasted AppJWT expired at {tokens.when(exp)}",
                               "paste a fresh one, or clear it to mint one with the client id and secret")
             step = Step(STEP_APPJWT, cached=True, done=True, note="pasted")
             steps.append(step)
@@ -211,15 +263,15 @@ class LpClient:
         step = Step(STEP_APPJWT)
         steps.append(step)
         url = f"{base}/sentinel/api/account/{self.conn.account_id}/app/token"
-        response = await self._request(
+        answer = await self._request(
             step, observer, "POST", url,
             params={"v": "1.0", "grant_type": "client_credentials"},
             data={"client_id": client_id, "client_secret": secret},
         )
-        token = _json_field(response, "access_token")
-        if response.status_code != 200 or not token:
-            raise LpError("api", STEP_APPJWT, f"Sentinel answered {response.status_code} without an access token",
-                          "check the client id and secret of the app installation", urlsplit(url).netloc, response.status_code)
+        token = _json_field(answer, "access_token")
+        if answer.status != 200 or not token:
+            raise LpError("api", STEP_APPJWT, f"Sentinel answered {answer.status} without an access token",
+                          "check the client id and secret of the app installation", urlsplit(url).netloc, answer.status)
         self._app_jwt[key] = token
         return token
 
@@ -232,7 +284,7 @@ class LpClient:
             return self.conn.consumer_jws
         consumer = self._need("external consumer id", self.conn.ext_consumer_id,
                               "set --ext-consumer-id or LP_EXT_CONSUMER_ID, or paste a ConsumerJWS", STEP_JWS)
-        key = (self.conn.csds_url, self.conn.account_id, consumer)
+        key = (self.conn.csds_url, self.conn.account_id, consumer)  # one token per consumer, never shared
         if key in self._jws:
             step = Step(STEP_JWS, cached=True, done=True)
             steps.append(step)
@@ -242,17 +294,17 @@ class LpClient:
         step = Step(STEP_JWS)
         steps.append(step)
         url = f"{base}/api/account/{self.conn.account_id}/consumer"
-        response = await self._request(
+        answer = await self._request(
             step, observer, "POST", url, params={"v": "1.0"},
             headers={"Authorization": self._auth(app_jwt), "Content-Type": "application/json"},
             content=json.dumps({"ext_consumer_id": consumer}).encode(),
         )
-        token = _json_field(response, "token")
-        if response.status_code not in (200, 201) or not token:
-            hint = "the AppJWT was refused: check the client id and secret" if response.status_code == 401 else \
+        token = _json_field(answer, "token")
+        if answer.status not in (200, 201) or not token:
+            hint = "the AppJWT was refused: check the client id and secret" if answer.status == 401 else \
                 "check the external consumer id and the account"
-            raise LpError("api", STEP_JWS, f"IDP answered {response.status_code} without a token", hint,
-                          urlsplit(url).netloc, response.status_code)
+            raise LpError("api", STEP_JWS, f"IDP answered {answer.status} without a token", hint,
+                          urlsplit(url).netloc, answer.status)
         self._jws[key] = token
         return token
 
@@ -283,14 +335,36 @@ class LpClient:
                                     json.dumps(body, ensure_ascii=False).encode(), client_properties, observer)
 
     async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        """Where the sandbox routed a conversation and why. Sandbox only: production has no such read."""
+        """Where an lp-tui sandbox routed a conversation and why (production has no such read).
+
+        Asked only of a server that said it is an lp-tui sandbox.
+        """
+        if not self.sandbox_version:
+            return None
+        return await self._sandbox_get(f"/_sandbox/conversations/{quote(conversation_id, safe='')}")
+
+    async def sandbox_info(self) -> dict[str, Any] | None:
+        """``GET /_sandbox/info`` on the CSDS URL: what sandbox this is and its rules; None elsewhere."""
+        info = await self._sandbox_get("/_sandbox/info")
+        if info and info.get("sandbox") == "lp-tui":
+            self.sandbox_version = str(info.get("version", "?"))[:40]
+            return info
+        return None
+
+    async def _sandbox_get(self, path: str) -> dict[str, Any] | None:
         import httpx
 
+        url = f"{self.conn.csds_url.rstrip('/')}{path}"
         try:
-            response = await self._client().get(f"{self.conn.csds_url.rstrip('/')}/_sandbox/conversations/{conversation_id}")
+            async with asyncio.timeout(min(self.conn.total_timeout, 10)):
+                response = await self._client().send(self._client().build_request("GET", url), stream=True)
+                try:
+                    answer = await read_answer(response, 1024 * 1024)
+                finally:
+                    await response.aclose()
             self.calls += 1
-            value = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
+            value = answer.json() if answer.status == 200 and not answer.truncated else None
+        except (httpx.HTTPError, ValueError, TimeoutError, OSError, UnicodeDecodeError):
             return None
         return value if isinstance(value, dict) else None
 
@@ -308,51 +382,63 @@ class LpClient:
                 headers["Client-Properties"] = client_properties
             step = Step(action)
             steps.append(step)
-            response = await self._request(step, observer, "POST", url, headers=headers, content=body)
-            result = self._result(action, url, headers, body, response, step, steps)
-            if response.status_code == 401 and _error_code(result.body_json) == 40102 and not self.conn.app_jwt and not renewed:
+            answer = await self._request(step, observer, "POST", url, headers=headers, content=body)
+            result = self._result(action, url, headers, body, answer, step, steps)
+            if answer.status == 401 and _error_code(result.body_json) == 40102 and not self.conn.app_jwt and not renewed:
                 # a cached AppJWT that LivePerson no longer accepts: renew it once and retry
                 self._app_jwt.clear()
                 renewed = True
                 step.note = "AppJWT refused (40102); renewing once"
                 await _emit(observer, step)
                 continue
-            result.claims = {"AppJWT": tokens.claims(app_jwt), "ConsumerJWS": tokens.claims(jws)}
+            result.claims = scrub_value({"AppJWT": tokens.claims(app_jwt), "ConsumerJWS": tokens.claims(jws)},
+                                        self._secrets())
             return result
 
-    def _result(self, action: str, url: str, headers: dict[str, str], body: bytes, response: Any,
+    def _result(self, action: str, url: str, headers: dict[str, str], body: bytes, answer: Answer,
                 step: Step, steps: list[Step]) -> SendResult:
-        text = response.content[:MAX_BODY_TEXT].decode("utf-8", errors="replace")
+        secrets = self._secrets()
+        text = scrub(answer.text(), secrets)
         parsed: Any = None
-        try:
-            parsed = json.loads(text) if len(response.content) <= MAX_BODY_TEXT else None
-        except ValueError:
-            parsed = None
+        problem = ""
+        if answer.truncated:
+            problem = f"the answer is larger than {self.conn.max_answer_mb:g} MB; lp-tui read only that much"
+        elif answer.body:
+            try:
+                parsed = scrub_value(answer.json(), secrets)
+            except TooDeep as exc:
+                problem = f"the answer is {exc}"
+            except (ValueError, UnicodeDecodeError):
+                parsed = None
         subs: list[SubResult] = []
         items = parsed if isinstance(parsed, list) else [parsed] if isinstance(parsed, dict) and "reqId" in parsed else []
         for i, item in enumerate(items):
             if isinstance(item, dict):
-                subs.append(SubResult(i, item.get("reqId"), str(item.get("code", "")), item.get("body")))
-        conv_id = None
-        if action == STEP_CREATE and len(subs) >= 2 and subs[1].ok and isinstance(subs[1].body, dict):
-            conv_id = subs[1].body.get("conversationId")
-        secrets = self._secrets()
+                subs.append(SubResult(i, item.get("reqId"), item.get("code"), item.get("body")))
+            else:
+                subs.append(SubResult(i, None, None, item))
+        conv_id, conv_problem = conversation_id_of(action == STEP_CREATE, subs)
+        explanations = explain(answer.status, parsed, subs)
+        for note in (problem, conv_problem):
+            if note:
+                explanations.insert(0, unexpected(note))
         return SendResult(
             action=action,
             url=url,
-            status=response.status_code,
+            status=answer.status,
             elapsed=step.elapsed,
             request_headers=mask_headers(headers),
             request_body=scrub(body.decode("utf-8", errors="replace"), secrets),
-            response_headers={k: scrub(v, secrets) for k, v in response.headers.items()},
-            body_text=scrub(text, secrets),
+            response_headers={k: scrub(v, secrets) for k, v in answer.headers.items()},
+            body_text=text,
             body_json=parsed,
             subs=subs,
             conversation_id=conv_id,
-            explanations=explain(response.status_code, parsed, [(s.code, s.message) for s in subs]),
+            explanations=explanations,
             steps=list(steps),
             consumer_id=self.conn.ext_consumer_id,
-            truncated=len(response.content) > MAX_BODY_TEXT,
+            truncated=answer.truncated,
+            sandbox=bool(self.sandbox_version),
         )
 
 
@@ -368,16 +454,9 @@ def _error_code(body: Any) -> Any:
     return None
 
 
-def _json_field(response: Any, name: str) -> str | None:
+def _json_field(answer: Answer, name: str) -> str | None:
     try:
-        value = response.json().get(name)
-    except (ValueError, AttributeError):
+        value = answer.json().get(name)
+    except (ValueError, AttributeError, UnicodeDecodeError):
         return None
-    return value if isinstance(value, str) and value else None
-
-
-def _retry_after(response: Any) -> float:
-    try:
-        return float(response.headers.get("Retry-After", 0))
-    except ValueError:
-        return 0.0
+    return value if isinstance(value, str) and value and len(value) <= 16_384 else None

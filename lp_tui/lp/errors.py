@@ -85,20 +85,36 @@ CLOSED_CONVERSATION = Explanation(
 )
 
 
-def explain(status: int | None, body: Any, sub_codes: list[tuple[str, str]] | None = None) -> list[Explanation]:
-    """Plain-language explanations of a CONVERSATION or SEND answer. Empty when all is well."""
+def unexpected(detail: str) -> Explanation:
+    return Explanation("Unexpected answer", detail[:1].upper() + detail[1:] + ".",
+                       "Look at the raw body: a proxy, a wrong host or a changed API may have answered.")
+
+
+def explain(status: int | None, body: Any, subs: list[Any] | None = None) -> list[Explanation]:
+    """Plain-language explanations of a CONVERSATION or SEND answer. Empty when all is well.
+
+    ``subs`` are the batch's sub-answers (objects with ``ok``, ``code_text`` and ``message``).
+    """
     out: list[Explanation] = []
     if isinstance(body, dict) and isinstance(body.get("body"), dict) and "errorCode" in body["body"]:
         code = body["body"].get("errorCode")
-        known = AUTH_ERRORS.get(code) if isinstance(code, int) else None
+        known = AUTH_ERRORS.get(code) if isinstance(code, int) and not isinstance(code, bool) else None
         if known:
             out.append(known)
         else:
-            title = str(body["body"].get("title") or "Error")
-            out.append(Explanation(f"{title} ({code})", str(body["body"].get("details", "")), "Check the headers and tokens."))
+            title = str(body["body"].get("title") or "Error")[:200]
+            out.append(Explanation(f"{title} ({str(code)[:40]})", str(body["body"].get("details", ""))[:2000],
+                                   "Check the headers and tokens."))
         return out
-    for code, msg in sub_codes or []:
-        if code == "OK":
+    for sub in subs or []:
+        if sub.ok:
+            continue
+        code, msg = sub.code_text[:40], sub.message
+        if sub.code is None and not isinstance(sub.body, dict):
+            out.append(unexpected(f"sub-answer {sub.position + 1} is not an object with a code"))
+            continue
+        if sub.code is None:
+            out.append(unexpected(f"sub-answer {sub.position + 1} has no code, so it is not a success"))
             continue
         lowered = msg.lower()
         if "already has open conversation" in lowered:
@@ -120,7 +136,7 @@ def explain(status: int | None, body: Any, sub_codes: list[tuple[str, str]] | No
     elif status == 403:
         out.append(Explanation("Forbidden (403)", "The app is not allowed to do this on this account.",
                                "Check that the app installation is enabled with scope msg.consumer."))
-    elif status == 200 and not sub_codes and not out:
+    elif status == 200 and not subs and not out:
         out.append(Explanation("Unexpected answer", "HTTP 200, but the body is not the documented array of results.",
                                "Look at the raw body: a proxy or a wrong host may have answered."))
     elif status is not None and status not in (200, 201) and not out:

@@ -43,22 +43,60 @@ class Step:
 Observer = Callable[[Step], Any]
 
 
+def code_ok(code: Any) -> bool:
+    """Success in either documented shape: the examples' ``"OK"``, the schema's integer 2xx."""
+    if isinstance(code, bool):
+        return False
+    if isinstance(code, int):
+        return 200 <= code < 300
+    return code == "OK"
+
+
 @dataclass
 class SubResult:
+    """One element of a batch answer, as the server sent it (``code`` may be "OK" or 200)."""
+
     position: int
     req_id: Any
-    code: str
+    code: Any
     body: Any
 
     @property
     def ok(self) -> bool:
-        return self.code == "OK"
+        return code_ok(self.code)
+
+    @property
+    def code_text(self) -> str:
+        return "(no code)" if self.code is None else str(self.code)
 
     @property
     def message(self) -> str:
         if isinstance(self.body, dict):
-            return str(self.body.get("msg", "")) or json.dumps(self.body, ensure_ascii=False)
-        return "" if self.body is None else str(self.body)
+            msg = self.body.get("msg")
+            if isinstance(msg, str) and msg:
+                return msg
+            return json.dumps(self.body, ensure_ascii=False)[:2000]
+        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)[:2000]
+
+
+MAX_CONVERSATION_ID = 64  # the schema's 1-64 characters
+
+
+def conversation_id_of(create: bool, subs: list[SubResult]) -> tuple[str | None, str]:
+    """The new conversation's id from the second sub-answer, and a problem when its shape is wrong.
+
+    Only a string of 1-64 characters is an id; anything else is an unexpected answer, never a success.
+    """
+    if not create or len(subs) < 2 or not subs[1].ok:
+        return None, ""
+    body = subs[1].body
+    value = body.get("conversationId") if isinstance(body, dict) else None
+    if isinstance(value, str) and 1 <= len(value) <= MAX_CONVERSATION_ID and value.strip() == value:
+        return value, ""
+    if value is None:
+        return None, "the second answer says OK but holds no conversationId"
+    shown = json.dumps(value, ensure_ascii=False)[:80]
+    return None, f"the conversationId is not a string of 1-64 characters: {shown}"
 
 
 @dataclass
@@ -81,10 +119,21 @@ class SendResult:
     claims: dict[str, Any] = field(default_factory=dict)  # decoded token claims, never the tokens
     consumer_id: str = ""
     truncated: bool = False
+    sandbox: bool = False  # the server said it is an lp-tui sandbox
+    target: str | None = None  # the conversation a close or a message was for
 
     @property
     def ok(self) -> bool:
         return self.status == 200 and bool(self.subs) and all(s.ok for s in self.subs) and not self.explanations
+
+    @property
+    def sequence(self) -> Any:
+        """The first message's sequence, when the batch carried one (a third element)."""
+        if len(self.subs) >= 3 and self.subs[2].ok and isinstance(self.subs[2].body, dict):
+            return self.subs[2].body.get("sequence")
+        if self.action != "create conversation" and self.subs and isinstance(self.subs[0].body, dict):
+            return self.subs[0].body.get("sequence")
+        return None
 
     def to_record(self) -> dict[str, Any]:
         """A history entry (no secrets: headers are masked, tokens are absent)."""
@@ -97,6 +146,7 @@ class SendResult:
             "response": {"status": self.status, "headers": self.response_headers, "body": self.body_text[:200_000]},
             "elapsed": self.elapsed,
             "conversation_id": self.conversation_id,
+            "target": self.target,
             "ok": self.ok,
             "steps": [s.line() for s in self.steps],
             "explanations": [e.title for e in self.explanations],

@@ -1,20 +1,149 @@
-"""Turning transport failures (refused, DNS, TLS, timeouts) into errors that name the step and host."""
+"""The wire: reading answers within bounds, checking hosts from CSDS, naming transport failures.
+
+An answer is read as a stream of raw bytes and decoded here, with a cap on *decoded* bytes:
+a gzip bomb or an endless chunked body stops at the cap instead of filling memory.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import socket
 import ssl
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
 
-from lp_tui.lp.config import Connection
+from lp_tui.model.connection import Connection
 from lp_tui.lp.errors import LpError
-from lp_tui.lp.redact import scrub
+from lp_tui.redact import scrub
+
+ACCEPT_ENCODING = "gzip, deflate"  # what lp-tui can decode within bounds (no brotli, no zstd)
+HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+@dataclass
+class Answer:
+    """One HTTP answer, read within bounds."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool = False  # the body went past the cap and was cut there
+    header_pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def json(self) -> Any:
+        from lp_tui.limits import loads_json
+
+        return loads_json(self.body.decode("utf-8"))
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class _Decoder:
+    """gzip or deflate, one layer, never producing more than asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.raw_deflate = False
+        self.started = False
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self.obj = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bytes]:
+        """(output of at most ``room`` bytes, input not yet used)."""
+        try:
+            out = self.obj.decompress(data, room)
+        except zlib.error:
+            if self.encoding == "deflate" and not self.started:  # raw deflate, without the zlib wrapper
+                self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                self.started = True
+                out = self.obj.decompress(data, room)
+            else:
+                raise
+        self.started = True
+        return out, self.obj.unconsumed_tail
+
+
+async def read_answer(response: Any, cap: int) -> Answer:
+    """Read a streamed httpx response, stopping once ``cap`` decoded bytes are in."""
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    encodings = [e for e in encodings if e and e != "identity"]
+    if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
+        raise ValueError(f"the answer is encoded as {', '.join(encodings)!r}, which lp-tui does not read "
+                         "(it asks for gzip or deflate)")
+    decoder = _Decoder(encodings[0]) if encodings else None
+    out = bytearray()
+    truncated = False
+    async for chunk in response.aiter_raw():
+        data = chunk
+        while data:
+            room = cap - len(out) + 1
+            if decoder is None:
+                piece, data = data[:room], b""
+            else:
+                try:
+                    piece, data = decoder.feed(data, room)
+                except zlib.error as exc:
+                    raise ValueError(f"the answer's {decoder.encoding} encoding is broken ({exc})") from None
+            out += piece
+            if len(out) > cap:
+                truncated = True
+                break
+            if decoder is not None and not piece and data:  # no progress: a stuck stream
+                break
+        if truncated:
+            break
+    if truncated:
+        del out[cap:]
+    headers = {k: v for k, v in response.headers.items()}
+    return Answer(response.status_code, headers, bytes(out), truncated, list(response.headers.multi_items()))
+
+
+def check_host(value: Any, service: str) -> str:
+    """A service host from CSDS: a host name or an IP, with an optional port, and nothing else.
+
+    Anything else (a path, a query, a user:password@, a scheme) would send the credentials
+    somewhere other than a host: it is refused, naming the service.
+    """
+    if not isinstance(value, str) or not value or len(value) > 300:
+        raise ValueError(f"CSDS gave service {service!r} a host that is not text")
+    host, port = value, None
+    if value.startswith("["):  # [IPv6]:port
+        end = value.find("]")
+        if end < 0:
+            raise ValueError(f"CSDS gave service {service!r} the host {value!r}, which is not a host name")
+        host, rest = value[1:end], value[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"CSDS gave service {service!r} the host {value!r}, which is not a host name")
+            port = rest[1:]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"CSDS gave service {service!r} the host {value!r}, which is not a host name") from None
+    else:
+        if value.count(":") == 1:
+            host, port = value.split(":")
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            labels = host.rstrip(".").split(".")
+            if not all(HOST_LABEL.match(label) for label in labels):
+                raise ValueError(f"CSDS gave service {service!r} the host {value!r}: only a host name or IP with "
+                                 "an optional :port is allowed there") from None
+    if port is not None and (not port.isdigit() or not 0 < int(port) < 65536):
+        raise ValueError(f"CSDS gave service {service!r} the host {value!r}, whose port is not a port number")
+    return value
 
 
 def transport_error(step: str, host: str, exc: BaseException, conn: Connection, secrets: list[str]) -> LpError:
     import httpx
 
     text = scrub(str(exc) or type(exc).__name__, secrets)
-    chain, seen = [], exc
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
     while seen is not None and len(chain) < 6:  # httpx wraps the OS error; the cause says what happened
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__
@@ -29,7 +158,11 @@ def transport_error(step: str, host: str, exc: BaseException, conn: Connection, 
         return LpError("transport", step, f"TLS failed: {scrub(causes, secrets)[:300]}",
                        "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
                        "if you are behind a corporate proxy", host)
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+    if isinstance(exc, TimeoutError) and not isinstance(exc, httpx.TimeoutException):
+        return LpError("transport", step, f"timed out: the whole answer took longer than {conn.total_timeout:g} s",
+                       "the host answers too slowly; the limit is the 'answer time limit' setting "
+                       "(--total-timeout)", host)
+    if isinstance(exc, httpx.TimeoutException):
         return LpError("transport", step, f"timed out ({type(exc).__name__})",
                        f"the host did not answer in time; timeouts are {conn.connect_timeout:g} s to connect, "
                        f"{conn.read_timeout:g} s to read (settings)", host)
@@ -45,4 +178,6 @@ def transport_error(step: str, host: str, exc: BaseException, conn: Connection, 
                        "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
     if isinstance(exc, httpx.RemoteProtocolError):
         return LpError("transport", step, f"the server broke the HTTP exchange ({text})", "try again; check any proxy", host)
+    if isinstance(exc, ValueError):  # an answer lp-tui will not read (encoding)
+        return LpError("transport", step, text, "look at the server or proxy that answered", host)
     return LpError("transport", step, f"network error: {text}", "check the network, proxy and CSDS URL", host)

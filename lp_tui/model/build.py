@@ -14,6 +14,8 @@ from lp_tui.model.draft import Draft
 
 SET_USER_PROFILE = "userprofile.SetUserProfile"
 REQUEST_CONVERSATION = "cm.ConsumerRequestConversation"
+PUBLISH_EVENT = "ms.PublishEvent"
+SDE_KINDS = (("consumer", "ctmrinfo", "info"), ("personal", "personal", "personal"))
 
 
 def _ordered(value: Any, pattern: str) -> Any:
@@ -34,43 +36,118 @@ def _ordered(value: Any, pattern: str) -> Any:
     return value
 
 
-def _envelope(draft: Draft, id_key: str, type_: str, body: dict[str, Any]) -> dict[str, Any]:
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _envelope(draft: Draft, id_key: str, type_: str, body: Any, default_id: str | None = None) -> dict[str, Any]:
     env: dict[str, Any] = {"kind": "req"}
     if draft.has(f"ids.{id_key}"):
         env["id"] = draft.get(f"ids.{id_key}")
+    elif default_id is not None:
+        env["id"] = default_id
     env["type"] = type_
     env["body"] = body
+    for key, value in _dict(_dict(draft.extras.get("envelope")).get(id_key)).items():
+        env[key] = value  # raw mode's own envelope keys (metadata, an odd kind, ...)
     return env
 
 
+def _sde(draft: Draft, section: str, kind: str, key: str) -> dict[str, Any] | None:
+    """One SDE: its fields under ``key``, and its ``auth`` object beside them (the schema's place)."""
+    data = dict(_dict(draft.data.get(section)))
+    auth = data.pop("auth", None)
+    fields = _ordered(data, section)
+    auth_value = _ordered(auth, f"{section}.auth")
+    extra = _dict(_dict(draft.extras.get("sde")).get(kind))
+    if not fields and auth_value in (None, {}, []) and not extra:
+        return None
+    sde: dict[str, Any] = {"type": kind, key: fields}
+    if auth is not None and auth_value != {}:
+        sde["auth"] = auth_value
+    sde.update(extra)
+    return sde
+
+
 def profile_body(draft: Draft) -> dict[str, Any]:
-    sdes: list[dict[str, Any]] = []
-    info = _ordered(draft.data.get("consumer", {}), "consumer")
-    if info:
-        sdes.append({"type": "ctmrinfo", "info": info})
-    personal = _ordered(draft.data.get("personal", {}), "personal")
-    if personal:
-        sdes.append({"type": "personal", "personal": personal})
-    return {"authenticatedData": {"lp_sdes": sdes}} if sdes else {}
+    """SetUserProfile's body: the profile fields, authenticatedData (the SDEs), privateData: the
+    schema's order. Empty when nothing is set (the documented minimal ``{}``)."""
+    kinds = list(SDE_KINDS)
+    order = draft.extras.get("sde_order")
+    if isinstance(order, list):  # raw mode sent personal first: keep it so
+        kinds.sort(key=lambda k: order.index(k[1]) if k[1] in order else len(order))
+    sdes = [sde for section, kind, key in kinds if (sde := _sde(draft, section, kind, key))]
+    extra_sdes = draft.extras.get("sdes")
+    sdes += extra_sdes if isinstance(extra_sdes, list) else []
+    profile = _ordered(_dict(draft.data.get("profile")), "profile")
+    body: dict[str, Any] = {}
+    for key in F.PROFILE_ORDER:
+        if key == "authenticatedData":
+            auth_extra = _dict(draft.extras.get("authenticatedData"))
+            if sdes or auth_extra:
+                body[key] = {"lp_sdes": sdes, **auth_extra}
+        elif key in profile:
+            body[key] = profile[key]
+    body.update({k: v for k, v in profile.items() if k not in body})
+    return body
 
 
 def conversation_body(draft: Draft, account_id: str | None) -> dict[str, Any]:
-    conv = dict(draft.data.get("conversation", {}))
+    conv = dict(_dict(draft.data.get("conversation")))
     if "brandId" not in conv and account_id:
         conv["brandId"] = account_id
     return _ordered(conv, "conversation")
 
 
-def build_payload(draft: Draft, account_id: str | None = None) -> list[dict[str, Any]]:
-    """The CONVERSATION request body: SetUserProfile first, ConsumerRequestConversation second.
+def first_message(draft: Draft) -> dict[str, Any] | None:
+    """The optional third request: a ContentEvent published in the same call (oldest docs only)."""
+    if not draft.has("firstMessage.text"):
+        return None
+    event = {"type": "ContentEvent", "contentType": "text/plain", "message": draft.get("firstMessage.text")}
+    return _envelope(draft, "message", PUBLISH_EVENT, {"event": event}, default_id="3")
+
+
+def build_payload(draft: Draft, account_id: str | None = None) -> list[Any]:
+    """The CONVERSATION request body: SetUserProfile first, ConsumerRequestConversation second,
+    then the optional first message and any requests raw mode added.
 
     ``brandId`` defaults to ``account_id`` when the draft does not set it. Never raises
     for any draft content.
     """
-    return [
+    payload: list[Any] = [
         _envelope(draft, "profile", SET_USER_PROFILE, profile_body(draft)),
         _envelope(draft, "conversation", REQUEST_CONVERSATION, conversation_body(draft, account_id)),
     ]
+    message = first_message(draft)
+    if message is not None:
+        payload.append(message)
+    extra = draft.extras.get("requests")
+    payload += extra if isinstance(extra, list) else []
+    return payload
+
+
+def secret_values(payload: Any) -> list[str]:
+    """Secrets the body itself carries (the push token), to mask wherever the body is shown or kept."""
+    found: list[str] = []
+    batch = payload if isinstance(payload, list) else []
+    for env in batch[:1]:
+        body = env.get("body") if isinstance(env, dict) else None
+        node: Any = body
+        for key in ("privateData", "pushNotificationData", "token"):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and node:
+            found.append(node)
+    return found
+
+
+def secret_values_of_text(text: str) -> list[str]:
+    """``secret_values`` of a body given as text (raw mode, history); [] when it is not JSON."""
+    from lp_tui.limits import loads_json
+
+    try:
+        return secret_values(loads_json(text))
+    except ValueError:
+        return []
 
 
 def client_properties(draft: Draft) -> dict[str, Any] | None:
@@ -93,7 +170,3 @@ def dumps(payload: Any, compact: bool = False) -> str:
     except UnicodeEncodeError:  # lone surrogates: escape them so the JSON stays valid UTF-8
         text = json.dumps(payload, ensure_ascii=True, **kwargs)
     return text
-
-
-def conversation_path(account_id: str) -> str:
-    return f"/api/account/{account_id}/messaging/consumer/conversation?v=3"

@@ -16,7 +16,8 @@ from typing import Any
 
 from lp_tui.model import fields as F
 
-SECTION_KEYS = ("consumer", "personal", "conversation", "ids", "clientProperties")
+SECTION_KEYS = ("consumer", "personal", "profile", "conversation", "firstMessage", "ids", "clientProperties", "extras")
+FIELD_SECTIONS = SECTION_KEYS[:-1]  # "extras" holds what raw mode brought that no form shows (see reverse.py)
 
 
 class FieldError(ValueError):
@@ -27,9 +28,12 @@ def _default_data() -> dict[str, Any]:
     return {
         "consumer": {},
         "personal": {},
+        "profile": {},
         "conversation": {"channelType": "MESSAGING"},
+        "firstMessage": {},
         "ids": {"profile": "1", "conversation": "2"},
         "clientProperties": {},
+        "extras": {},
     }
 
 
@@ -64,6 +68,12 @@ class Draft:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Draft) and self.data == other.data
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """What raw mode brought that no form shows: extra envelope keys, SDEs, requests (reverse.py)."""
+        value = self.data.get("extras")
+        return value if isinstance(value, dict) else {}
 
     # --- paths ----------------------------------------------------------------------
     def get(self, path: str, default: Any = None) -> Any:
@@ -188,8 +198,8 @@ def _child(node: Any, part: str, want: Any, where: str) -> Any:
 
 def _unknown(path: str) -> str:
     section = path.split(".", 1)[0]
-    if section not in SECTION_KEYS:
-        return f"unknown field {path!r}: it must start with one of {', '.join(SECTION_KEYS)}"
+    if section not in FIELD_SECTIONS:
+        return f"unknown field {path!r}: it must start with one of {', '.join(FIELD_SECTIONS)}"
     known = ", ".join(f.path for f in F.section_fields(section) if f.is_leaf)
     return f"unknown field {path!r}; fields of {section}: {known}"
 

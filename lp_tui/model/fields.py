@@ -1,8 +1,8 @@
 """The one declarative table of every field the draft can hold.
 
-It drives the forms, the validator, the ``--set`` parser, key order in the built JSON
-and the help text. Paths are dotted draft paths; ``*`` stands for a list index.
-Sources for every entry: ``spec/liveperson-api.md`` §4.2, §4.5, §6.2-§6.3.
+It drives the forms, the validator, the ``--set`` parser, key order in the built JSON,
+the sandbox's routing facts and the help text. Paths are dotted draft paths; ``*`` stands
+for a list index. Sources for every entry: ``spec/liveperson-api.md`` §4.2-§4.5, §6.2-§6.4.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ TTR_DEF_NAMES = ("NORMAL", "URGENT", "PRIORITIZED", "CUSTOM")
 CHANNEL_TYPES = ("MESSAGING",)
 CONTEXT_TYPES = ("SharkContext", "SMSContext")
 CLIENT_PROPERTIES_TYPES = (".ClientProperties", ".ams.headers.ClientProperties")
+AMR = ("face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pwd", "rba", "retina", "sc", "sms",
+       "swk", "tel", "user", "vbm", "wia")
+DEVICE_FAMILIES = ("DESKTOP", "TABLET", "MOBILE", "OTHER")
+OSES = ("WINDOWS", "LINUX", "OSX", "ANDROID", "IOS", "OTHER")
+INTEGRATIONS = ("WEB_SDK", "MOBILE_SDK", "BRAND_SDK")
 FEATURES = (
     "AUTO_MESSAGES",
     "RICH_CONTENT",
@@ -45,6 +50,8 @@ class Field:
     example: str = ""
     enum: tuple[str, ...] = ()
     nullable: bool = False  # an explicit JSON null is a documented choice
+    secret: bool = False  # masked wherever it leaves the form (history, exports, evidence, the view)
+    note: str = ""  # a caveat shown beside the field, e.g. "older docs only"
 
     @property
     def section(self) -> str:
@@ -59,13 +66,15 @@ class Field:
         return self.kind not in (OBJECT, LIST)
 
     def describe(self) -> str:
-        """One line of help: type, allowed values, example."""
+        """One line of help: type, allowed values, example, caveat."""
         kind = "one of " + ", ".join(self.enum) if self.enum else self.kind
         if self.nullable:
             kind += ", or null"
         text = f"{self.label} ({kind}). {self.help}"
         if self.example:
             text += f" Example: {self.example}"
+        if self.note:
+            text += f" Note: {self.note}"
         return text
 
 
@@ -78,8 +87,21 @@ def _date(prefix: str, label: str, example: str) -> list[Field]:
     ]
 
 
-# Order matters: it is the key order of the built JSON, chosen so that every documented
-# example comes out key for key (customerId, socialId, imei, userName before ctype, ...).
+def _auth(section: str) -> list[Field]:
+    return [
+        Field(f"{section}.auth", OBJECT, "Authentication (auth)",
+              "How the consumer authenticated; sent beside the SDE's fields, in its own auth object."),
+        Field(f"{section}.auth.amr", STRING_LIST, "Auth methods (amr)",
+              "Comma-separated authentication method references, e.g. pwd, otp.", "pwd", AMR),
+        Field(f"{section}.auth.iss", STRING, "Auth issuer (iss)", "The issuer, a URI.", "https://idp.example.com"),
+    ]
+
+
+# Order matters: it is the key order of the built JSON. It follows the schemas, and the order
+# of LivePerson's Connector API examples where they agree (customerId, socialId, imei, userName
+# before ctype, ...). Documented examples whose own key order differs from another's cannot all
+# come out key for key: the AUTO_MESSAGES example (DC-EX E) puts conversationContext after brandId,
+# where the full CONVERSATION example (DC-CONV) puts it before channelType; lp-tui follows DC-CONV.
 FIELDS: tuple[Field, ...] = (
     # --- Customer Info (ctmrinfo) -------------------------------------------------------
     Field("consumer.customerId", STRING, "Customer id", "Unique customer id.", "138766AC"),
@@ -117,6 +139,7 @@ FIELDS: tuple[Field, ...] = (
         "Documented as not supported in the authenticated flow: sent, but likely ignored.",
         "123865",
     ),
+    *_auth("consumer"),
     # --- Personal Info (personal) --------------------------------------------------------
     Field("personal.firstname", STRING, "First name", "Consumer's first name (key is all lower case).", "John"),
     Field("personal.lastname", STRING, "Last name", "Consumer's surname.", "Doe"),
@@ -148,6 +171,26 @@ FIELDS: tuple[Field, ...] = (
         "Lower-case ISO 639-1 language and upper-case ISO 3166-1 country, joined by - or _.",
         "en-US",
     ),
+    *_auth("personal"),
+    # --- userprofile.SetUserProfile: the profile the agent sees (beside authenticatedData) -------
+    Field("profile.firstName", STRING, "First name", "The consumer's first name, as the agent sees it.", "John"),
+    Field("profile.lastName", STRING, "Last name", "The consumer's last name.", "Doe"),
+    Field("profile.userId", STRING, "User id", "Your id for the user.", "user-1234"),
+    Field("profile.avatarUrl", STRING, "Avatar URL", "An http(s) URL of the consumer's picture.",
+          "https://example.com/avatar.png"),
+    Field("profile.role", STRING, "Role", "The user's role; LivePerson's demo app sends \"consumer\".", "consumer"),
+    Field("profile.backgndImgUri", STRING, "Background image URL", "An http(s) URL of a background image.",
+          "https://example.com/background.png"),
+    Field("profile.description", STRING, "Description", "Free text about the consumer.", "Gold member since 2019"),
+    Field("profile.privateData", OBJECT, "Private data", "Contact details and push notification data."),
+    Field("profile.privateData.mobileNum", STRING, "Mobile number", "A phone number.", "+1 212-788-8877"),
+    Field("profile.privateData.mail", STRING, "E-mail", "An e-mail address.", "john@example.com"),
+    Field("profile.privateData.pushNotificationData", OBJECT, "Push notifications", "Where to push to the device."),
+    Field("profile.privateData.pushNotificationData.serviceName", STRING, "Push service", "The push service.", "APNS"),
+    Field("profile.privateData.pushNotificationData.certName", STRING, "Push certificate", "The certificate name.",
+          "com.example.app"),
+    Field("profile.privateData.pushNotificationData.token", STRING, "Push token",
+          "The device's push token: a secret, masked everywhere it leaves this form.", "", secret=True),
     # --- cm.ConsumerRequestConversation ---------------------------------------------------
     Field(
         "conversation.ttrDefName",
@@ -189,28 +232,43 @@ FIELDS: tuple[Field, ...] = (
         "12345678",
     ),
     Field("conversation.skillId", STRING, "Skill id", 'Skill to route to, as a string; "-1" means any skill.', "2736637412"),
+    # --- a first message in the same call (ms.PublishEvent, third element) ------------------
+    Field("firstMessage.text", STRING, "First message",
+          "A text message published in the same call, as a third request (ms.PublishEvent).",
+          "Hello, I need your support",
+          note="Documented only by LivePerson's oldest create page; current pages show two requests."),
     # --- Envelope ----------------------------------------------------------------------
     Field("ids.profile", STRING, "SetUserProfile request id", "Echoed back as reqId. Docs use \"1,\"; UUIDs work too.", "1"),
     Field("ids.conversation", STRING, "Conversation request id", "Echoed back as reqId.", "2"),
-    Field(
-        "clientProperties.type",
-        ENUM,
-        "Client-Properties type",
-        "Sent in the optional Client-Properties header (and must then be sent on every SEND).",
-        ".ClientProperties",
-        CLIENT_PROPERTIES_TYPES,
-    ),
-    Field(
-        "clientProperties.features",
-        STRING_LIST,
-        "Client-Properties features",
-        "Comma-separated features, e.g. AUTO_MESSAGES.",
-        "AUTO_MESSAGES",
-        FEATURES,
-    ),
+    Field("ids.message", STRING, "First message request id", "Echoed back as reqId; 3 when left empty.", "3"),
+    # --- the Client-Properties header: sent with the create and every SEND after it ---------
+    Field("clientProperties.type", ENUM, "Client-Properties type",
+          "Sent in the optional Client-Properties header (and then on every SEND, close and message).",
+          ".ClientProperties", CLIENT_PROPERTIES_TYPES),
+    Field("clientProperties.appId", STRING, "App id", "Your application's id.", "com.example.app"),
+    Field("clientProperties.appVersion", STRING, "App version", "Your application's version.", "1.0.0"),
+    Field("clientProperties.ipAddress", STRING, "IP address", "The consumer's IP address.", "203.0.113.7"),
+    Field("clientProperties.deviceFamily", ENUM, "Device family", "Kind of device.", "DESKTOP", DEVICE_FAMILIES),
+    Field("clientProperties.os", ENUM, "OS", "Operating system.", "LINUX", OSES),
+    Field("clientProperties.osVersion", STRING, "OS version", "Operating system version.", "6.1"),
+    Field("clientProperties.osName", STRING, "OS name", "Operating system name.", "Ubuntu"),
+    Field("clientProperties.integration", ENUM, "Integration", "How the consumer reaches you.", "BRAND_SDK",
+          INTEGRATIONS),
+    Field("clientProperties.integrationVersion", STRING, "Integration version", "Its version.", "1.0"),
+    Field("clientProperties.browser", STRING, "Browser", "Browser name.", "Firefox"),
+    Field("clientProperties.browserVersion", STRING, "Browser version", "Browser version.", "128.0"),
+    Field("clientProperties.timeZone", STRING, "Time zone", "IANA time zone.", "America/New_York"),
+    Field("clientProperties.deviceManufacture", STRING, "Device maker", "Device manufacturer.", "Apple"),
+    Field("clientProperties.deviceModel", STRING, "Device model", "Device model.", "iPhone15,2"),
+    Field("clientProperties.features", STRING_LIST, "Client-Properties features",
+          "Comma-separated features, e.g. AUTO_MESSAGES.", "AUTO_MESSAGES", FEATURES),
 )
 
 BY_PATH: dict[str, Field] = {f.path: f for f in FIELDS}
+SECRET_PATHS = tuple(f.path for f in FIELDS if f.secret)
+# SetUserProfile's keys in the schema's order: the profile fields, authenticatedData, privateData
+PROFILE_ORDER = ("firstName", "lastName", "userId", "avatarUrl", "role", "backgndImgUri", "description",
+                 "authenticatedData", "privateData")
 
 
 def pattern_of(path: str) -> str:

@@ -28,28 +28,46 @@ class Preset:
     description: str = ""
     draft: Draft = field(default_factory=Draft)
     builtin: bool = False
-    path: Path | None = None
+    path: Path | None = None  # the file it was read from: the only file a delete may touch
+    expect: dict[str, Any] | None = None  # what `lp-tui check` expects of the answer
 
     def to_toml(self) -> str:
-        return tomlio.dumps({"name": self.name, "description": self.description, "draft": self.draft.to_dict()})
+        data: dict[str, Any] = {"name": self.name, "description": self.description, "draft": self.draft.to_dict()}
+        if self.expect:
+            data["expect"] = self.expect
+        return tomlio.dumps(data)
+
+
+MAX_DESCRIPTION = 500
+KNOWN_KEYS = ("name", "description", "draft", "expect")
 
 
 def from_toml_data(data: dict[str, Any], source: str, builtin: bool = False, path: Path | None = None) -> Preset:
+    """A preset from parsed TOML. A name written inside must be a plain preset name (it is never
+    used as a path: a file is acted on only by the path it was read from)."""
     try:
         name = data.get("name") or (path.stem if path else "")
         description = data.get("description", "")
         if not isinstance(name, str) or not isinstance(description, str):
             raise FieldError("name and description must be strings")
+        if not NAME_RE.match(name):
+            raise FieldError(f"its name {name[:80]!r} is not a plain preset name (letters, digits, '.', '_', '-')")
+        if len(description) > MAX_DESCRIPTION:
+            raise FieldError(f"its description is longer than {MAX_DESCRIPTION} characters")
+        unknown = [k for k in data if k not in KNOWN_KEYS]
+        if unknown:
+            raise FieldError(f"unknown key {unknown[0]!r}; known: {', '.join(KNOWN_KEYS)}")
         draft = Draft.from_dict(tomlio.decode(data.get("draft", {})))
+        expect = data.get("expect")
+        if expect is not None and not isinstance(expect, dict):
+            raise FieldError("[expect] must be a table")
     except (FieldError, ValueError) as exc:
         raise PresetError(f"{source}: not a valid preset: {exc}") from None
-    return Preset(name, description, draft, builtin, path)
+    return Preset(name, description, draft, builtin, path, expect)
 
 
-def parse(text: str) -> Preset:
-    import tomllib
-
-    return from_toml_data(tomllib.loads(text), "<text>")
+def parse(text: str, source: str = "<text>") -> Preset:
+    return from_toml_data(tomlio.loads(text, source), source)
 
 
 def _builtin_dir() -> Any:
@@ -57,12 +75,11 @@ def _builtin_dir() -> Any:
 
 
 def builtin_presets() -> list[Preset]:
-    import tomllib
-
     out = []
     for entry in sorted(_builtin_dir().iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            out.append(from_toml_data(tomllib.loads(entry.read_text("utf-8")), f"built-in {entry.name}", builtin=True))
+            data = tomlio.loads(entry.read_text("utf-8"), f"built-in {entry.name}")
+            out.append(from_toml_data(data, f"built-in {entry.name}", builtin=True))
     return out
 
 
@@ -106,19 +123,8 @@ def load(name_or_path: str, directory: Path) -> Preset:
     raise PresetError(f"unknown preset {name_or_path!r}; known presets: {known}")
 
 
-def save(preset: Preset, directory: Path) -> Path:
-    from lp_tui.store.atomic import write_text
-
-    if not NAME_RE.match(preset.name):
-        raise PresetError(f"preset name {preset.name!r}: use letters, digits, '.', '_' or '-' (at most 64)")
-    path = directory / f"{preset.name}.toml"
-    write_text(path, preset.to_toml(), backup=True)
-    preset.path = path
-    return path
-
-
-def delete(name: str, directory: Path) -> None:
-    path = directory / f"{name}.toml"
-    if not path.exists():
-        raise PresetError(f"no user preset named {name!r} (built-in presets cannot be deleted)")
-    path.unlink()
+def check_name(name: str) -> str | None:
+    """A problem with ``name`` as a preset name, or None."""
+    if not NAME_RE.match(name):
+        return f"preset name {name[:80]!r}: use letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit"
+    return None

@@ -1,111 +1,131 @@
-"""From a request body back to a draft (raw mode -> forms, history -> forms).
+"""From a request body back to a draft (raw mode -> forms, history -> forms), without losses.
 
-Keeps what the forms can represent and says, item by item, what they cannot.
+Every key and value of the body is kept: what the forms show goes to its field; what they
+cannot show (unknown keys, extra envelope keys, more SDEs, more requests) stays in the draft
+(unknown keys in their section, the rest under ``extras``) and the builder puts it back, so
+raw -> forms -> raw gives the same JSON, key for key (key order follows the documentation).
+
+A few shapes cannot be held at all (the body is not an array, the requests are out of order,
+an element is not an object): they are listed, so the app can ask before dropping them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lp_tui.model import fields as F
-from lp_tui.model.build import REQUEST_CONVERSATION, SET_USER_PROFILE
+from lp_tui.model.build import PUBLISH_EVENT, REQUEST_CONVERSATION, SDE_KINDS, SET_USER_PROFILE
 from lp_tui.model.draft import Draft
 
-
-def _keep(value: Any, pattern: str, where: str, lost: list[str]) -> Any:
-    """The part of ``value`` the field table knows; unknown keys are reported in ``lost``."""
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, child in value.items():
-        child_pattern = f"{pattern}.{key}"
-        spec = F.BY_PATH.get(child_pattern)
-        if spec is None:
-            lost.append(f"{where}.{key} (not a field the forms know)")
-            continue
-        if spec.kind == F.LIST and isinstance(child, list):
-            out[key] = [_keep(item, f"{child_pattern}.*", f"{where}.{key}[{i}]", lost) for i, item in enumerate(child)]
-        elif spec.kind == F.OBJECT:
-            out[key] = _keep(child, child_pattern, f"{where}.{key}", lost)
-        else:
-            out[key] = child
-    return out
+ENVELOPE_KEYS = ("kind", "id", "type", "body")
 
 
 def draft_from_payload(payload: Any, account_id: str | None = None) -> tuple[Draft, list[str]]:
-    """A draft holding what the forms can express of ``payload``, and the list of what was dropped."""
+    """A draft holding ``payload``, and the list of what it could not hold (empty: nothing lost)."""
     lost: list[str] = []
     draft = Draft()
     draft.data["conversation"] = {}
     draft.data["ids"] = {}
+    extras: dict[str, Any] = {}
     if not isinstance(payload, list):
-        return Draft(), ["the body is not a JSON array; the forms start empty"]
-    by_type: dict[str, tuple[int, dict[str, Any]]] = {}
+        return Draft(), ["the body is not a JSON array: the forms start empty"]
+    if len(payload) < 2 or not all(isinstance(e, dict) for e in payload[:2]) \
+            or payload[0].get("type") != SET_USER_PROFILE or payload[1].get("type") != REQUEST_CONVERSATION:
+        lost.append("the order of the requests (the forms always send SetUserProfile, then "
+                    "ConsumerRequestConversation)")
+    requests: list[Any] = []
+    found: dict[str, int] = {}
     for i, env in enumerate(payload):
-        if not isinstance(env, dict):
-            lost.append(f"request {i + 1} (not an object)")
-            continue
-        kind = env.get("type")
-        if kind not in (SET_USER_PROFILE, REQUEST_CONVERSATION) or kind in by_type:
-            lost.append(f"request {i + 1} ({kind!r}: the forms hold one SetUserProfile and one ConsumerRequestConversation)")
-            continue
-        by_type[kind] = (i, env)
-        extra = sorted(set(env) - {"kind", "id", "type", "body"})
-        if extra:
-            lost.append(f"request {i + 1}: envelope keys {', '.join(extra)}")
-        if env.get("kind") != "req":
-            lost.append(f"request {i + 1}: kind {env.get('kind')!r} (the forms always send \"req\")")
-    if SET_USER_PROFILE in by_type and REQUEST_CONVERSATION in by_type and \
-            by_type[SET_USER_PROFILE][0] > by_type[REQUEST_CONVERSATION][0]:
-        lost.append("the order of the two requests (the forms always put SetUserProfile first)")
-    if SET_USER_PROFILE in by_type:
-        i, env = by_type[SET_USER_PROFILE]
+        kind = env.get("type") if isinstance(env, dict) else None
+        slot = {SET_USER_PROFILE: "profile", REQUEST_CONVERSATION: "conversation"}.get(kind)
+        if slot and slot not in found and isinstance(env.get("body"), dict):
+            found[slot] = i
+            _envelope(env, slot, extras)
+        elif i == 2 and len(found) == 2 and _first_message(env):
+            found["message"] = i
+            _envelope(env, "message", extras)
+            draft.data["firstMessage"] = {"text": env["body"]["event"]["message"]}
+        else:
+            if not isinstance(env, dict):
+                lost.append(f"request {i + 1} (not an object)")
+                continue
+            requests.append(env)
+    if requests:
+        extras["requests"] = requests
+    if "profile" in found:
+        env = payload[found["profile"]]
         if "id" in env:
             draft.data["ids"]["profile"] = env["id"]
-        _profile(env.get("body"), f"request {i + 1}", draft, lost)
-    if REQUEST_CONVERSATION in by_type:
-        i, env = by_type[REQUEST_CONVERSATION]
+        _profile(env["body"], draft, extras)
+    if "conversation" in found:
+        env = payload[found["conversation"]]
         if "id" in env:
             draft.data["ids"]["conversation"] = env["id"]
-        body = env.get("body")
-        if isinstance(body, dict):
-            conv = _keep(body, "conversation", f"request {i + 1}.body", lost)
-            if account_id and conv.get("brandId") == account_id:
-                del conv["brandId"]  # the default: it follows the connection's account
-            draft.data["conversation"] = conv
-        else:
-            lost.append(f"request {i + 1}: body is not an object")
+        conv = dict(env["body"])
+        if account_id and conv.get("brandId") == account_id:
+            del conv["brandId"]  # the default: it follows the connection's account
+        draft.data["conversation"] = conv
+    if "message" in found and "id" in payload[found["message"]]:
+        draft.data["ids"]["message"] = payload[found["message"]]["id"]
+    draft.data["extras"] = extras
     return draft, lost
 
 
-def _profile(body: Any, where: str, draft: Draft, lost: list[str]) -> None:
-    if not isinstance(body, dict):
-        lost.append(f"{where}: body is not an object")
+def _first_message(env: Any) -> bool:
+    """The third request exactly as the form builds it: a text ContentEvent, nothing else."""
+    if not isinstance(env, dict) or env.get("type") != PUBLISH_EVENT or not isinstance(env.get("body"), dict):
+        return False
+    body = env["body"]
+    event = body.get("event")
+    return set(body) == {"event"} and isinstance(event, dict) and set(event) == {"type", "contentType", "message"} \
+        and event.get("type") == "ContentEvent" and event.get("contentType") == "text/plain" \
+        and isinstance(event.get("message"), str)
+
+
+def _envelope(env: dict[str, Any], slot: str, extras: dict[str, Any]) -> None:
+    extra = {k: v for k, v in env.items() if k not in ENVELOPE_KEYS}
+    if env.get("kind") != "req":
+        extra["kind"] = env.get("kind")  # an odd kind (or none): kept as sent
+    if extra:
+        extras.setdefault("envelope", {})[slot] = extra
+
+
+def _profile(body: dict[str, Any], draft: Draft, extras: dict[str, Any]) -> None:
+    profile = {k: v for k, v in body.items() if k != "authenticatedData"}
+    draft.data["profile"] = profile
+    if "authenticatedData" not in body:
         return
-    for key in body:
-        if key != "authenticatedData":
-            lost.append(f"{where}.body.{key} (non-SDE profile fields are not in the forms)")
-    auth = body.get("authenticatedData")
-    if auth is None:
-        return
+    auth = body["authenticatedData"]
     sdes = auth.get("lp_sdes") if isinstance(auth, dict) else None
-    if not isinstance(sdes, list):
-        lost.append(f"{where}.body.authenticatedData (not {{\"lp_sdes\": [...]}})")
+    if not isinstance(auth, dict) or not isinstance(sdes, list):
+        profile["authenticatedData"] = auth  # not the documented shape: kept, and sent, as it was
         return
+    auth_extra = {k: v for k, v in auth.items() if k != "lp_sdes"}
+    if auth_extra or not sdes:
+        extras["authenticatedData"] = auth_extra if sdes else {**auth_extra, "lp_sdes": []}
+    other: list[Any] = []
     seen: set[str] = set()
-    for j, sde in enumerate(sdes):
-        here = f"{where}.lp_sdes[{j}]"
+    order: list[str] = []
+    for sde in sdes:
         kind = sde.get("type") if isinstance(sde, dict) else None
-        key, section = {"ctmrinfo": ("info", "consumer"), "personal": ("personal", "personal")}.get(kind, (None, None))
-        if section is None or kind in seen:
-            lost.append(f"{here} (SDE type {kind!r})" if section is None else f"{here} (a second {kind} SDE)")
+        match = next(((section, key) for section, k, key in SDE_KINDS if k == kind), None)
+        value = sde.get(match[1]) if match and isinstance(sde, dict) else None
+        if match is None or kind in seen or not isinstance(value, dict) or other:
+            other.append(sde)  # a second SDE of a kind, another kind, or one after those: kept in order
             continue
         seen.add(kind)
-        extra = sorted(set(sde) - {"type", key})
+        order.append(kind)
+        section, key = match
+        data = dict(value)
+        if "auth" in sde:
+            data["auth"] = sde["auth"]
+        elif "auth" in data:  # a key named auth inside the fields cannot be told apart: keep the SDE whole
+            other.append(sde)
+            continue
+        draft.data[section] = data
+        extra = {k: v for k, v in sde.items() if k not in ("type", key, "auth")}
         if extra:
-            lost.append(f"{here}: keys {', '.join(extra)}")
-        value = sde.get(key, {})
-        if isinstance(value, dict):
-            draft.data[section] = _keep(value, section, f"{here}.{key}", lost)
-        else:
-            lost.append(f"{here}.{key} (not an object)")
+            extras.setdefault("sde", {})[kind] = extra
+    if other:
+        extras["sdes"] = other
+    if order and order != [k for _, k, _ in SDE_KINDS if k in order]:
+        extras["sde_order"] = order  # personal before ctmrinfo, as sent

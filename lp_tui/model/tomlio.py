@@ -55,18 +55,32 @@ def dumps(data: dict[str, Any]) -> str:
 
 
 def read(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; every failure is a TomlFileError naming the file (and line)."""
+    """Parse a TOML file within bounds (size, nesting); every failure is a TomlFileError naming
+    the file (and line)."""
+    from lp_tui.limits import read_bytes
+
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path)
     except FileNotFoundError:
         raise TomlFileError(f"{path}: no such file") from None
     except OSError as exc:
         raise TomlFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise TomlFileError(f"{path}: {exc}") from None
+    return loads(raw, str(path))
+
+
+def loads(raw: bytes | str, source: str) -> dict[str, Any]:
+    """Parse TOML text within bounds; a TomlFileError names ``source`` and what is wrong."""
+    from lp_tui.limits import TooDeep, loads_toml
+
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
-        raise TomlFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise TomlFileError(f"{source}: not UTF-8 text (byte {exc.start})") from None
     try:
-        return tomllib.loads(text)
+        return loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
-        raise TomlFileError(f"{path}: malformed TOML: {exc}") from None
+        raise TomlFileError(f"{source}: malformed TOML: {exc}") from None
+    except TooDeep as exc:
+        raise TomlFileError(f"{source}: {exc}") from None

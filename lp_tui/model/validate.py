@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from lp_tui.model import fields as F
-from lp_tui.model.build import REQUEST_CONVERSATION, SET_USER_PROFILE
+from lp_tui.model.build import PUBLISH_EVENT, REQUEST_CONVERSATION, SET_USER_PROFILE
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 LEVEL_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -22,7 +22,11 @@ LANG_RE = re.compile(r"^[a-z]{2}[-_][A-Z]{2}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+HTTP_URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{5,32}$")
 MAX_REQUEST_CHARS = 5000
+MAX_CLIENT_PROPERTY = 64  # the Client-Properties schema caps most strings at 32-64 characters
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class _Checker:
                 self.add(WARNING, path, f"{spec.label} should be a string, not {_type_name(value)}",
                          f"send it as \"{value}\"" if _is_number(value) else f"e.g. {spec.example!r}", field)
                 return
+            if spec.section == "clientProperties" and len(value) > MAX_CLIENT_PROPERTY:
+                self.add(WARNING, path, f"{spec.label} is {len(value)} characters",
+                         f"the Client-Properties schema caps it at {MAX_CLIENT_PROPERTY} or fewer", field)
             if value != value.strip():
                 self.add(WARNING, path, f"{spec.label} has leading or trailing white space", "trim it unless that is the test", field)
             if spec.enum and value not in spec.enum:
@@ -102,7 +109,7 @@ class _Checker:
             else:
                 for i, item in enumerate(value):
                     if spec.enum and item not in spec.enum:
-                        self.add(WARNING, f"{path}[{i}]", f"feature {item!r} is not a documented value",
+                        self.add(WARNING, f"{path}[{i}]", f"{spec.label}: {item!r} is not a documented value",
                                  "allowed: " + ", ".join(spec.enum), field)
 
     def obj(self, value: Any, pattern: str, path: str, field: str, unknown_level: str = WARNING) -> None:
@@ -167,6 +174,26 @@ class _Checker:
             if isinstance(country, str) and not COUNTRY_RE.match(country):
                 self.add(WARNING, f"{path}.country", f"country {country!r} is not an ISO 3166-1 alpha-2 code",
                          "two upper-case letters, e.g. US", f"{field}.country")
+        elif pattern == "profile":
+            for key in ("avatarUrl", "backgndImgUri"):
+                url = value.get(key)
+                if isinstance(url, str) and url and not HTTP_URL_RE.match(url):
+                    self.add(WARNING, f"{path}.{key}", f"{key} {url!r} is not an http(s) URL",
+                             "e.g. https://example.com/avatar.png", f"{field}.{key}")
+        elif pattern == "profile.privateData":
+            mail = value.get("mail")
+            if isinstance(mail, str) and mail and not EMAIL_RE.match(mail):
+                self.add(WARNING, f"{path}.mail", f"e-mail {mail!r} does not look like an address",
+                         "e.g. john@example.com", f"{field}.mail")
+            phone = value.get("mobileNum")
+            if isinstance(phone, str) and phone and (not PHONE_RE.match(phone) or sum(ch.isdigit() for ch in phone) < 5):
+                self.add(WARNING, f"{path}.mobileNum", f"mobile number {phone!r} does not look like a phone number",
+                         "digits, spaces, + - ( ), e.g. +1 212-788-8877", f"{field}.mobileNum")
+        elif pattern.endswith(".auth"):
+            iss = value.get("iss")
+            if isinstance(iss, str) and iss and not URI_RE.match(iss):
+                self.add(WARNING, f"{path}.iss", f"iss {iss!r} is not a URI", "e.g. https://idp.example.com",
+                         f"{field}.iss")
         elif pattern == "conversation.conversationContext":
             lang = value.get("lang")
             if isinstance(lang, str) and not LANG_RE.match(lang.replace("_", "-")):
@@ -222,6 +249,8 @@ def validate(
             _profile(c, env["body"], f"$[{i}].body")
         elif env.get("type") == REQUEST_CONVERSATION:
             _conversation(c, env["body"], f"$[{i}].body", account_id)
+        elif i >= 2:
+            _extra_request(c, env, i)
     if client_properties is not None:
         c.obj(client_properties, "clientProperties", "Client-Properties", "clientProperties")
     c.findings.sort(key=lambda f: LEVEL_RANK[f.level])
@@ -235,7 +264,7 @@ def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
         return
     if env.get("kind") != "req":
         c.add(ERROR, f"{path}.kind", f"kind is {env.get('kind')!r}; client requests use \"req\"")
-    id_field = {0: "ids.profile", 1: "ids.conversation"}.get(i)
+    id_field = {0: "ids.profile", 1: "ids.conversation", 2: "ids.message"}.get(i)
     if "id" not in env:
         c.add(WARNING, f"{path}.id", "the request has no id", "LivePerson echoes it back as reqId", id_field)
     else:
@@ -264,26 +293,66 @@ def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
 
 
 def _profile(c: _Checker, body: dict[str, Any], path: str) -> None:
+    profile = {k: v for k, v in body.items() if k != "authenticatedData"}
+    if profile:
+        c.obj(profile, "profile", path, "profile")
     auth = body.get("authenticatedData")
     if auth is None:
-        c.add(INFO, path, "no SDEs: the agent sees no consumer info", "fill Customer Info or Personal Info")
+        if not profile:
+            c.add(INFO, path, "no SDEs and no profile: the agent sees no consumer info",
+                  "fill Customer Info, Personal Info or Profile")
         return
     if not isinstance(auth, dict) or not isinstance(auth.get("lp_sdes"), list):
         c.add(ERROR, f"{path}.authenticatedData", "authenticatedData must be {\"lp_sdes\": [...]}")
         return
+    for key in auth:
+        if key != "lp_sdes":
+            c.add(WARNING, f"{path}.authenticatedData.{key}", f"{key!r} is not documented in authenticatedData",
+                  "only lp_sdes is")
+    seen: set[str] = set()
     for j, sde in enumerate(auth["lp_sdes"]):
         spath = f"{path}.authenticatedData.lp_sdes[{j}]"
         if not isinstance(sde, dict):
             c.add(ERROR, spath, f"an SDE must be an object, not {_type_name(sde)}")
             continue
         kind = sde.get("type")
-        if kind == "ctmrinfo":
-            c.obj(sde.get("info", {}), "consumer", f"{spath}.info", "consumer")
-        elif kind == "personal":
-            c.obj(sde.get("personal", {}), "personal", f"{spath}.personal", "personal")
-        else:
+        section, key = {"ctmrinfo": ("consumer", "info"), "personal": ("personal", "personal")}.get(kind, (None, None))
+        if section is None or key is None:
             c.add(ERROR, f"{spath}.type", f"SDE type {kind!r} is not supported for sending here",
                   "the Connector API accepts only ctmrinfo and personal")
+            continue
+        if kind in seen:
+            c.add(WARNING, spath, f"a second {kind} SDE", "whether LivePerson takes both is not documented")
+        seen.add(kind)
+        for extra in sde:
+            if extra not in ("type", key, "auth"):
+                c.add(WARNING, f"{spath}.{extra}", f"{extra!r} is not documented in a {kind} SDE",
+                      f"known: type, {key}, auth")
+        c.obj(sde.get(key, {}), section, f"{spath}.{key}", section)
+        if "auth" in sde:
+            c.obj(sde["auth"], f"{section}.auth", f"{spath}.auth", f"{section}.auth")
+
+
+def _extra_request(c: _Checker, env: Any, i: int) -> None:
+    """Requests after the second: only a first message (a text ms.PublishEvent) was ever documented."""
+    path = f"$[{i}]"
+    if not isinstance(env, dict):
+        return
+    if env.get("type") != PUBLISH_EVENT:
+        c.add(WARNING, f"{path}.type", f"request {i + 1} ({env.get('type')!r}) is not documented in a create batch",
+              "only a first message (ms.PublishEvent) was, by the oldest docs")
+        return
+    c.add(INFO, path, "a first message in the create call is documented only by LivePerson's oldest create page",
+          "if it is refused, send the message with Ctrl+T after the create", "firstMessage.text" if i == 2 else None)
+    body = env.get("body")
+    event = body.get("event") if isinstance(body, dict) else None
+    if not isinstance(event, dict) or event.get("type") != "ContentEvent":
+        c.add(WARNING, f"{path}.body.event", "the event should be a ContentEvent",
+              '{"type": "ContentEvent", "contentType": "text/plain", "message": "..."}')
+    elif not isinstance(event.get("message"), str):
+        c.add(WARNING, f"{path}.body.event.message", "the message should be text", "", "firstMessage.text" if i == 2 else None)
+    elif i == 2:
+        c.leaf(F.BY_PATH["firstMessage.text"], event["message"], f"{path}.body.event.message", "firstMessage.text")
 
 
 def _conversation(c: _Checker, body: dict[str, Any], path: str, account_id: str | None) -> None:

@@ -4,24 +4,30 @@ Paths, query parameters, status codes and bodies follow spec/liveperson-api.md. 
 serve every service on one port (demos) or each on its own port (``split=True``), the
 way real LivePerson hosts differ from the CSDS host.
 
-Sandbox-only endpoints (production has no such read): ``GET /_sandbox/conversations/{id}``
-(state and the routing rule that chose the skill), ``POST /_sandbox/faults``,
-``POST /_sandbox/reset``.
+Sandbox-only endpoints (production has no such read): ``GET /_sandbox/info`` (what this is,
+its rules), ``GET /_sandbox/conversations/{id}`` (state and the routing rule that chose the
+skill), ``POST /_sandbox/faults``, ``POST /_sandbox/reset``. Every answer carries the header
+``X-LP-TUI-Sandbox``, so a client knows it talks to a sandbox from the sandbox itself.
+
+It answers only requests addressed to its own loopback address (a web page cannot reach it
+through DNS rebinding or a cross-origin form), caps request bodies, and refuses bad framing.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import selectors
+import socket
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from lp_tui.sandbox.routing import facts_of
-from lp_tui.sandbox.state import Conversation, Fault, SandboxState
+from lp_tui import __version__
+from lp_tui.model.routing import facts_of
+from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState
 
 RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
 RE_CSDS_ONE = re.compile(r"^/api/account/([^/]+)/service/([^/]+)/baseURI(?:\.json)?$")
@@ -31,8 +37,11 @@ RE_CONV = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation$")
 RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/send$")
 RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
 
-CSDS_NAME = {"sentinel": "sentinel", "idp": "idp", "conversation": "asyncMessagingEnt"}
 MAX_SEND_CHARS = 5000
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # a larger request body gets 413 without being read
+SANDBOX_HEADER = "X-LP-TUI-Sandbox"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_FAULT_WAIT = MAX_FAULT_DELAY  # a hanging fault answers at the latest after this
 
 
 def auth_error(code: int, error_code: int, title: str, details: str) -> tuple[int, Any]:
@@ -51,10 +60,19 @@ def bad_request(req_id: Any = None, msg: str = "Bad Request") -> dict[str, Any]:
     return {"code": "BAD_REQUEST", "body": {"msg": msg}, "reqId": req_id}
 
 
+class BadRequest(Exception):
+    """The request cannot be answered as asked: (status, message)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes
+    timeout = 30  # a client that stops sending mid-request frees its thread after this
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the TUI owns the terminal
         if self.server.verbose:
@@ -65,9 +83,44 @@ class Handler(BaseHTTPRequestHandler):
     def state(self) -> SandboxState:
         return self.server.state
 
+    def _check_host(self) -> None:
+        """Only requests addressed to this loopback address and port: no DNS rebinding, no CSRF."""
+        port = self.server.server_address[1]
+        allowed = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host not in allowed:
+            raise BadRequest(421, f"this sandbox answers only requests for 127.0.0.1:{port}")
+        origin = self.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc.lower() not in allowed:
+            raise BadRequest(403, "cross-origin requests are refused")
+
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        if self.headers.get("Transfer-Encoding"):
+            raise BadRequest(411, "send the body with a Content-Length")
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            return b""
+        text = values[0].strip()
+        if len(set(values)) > 1 or not text.isdigit() or len(text) > 12:
+            raise BadRequest(400, "Content-Length must be one non-negative whole number")
+        length = int(text)
+        if length > MAX_REQUEST_BYTES:
+            raise BadRequest(413, f"the body is larger than {MAX_REQUEST_BYTES // (1024 * 1024)} MB")
+        data = self.rfile.read(length) if length else b""
+        if len(data) != length:
+            raise BadRequest(400, "the body is shorter than its Content-Length")
+        return data
+
+    def _refuse(self, error: BadRequest) -> None:
+        self.close_connection = True
+        data = json.dumps({"code": error.status, "body": {"msg": str(error)}}).encode()
+        self.send_response(error.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.send_header(SANDBOX_HEADER, __version__)
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, payload: Any, fault: Fault | None = None, content_type: str = "application/json") -> None:
         if fault and fault.status is not None:
@@ -84,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        self.send_header(SANDBOX_HEADER, __version__)
         for name, value in (fault.headers if fault else {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -91,17 +145,23 @@ class Handler(BaseHTTPRequestHandler):
             for i in range(0, len(data), 16):
                 self.wfile.write(data[i : i + 16])
                 self.wfile.flush()
-                time.sleep(fault.drip)
+                if self.state.stopping.wait(fault.drip):
+                    return
         else:
             self.wfile.write(data)
 
     def _dispatch(self, method: str) -> None:
+        try:
+            self._check_host()
+            body = self._body() if method == "POST" else b""
+        except BadRequest as error:
+            self._refuse(error)
+            return
         parts = urlsplit(self.path)
         path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with self.state.lock:
             self.state.log.append((method, path))
             self.state.urls.append(f"{method} {self.path}")
-        body = self._body() if method == "POST" else b""
         route = self._route(method, path)
         if route is None:
             self._send(404, {"code": 404, "body": {"msg": f"no such endpoint: {method} {path}"}})
@@ -110,9 +170,14 @@ class Handler(BaseHTTPRequestHandler):
         if service not in self.server.services:
             self._send(404, {"code": 404, "body": {"msg": f"{service} is not served on this port"}})
             return
+        if service != "sandbox":
+            while not self.state.released.wait(0.05):  # held: wait for the release (or the stop)
+                if self.state.stopping.is_set():
+                    return
         fault = self.state.take_fault(service) if service != "sandbox" else None
-        if fault and fault.delay:
-            time.sleep(fault.delay)
+        if fault and (fault.delay or fault.hang):
+            if self.state.stopping.wait(MAX_FAULT_WAIT if fault.hang else fault.delay):
+                return  # the sandbox is stopping: no answer, as a dead server gives none
         if fault and fault.status is not None:  # a failing answer does nothing on the server's side
             status, payload = fault.status, None
         else:
@@ -136,8 +201,14 @@ class Handler(BaseHTTPRequestHandler):
             match = pattern.match(path)
             if match and verb == method:
                 return service, handler, match.groups()
+        if method == "GET" and path == "/_sandbox/info":
+            return "sandbox", self.sb_info, ()
         if method == "POST" and path == "/_sandbox/faults":
             return "sandbox", self.sb_faults, ()
+        if method == "POST" and path == "/_sandbox/hold":
+            return "sandbox", self.sb_hold, ()
+        if method == "POST" and path == "/_sandbox/release":
+            return "sandbox", self.sb_release, ()
         if method == "POST" and path == "/_sandbox/reset":
             return "sandbox", self.sb_reset, ()
         if method == "GET" and path == "/_sandbox/state":
@@ -238,6 +309,14 @@ class Handler(BaseHTTPRequestHandler):
             return 400, [{"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": first.get("id")},
                          bad_request(second.get("id"), f"Bad Request: brandId {conv_body.get('brandId')} is not this account")]
         profile_resp = {"code": "OK", "body": {"msg": "OK User Profile set successfully"}, "reqId": first.get("id")}
+        extras = batch[2:]
+        for extra in extras:  # the oldest docs' first message; nothing else is documented there
+            event = extra.get("body", {}).get("event") if isinstance(extra.get("body"), dict) else None
+            if extra.get("type") != "ms.PublishEvent" or not isinstance(event, dict) \
+                    or event.get("type") != "ContentEvent" or not isinstance(event.get("message"), str):
+                return 400, [profile_resp, bad_request(second.get("id"), "Bad Request: the conversation was not "
+                                                       "opened"), *[bad_request(e.get("id"), "Bad Request: only a "
+                                                                    "text ms.PublishEvent may follow") for e in extras]]
         lp_consumer = consumer["lp_consumer_id"]
         with self.state.lock:
             if self.state.open_conversation_of(lp_consumer):
@@ -245,12 +324,14 @@ class Handler(BaseHTTPRequestHandler):
                     second.get("id"),
                     f"Consumer request conversation failed: User {lp_consumer} already has open conversation. "
                     "Can't open another one.")]
-            skill, rule = self.state.rules.route(facts_of(first.get("body"), conv_body))
-            conv = Conversation(str(uuid.uuid4()), lp_consumer, consumer["ext_consumer_id"], skill, rule,
-                                created=self.state.now(), profile=first.get("body"), request=conv_body)
+            decision = self.state.rules.route(facts_of(batch, self.headers.get("Client-Properties")))
+            conv = Conversation(str(uuid.uuid4()), lp_consumer, consumer["ext_consumer_id"], decision.skill,
+                                decision.rule, created=self.state.now())
             self.state.conversations[conv.id] = conv
-        extra = [{"code": "OK", "body": {"sequence": 0}, "reqId": e.get("id")} for e in batch[2:]]
-        return 200, [profile_resp, {"code": "OK", "body": {"conversationId": conv.id}, "reqId": second.get("id")}, *extra]
+            answers = [{"code": "OK", "body": {"sequence": conv.publish(e["body"]["event"]["message"])},
+                        "reqId": e.get("id")} for e in extras]
+        return 200, [profile_resp, {"code": "OK", "body": {"conversationId": conv.id}, "reqId": second.get("id")},
+                     *answers]
 
     def send_api(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
         error, consumer = self._consumer()
@@ -286,8 +367,10 @@ class Handler(BaseHTTPRequestHandler):
                 if not isinstance(event, dict) or not rbody.get("dialogId"):
                     return 400, bad_request(rid)
                 if event.get("type") == "ContentEvent":
-                    conv.messages.append(str(event.get("message", "")))
-                return 200, {"reqId": rid, "code": "OK", "body": {"sequence": len(conv.messages) - 1}}
+                    sequence = conv.publish(str(event.get("message", "")))
+                else:
+                    sequence = max(len(conv.messages) - 1, 0)
+                return 200, {"reqId": rid, "code": "OK", "body": {"sequence": sequence}}
         return 400, bad_request(rid, f"Bad Request, unsupported type {kind}")
 
     # --- sandbox-only -----------------------------------------------------------------------
@@ -296,17 +379,36 @@ class Handler(BaseHTTPRequestHandler):
             conv = self.state.conversations.get(conv_id)
             return (200, self.state.describe(conv)) if conv else (404, {"error": f"no conversation {conv_id}"})
 
+    def sb_info(self, query: dict, body: bytes) -> tuple[int, Any]:
+        return 200, self.state.info()
+
     def sb_faults(self, query: dict, body: bytes) -> tuple[int, Any]:
+        if "json" not in (self.headers.get("Content-Type") or ""):
+            return 415, {"error": "send the fault as application/json"}
         try:
             data = json.loads(body or b"{}")
-            if data.get("clear"):
+            if not isinstance(data, dict):
+                raise FaultError("a fault is a JSON object")
+            if data.get("clear") is True and len(data) == 1:
                 self.state.clear_faults()
                 return 200, {"faults": 0}
-            service = data.pop("service")
-            self.state.add_fault(service, Fault(**data))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            service = data.pop("service", None)
+            if not isinstance(service, str):
+                raise FaultError("service: one of csds, sentinel, idp, conversation, send")
+            self.state.add_fault(service, Fault.from_json(data))
+        except RecursionError:
+            return 400, {"error": "bad fault: nested too deep"}
+        except (ValueError, TypeError) as exc:
             return 400, {"error": f"bad fault: {exc}"}
         return 200, {"ok": True}
+
+    def sb_hold(self, query: dict, body: bytes) -> tuple[int, Any]:
+        self.state.released.clear()
+        return 200, {"holding": True}
+
+    def sb_release(self, query: dict, body: bytes) -> tuple[int, Any]:
+        self.state.released.set()
+        return 200, {"holding": False}
 
     def sb_reset(self, query: dict, body: bytes) -> tuple[int, Any]:
         with self.state.lock:
@@ -328,6 +430,38 @@ class _Server(ThreadingHTTPServer):
         self.state = state
         self.services = services
         self.verbose = verbose
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._stop = False
+
+    def serve(self) -> None:
+        """Accept until ``stop``; it wakes the loop at once (``serve_forever`` polls every 0.5 s)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._stop:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r or self._stop:
+                        return
+                    self._handle_request_noblock()
+
+    def stop(self) -> None:
+        self._stop = True
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A broken client connection is its own affair: one line with --verbose, never a traceback."""
+        if self.verbose:
+            import sys
+
+            print(f"sandbox: a request from {client_address[0]} failed: {sys.exc_info()[1]!r}", file=sys.stderr)
 
 
 class Sandbox:
@@ -357,15 +491,21 @@ class Sandbox:
 
     def start(self) -> "Sandbox":
         for server in self.servers:
-            thread = threading.Thread(target=server.serve_forever, name="lp-sandbox", daemon=True)
+            thread = threading.Thread(target=server.serve, name="lp-sandbox", daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
 
     def stop(self) -> None:
+        """Stop at once: the accept loops wake, hanging faults give up, ports are freed."""
+        self.state.stopping.set()
         for server in self.servers:
-            server.shutdown()
+            server.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for server in self.servers:
             server.server_close()
+        self._threads.clear()
 
     def __enter__(self) -> "Sandbox":
         return self.start()

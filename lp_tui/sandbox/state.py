@@ -6,24 +6,36 @@ the AppJWT lives one hour (shorter on demand), the ConsumerJWS has no ``exp``.
 
 from __future__ import annotations
 
+import collections
+import math
+import re
 import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from lp_tui.sandbox.routing import Rules
+from lp_tui.model.routing import Rules
 
 DEMO_ACCOUNT = "12345678"
 DEMO_CLIENT_ID = "sandbox-app-0001"
 DEMO_CLIENT_SECRET = "sandbox-secret-0001"
 SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
+LOG_LIMIT = 10_000
+
+
+MAX_FAULT_DELAY = 120.0  # seconds; a fault that waits longer is refused
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")
+
+
+class FaultError(ValueError):
+    """A fault description the sandbox refuses; the message says which field and why."""
 
 
 @dataclass
 class Fault:
-    """Make a service misbehave, for QA and tests: a status, a body, a delay, a drip."""
+    """Make a service misbehave, for QA and tests: a status, a body, a delay, a drip, a hang."""
 
     status: int | None = None
     times: int = 1  # how many requests it applies to; -1: until cleared
@@ -32,6 +44,52 @@ class Fault:
     content_type: str = "application/json"
     drip: float = 0.0  # seconds between body chunks of 16 bytes
     headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False  # never answer (the connection stays open until the sandbox stops)
+
+    def __post_init__(self) -> None:
+        if self.status is not None and (not _is_int(self.status) or not 100 <= self.status <= 599):
+            raise FaultError(f"status {self.status!r}: an HTTP status, 100-599")
+        if not _is_int(self.times) or self.times == 0 or self.times < -1:
+            raise FaultError(f"times {self.times!r}: a positive whole number, or -1 for until cleared")
+        for name in ("delay", "drip"):
+            value = getattr(self, name)
+            if not _is_number(value) or not 0 <= value <= MAX_FAULT_DELAY:
+                raise FaultError(f"{name} {value!r}: seconds, 0-{MAX_FAULT_DELAY:g}")
+        if self.body is not None and not isinstance(self.body, str):
+            raise FaultError("body: a string")
+        if not isinstance(self.content_type, str) or not _header_value_ok(self.content_type):
+            raise FaultError("content_type: one line of printable text")
+        if not isinstance(self.hang, bool):
+            raise FaultError("hang: true or false")
+        if not isinstance(self.headers, dict):
+            raise FaultError("headers: a table of name = value")
+        for name, value in self.headers.items():
+            if not isinstance(name, str) or not HEADER_NAME.match(name):
+                raise FaultError(f"header name {name!r}: letters, digits and - only")
+            if not isinstance(value, str) or not _header_value_ok(value):
+                raise FaultError(f"header {name}: the value must be one line of printable text")
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Fault":
+        if not isinstance(data, dict):
+            raise FaultError("a fault is a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FaultError(f"unknown fault field(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _header_value_ok(value: str) -> bool:
+    return all(32 <= ord(c) < 127 for c in value) and len(value) <= 1024
 
 
 @dataclass
@@ -44,9 +102,13 @@ class Conversation:
     state: str = "OPEN"
     created: float = field(default_factory=time.time)
     closed: float | None = None
-    messages: list[str] = field(default_factory=list)
-    profile: Any = None
-    request: Any = None
+    messages: list[dict[str, Any]] = field(default_factory=list)  # {"sequence", "role", "text"}
+
+    def publish(self, text: str, role: str = "CONSUMER") -> int:
+        """Add a message; its sequence, counted from 0 as LivePerson does."""
+        sequence = len(self.messages)
+        self.messages.append({"sequence": sequence, "role": role, "text": text})
+        return sequence
 
 
 class SandboxState:
@@ -68,10 +130,15 @@ class SandboxState:
         self.lock = threading.RLock()
         self.conversations: dict[str, Conversation] = {}
         self.faults: dict[str, list[Fault]] = {}
-        self.log: list[tuple[str, str]] = []  # (method, path) of every request, in order
-        self.urls: list[str] = []  # "METHOD /path?query" of every request, in order
+        # the latest requests, in order, for tests and --verbose (bounded: a demo may run for days)
+        self.log: collections.deque[tuple[str, str]] = collections.deque(maxlen=LOG_LIMIT)  # (method, path)
+        self.urls: collections.deque[str] = collections.deque(maxlen=LOG_LIMIT)  # "METHOD /path?query"
+        self.stopping = threading.Event()  # set when the server stops: hanging faults give up then
+        # POST /_sandbox/hold: every request waits until POST /_sandbox/release (to show progress, cancel)
+        self.released = threading.Event()
+        self.released.set()
         self.hosts: dict[str, str] = {}  # CSDS service name -> host:port (set by the server)
-        self.minted: list[str] = []  # every token issued (tests scan outputs for them)
+        self.minted: collections.deque[str] = collections.deque(maxlen=LOG_LIMIT)  # tokens issued (tests scan for them)
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -150,6 +217,21 @@ class SandboxState:
                 return conv
         return None
 
+    def info(self) -> dict[str, Any]:
+        """What ``GET /_sandbox/info`` tells a client: that this is an lp-tui sandbox, and its rules."""
+        from lp_tui import __version__
+
+        return {
+            "sandbox": "lp-tui",
+            "version": __version__,
+            "account_id": self.account_id,
+            "rules_source": self.rules.source,
+            "rules": [{"name": r.name, "when": {k: list(v) for k, v in r.when.items()}, "skill": r.skill}
+                      for r in self.rules.rules],
+            "campaigns": dict(self.rules.campaigns),
+            "skills": dict(self.rules.skills),
+        }
+
     def describe(self, conv: Conversation) -> dict[str, Any]:
         return {
             "conversationId": conv.id,
@@ -157,7 +239,7 @@ class SandboxState:
             "skill": conv.skill,
             "rule": conv.rule,
             "consumer": conv.ext_consumer_id,
-            "messages": list(conv.messages),
+            "messages": [dict(m) for m in conv.messages],
             "startTs": int(conv.created * 1000),
             "endTs": int(conv.closed * 1000) if conv.closed else None,
         }

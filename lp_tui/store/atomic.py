@@ -3,11 +3,15 @@ leaves either the old file or the new one, never a torn one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
+
+from lp_tui.paths import private_dir
 
 
 class StoreError(OSError):
@@ -17,7 +21,7 @@ class StoreError(OSError):
 def write_text(path: Path, text: str, mode: int = 0o644, backup: bool = False) -> None:
     """Replace ``path`` with ``text`` atomically. With ``backup``, the old file is kept as ``path~``."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -69,3 +73,27 @@ def readable_by_others(path: Path) -> bool:
         return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, blocking: bool = True) -> Iterator[bool]:
+    """Hold an advisory lock on ``path.lock`` between processes (two lp-tui at once).
+
+    Yields True when the lock is held; with ``blocking=False``, False when another process has it.
+    """
+    import fcntl
+
+    try:
+        private_dir(path.parent)
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot lock {path}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock

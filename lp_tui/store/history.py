@@ -1,18 +1,52 @@
-"""Send history: one JSON object per line, newest last, bounded. Secrets are masked before
-anything reaches this module's callers' records; this module re-checks headers anyway."""
+"""Send history: one JSON object per line, newest last, bounded.
+
+- An append is a whole line or nothing: on a full disk the half-written line is cut off again,
+  so the next entry never glues onto a fragment.
+- Appends and trims are locked between processes (two lp-tui at once lose nothing).
+- The file is never followed through a symlink; it is mode 0600 in a 0700 folder.
+- Each entry is bounded (a body over ``MAX_BODY`` is stored cut, and marked so) and the file
+  holds at most ``limit`` entries (trimmed once it holds half as many again).
+- Loading reads the file as a stream of lines and keeps only the newest ``limit``: a huge or
+  hostile file costs memory for those entries only.
+
+Secrets are masked before records reach this module; it re-checks the request headers anyway.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lp_tui.lp.redact import mask_headers
-from lp_tui.store.atomic import StoreError, keep_bad_copy, write_text
+from lp_tui.limits import MAX_DEPTH, TooDeep, loads_json
+from lp_tui.redact import mask_headers
+from lp_tui.store.atomic import StoreError, keep_bad_copy, locked, write_text
 
 MAX_ENTRIES = 200
+MAX_BODY = 256 * 1024  # characters of a request or response body kept per entry
+MAX_LINE = 4 * MAX_BODY  # a longer line is not an entry lp-tui wrote: skipped, and said so
+TRUNCATED = "truncated"
+
+
+def bounded(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with masked request headers and bodies cut to MAX_BODY (marked ``truncated``)."""
+    entry = dict(entry)
+    for part in ("request", "response"):
+        value = entry.get(part)
+        if not isinstance(value, dict):
+            continue
+        value = dict(value)
+        if part == "request" and isinstance(value.get("headers"), dict):
+            value["headers"] = mask_headers(value["headers"])
+        body = value.get("body")
+        if isinstance(body, str) and len(body) > MAX_BODY:
+            value["body"] = body[:MAX_BODY]
+            value[TRUNCATED] = len(body)
+        entry[part] = value
+    return entry
 
 
 @dataclass
@@ -21,54 +55,95 @@ class History:
     limit: int = MAX_ENTRIES
 
     def append(self, entry: dict[str, Any]) -> None:
-        """Add one entry: an O(1) appended line, fsynced; the file is trimmed to ``limit``
-        entries (atomically) once it holds half as many again."""
-        entry = dict(entry)
-        request = entry.get("request")
-        if isinstance(request, dict) and isinstance(request.get("headers"), dict):
-            request = dict(request, headers=mask_headers(request["headers"]))
-            entry["request"] = request
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        """Add one entry as one whole line, under the lock; trim when the file has grown."""
+        line = (json.dumps(bounded(entry), ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+        with locked(self.path):
             try:
-                os.write(fd, line)
-                os.fsync(fd)
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+            except OSError as exc:
+                raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+            try:
+                start = os.fstat(fd).st_size
+                try:
+                    written = os.write(fd, line)
+                    if written != len(line):
+                        raise OSError(28, "the disk took only part of the entry")
+                    os.fsync(fd)
+                except OSError as exc:
+                    try:
+                        os.ftruncate(fd, start)  # whole line or nothing
+                    except OSError:
+                        pass
+                    raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+                size = start + len(line)
             finally:
                 os.close(fd)
-            with open(self.path, "rb") as handle:
-                lines = sum(1 for _ in handle)
-        except OSError as exc:
-            raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        if lines > self.limit + self.limit // 2:
-            self.trim()
+            if size > 0 and self._count_lines() > self.limit + self.limit // 2:
+                self._trim()
+
+    def _count_lines(self) -> int:
+        with open(self.path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
     def trim(self) -> None:
-        entries, problems = self.load()
+        with locked(self.path):
+            self._trim()
+
+    def _trim(self) -> None:
+        entries, problems = self._load()
         if problems:  # never drop unreadable lines silently: keep the old file aside
             keep_bad_copy(self.path)
         text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries[-self.limit :])
         write_text(self.path, text, mode=0o600)
 
     def load(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """All readable entries (oldest first) and a message per unreadable line."""
+        """The newest ``limit`` readable entries (oldest first) and a message per unreadable line."""
+        return self._load()
+
+    def _load(self) -> tuple[list[dict[str, Any]], list[str]]:
         if not self.path.exists():
             return [], []
+        entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.limit)
+        problems: list[str] = []
         try:
-            text = self.path.read_text("utf-8", errors="replace")
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as exc:
             return [], [f"{self.path}: cannot read history ({exc.strerror or exc})"]
-        entries, problems = [], []
-        lines = text.splitlines()
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except ValueError:
-                problems.append(f"{self.path}: line {number} is not valid JSON and was skipped")
-                continue
-            if isinstance(value, dict):
-                entries.append(value)
-        return entries[-self.limit :], problems
+        with open(fd, "rb") as handle:
+            for number, raw in enumerate(_lines(handle, MAX_LINE), 1):
+                if raw is None:
+                    problems.append(f"{self.path}: line {number} is longer than lp-tui writes and was skipped")
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    value = loads_json(raw.decode("utf-8", errors="replace"), MAX_DEPTH)
+                except (ValueError, TooDeep):
+                    problems.append(f"{self.path}: line {number} is not valid JSON and was skipped")
+                    continue
+                if isinstance(value, dict):
+                    entries.append(value)
+        return list(entries), problems[:20]
+
+    def find(self, entry_id: str) -> dict[str, Any] | None:
+        entries, _ = self.load()
+        for entry in entries:
+            if entry.get("id") == entry_id:
+                return entry
+        return None
+
+
+def _lines(handle: Any, limit: int) -> Any:
+    """The file's lines as bytes, each at most ``limit`` long (None for a longer one, skipped whole)."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # skip the rest of the long line without holding it
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line

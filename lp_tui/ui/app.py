@@ -9,11 +9,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from lp_tui.lp.config import Connection
+from lp_tui import paths
 from lp_tui.model import presets
-from lp_tui.model.draft import Draft
 from lp_tui.store.drafts import SavedDraft
-from lp_tui.ui.commands import HistoryCommands, PresetCommands
+from lp_tui.text import safe
+from lp_tui.ui.commands import HistoryCommands, PresetCommands, ProfileCommands
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
@@ -21,19 +21,25 @@ from lp_tui.ui.session import Session
 
 class LpTuiApp(App[int]):
     TITLE = "lp-tui"
-    COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands}
+    COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands, ProfileCommands}
     CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "settings", "Setup", tooltip="Connection settings"),
+        Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
         Binding("f3", "presets", "Presets"),
         Binding("f4", "history", "History"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, session: Session, saved: SavedDraft | None = None) -> None:
         super().__init__()
         self.session = session
         self.saved = saved
+        if session.settings.theme:
+            self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def get_default_screen(self) -> Screen[Any]:
         draft = self.saved.draft if self.saved else None
@@ -47,49 +53,99 @@ class LpTuiApp(App[int]):
                 return screen
         raise RuntimeError("the compose screen is not on the stack")
 
-    # --- actions ------------------------------------------------------------------------------
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+    # --- the display boundary for notifications and crashes ----------------------------------------
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text: no markup, control characters shown as escapes.
 
+        Messages often quote outside text (a file name, an answer, an id); none of it may act.
+        """
+        super().notify(safe(message, limit=2000), title=safe(title, one_line=True, limit=120), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def _fatal_error(self) -> None:
+        """A crash report without local variables: they can hold the client secret and tokens."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
+    # --- settings and profiles ---------------------------------------------------------------------
     def action_settings(self) -> None:
         from lp_tui.ui.screens.settings import SettingsScreen
 
-        note = ""
-        if self.session.use_sandbox:
-            note = ("This session runs on the built-in sandbox. Saved credentials take effect now if they are "
-                    "complete" + (" (started with --sandbox: on the next start without it)." if
-                                  self.session.forced_sandbox else "."))
-        self.push_screen(SettingsScreen(self.session.file_conn, note), self._settings_done)
+        self.push_screen(SettingsScreen(self.session), self._settings_done)
 
-    def _settings_done(self, conn: Connection | None) -> None:
-        if conn is not None:
-            self.save_settings(conn)
+    def _settings_done(self, result: Any) -> None:
+        if result is not None:
+            self.save_settings(*result)
 
     @work(exclusive=True, group="settings", exit_on_error=False)
-    async def save_settings(self, conn: Connection) -> None:
-        from lp_tui.store import settings
+    async def save_settings(self, profile: str, changes: dict[str, Any], switch: bool) -> None:
+        """Apply the Settings screen's changes now, then write them (off the UI thread)."""
+        from lp_tui.store import settings as store
         from lp_tui.store.atomic import StoreError
 
-        self.session.file_conn = conn
-        if not self.session.forced_sandbox:
-            self.session.use_sandbox = not conn.is_configured()
-        await self.session.reconnect()
-        composer = self.composer
-        composer.update_status()
-        composer.refresh_preview()
+        session = self.session
+        new = store.with_changes(session.settings, profile, changes)
+        if switch:
+            new.active = profile
+        session.settings = new
+        if switch or profile == session.profile:
+            await self.switch_profile(profile, say=False)
         try:
-            await self.run_in_thread(settings.save, conn, self.session.settings_path, self.session.settings_bad_file)
+            await self.run_in_thread(store.save, new)
         except StoreError as exc:
             self.notify(f"{exc}. The settings apply to this session only.", title="Settings not saved",
                         severity="error", timeout=10)
             return
-        self.session.settings_bad_file = False
-        self.notify(f"Saved to {self.session.settings_path} (mode 0600).", title="Settings saved")
+        self.notify(f"Saved to {paths.shown(new.path)} (mode 0600).", title="Settings saved")
+
+    async def switch_profile(self, profile: str, say: bool = True) -> None:
+        await self.session.switch(profile)
+        composer = self.composer
+        composer.connection_changed()
+        for problem in self.session.problems + self.session.conn.warnings():
+            self.notify(problem, title=f"Profile {profile}", severity="warning", timeout=10)
+        if say:
+            self.notify(f"Now using profile {profile}: {self.session.describe()}", title="Profile")
+
+    def choose_profile(self, profile: str) -> None:
+        self.run_worker(self.switch_profile(profile), group="profile", exit_on_error=False)
+
+    def _theme_changed(self, theme: Any) -> None:
+        """Remember the chosen theme for the next start."""
+        from lp_tui.store import settings as store
+
+        if self.session.settings.theme == self.theme:
+            return
+        self.session.settings.theme = theme_name = self.theme
+        path = self.session.settings.path
+
+        def write() -> None:
+            current = store.load(path)  # as it is on disk now: only the theme changes
+            if current.bad_file:
+                return  # never move a damaged file aside for a theme; it applies to this session
+            current.theme = theme_name
+            try:
+                store.save(current)
+            except OSError:
+                pass
+
+        self.run_worker(write, thread=True, group="theme", exit_on_error=False)
 
     async def run_in_thread(self, fn: Any, *args: Any) -> Any:
         import asyncio
 
         return await asyncio.to_thread(fn, *args)
+
+    # --- presets and history -----------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
 
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen
@@ -101,7 +157,7 @@ class LpTuiApp(App[int]):
             self.load_preset(preset)
 
     def load_preset(self, preset: presets.Preset) -> None:
-        self.run_worker(self.composer.load_draft(preset.draft, f"Loaded preset {preset.name}."), group="fill")
+        self.composer.replace_draft(preset.draft, f"Loaded preset {preset.name}.")
 
     def action_history(self) -> None:
         from lp_tui.ui.screens.history import HistoryScreen
@@ -113,44 +169,47 @@ class LpTuiApp(App[int]):
             self.history_action(*choice)
 
     def history_action(self, what: str, entry: dict[str, Any]) -> None:
-        """Load a history entry into the form, or re-send its exact body."""
-        body = entry.get("request", {}).get("body", "")
-        if entry.get("action") != "create conversation":
+        """Load a history entry into the form, re-send its exact body, or act on its conversation."""
+        composer = self.composer
+        conversation = entry.get("conversation_id")
+        if what in ("close", "message"):
+            if not isinstance(conversation, str) or not conversation:
+                self.notify("That entry opened no conversation.", severity="warning")
+            elif what == "close":
+                composer.close_conversation(conversation)
+            else:
+                composer.message_conversation(conversation)
+            return
+        body = entry.get("request", {}).get("body", "") if isinstance(entry.get("request"), dict) else ""
+        if entry.get("action") != "create conversation" or not isinstance(body, str):
             self.notify("Only 'create conversation' entries can be loaded or re-sent.", severity="warning")
             return
-        if what == "resend":
-            self.composer.resend_raw(body)
+        if entry.get("request", {}).get("truncated"):
+            self.notify("That entry's body was too large to keep whole; it cannot be loaded or re-sent.",
+                        severity="warning")
             return
-        import json
-
+        if what == "resend":
+            composer.resend_raw(body)
+            return
+        from lp_tui.limits import loads_json
         from lp_tui.model.reverse import draft_from_payload
 
         try:
-            payload = json.loads(body)
+            payload = loads_json(body)
         except ValueError:
             self.notify("That entry's body is not valid JSON; re-send it instead.", severity="warning")
             return
         draft, lost = draft_from_payload(payload, self.session.conn.account_id or None)
         note = "Loaded the request from history." + (" Not representable: " + "; ".join(lost) if lost else "")
-        self.run_worker(self.composer.load_draft(draft, note), group="fill")
+        composer.replace_draft(draft, note)
 
-    # --- command palette ------------------------------------------------------------------------
+    # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        composer = self.composer
-        yield SystemCommand("Send request", "Domain lookup, AppJWT, ConsumerJWS, then POST (Ctrl+S)", composer.action_send)
-        yield SystemCommand("Close conversation", "Close the conversation this session opened (Ctrl+R)",
-                            composer.action_close_conversation)
-        yield SystemCommand("Send a message", "Publish a text message to the open conversation (Ctrl+T)",
-                            composer.action_message)
-        yield SystemCommand("New consumer id", "Switch to a fresh external consumer id (Ctrl+N)",
-                            composer.action_new_consumer)
-        yield SystemCommand("Copy conversationId", "Copy the last conversationId (Ctrl+B)", composer.action_copy_id)
-        yield SystemCommand("Toggle raw mode", "Edit the JSON body directly (F6)", composer.action_toggle_raw)
-        yield SystemCommand("Clear the form", "Start a new, empty draft (F7)", composer.action_clear_draft)
-        yield SystemCommand("Settings", "Account, credentials, timeouts, retries (F2)", self.action_settings)
+        yield from self.composer.palette_commands()
+        yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
-        yield SystemCommand("History", "Past sends: view, load, re-send (F4)", self.action_history)
+        yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
 
     def on_unmount(self) -> None:
@@ -167,4 +226,4 @@ def make_app(session: Session, saved: SavedDraft | None = None) -> LpTuiApp:
     return LpTuiApp(session, saved)
 
 
-__all__ = ["LpTuiApp", "make_app", "Draft"]
+__all__ = ["LpTuiApp", "make_app"]

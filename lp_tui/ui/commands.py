@@ -1,6 +1,7 @@
-"""Command palette providers: presets (built-in and user) and recent history entries.
+"""Command palette providers: presets, profiles and recent history entries.
 
-Files are read off the UI thread when the palette opens.
+Files are read off the UI thread when the palette opens. Names and descriptions come from
+files: they are shown as plain text.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ import time
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from lp_tui.text import safe
 
 HISTORY_IN_PALETTE = 20
 
 
 class _ListedCommands(Provider):
-    """A provider over a list of (title, help, callback) made at start-up."""
+    """A provider over a list of (title, help, callback) made when the palette opens."""
 
     def _commands(self) -> list[tuple[str, str, Any]]:
         raise NotImplementedError
@@ -25,7 +30,25 @@ class _ListedCommands(Provider):
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, _highlighted(matcher, title), callback, help=_help(help_text))
+
+
+def _highlighted(matcher: Any, title: str) -> Content:
+    """The title as plain content (never markup: names come from files), with the matched letters styled."""
+    text = safe(title, one_line=True, limit=200)
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    style = getattr(matcher, "_match_style", None)
+    if score and style is not None:
+        for offset in offsets:
+            if offset < len(text) and not text[offset].isspace():
+                content = content.stylize(style, offset, offset + 1)
+    return content
+
+
+def _help(text: str) -> str:
+    """Help lines are read as markup by the palette: outside text is escaped for it."""
+    return escape(safe(text, one_line=True, limit=200))
 
 
 class PresetCommands(_ListedCommands):
@@ -41,11 +64,24 @@ class PresetCommands(_ListedCommands):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(safe(title, one_line=True, limit=200)), callback, help=_help(help_text))
+
+
+class ProfileCommands(_ListedCommands):
+    """`Profile: NAME` switches to a profile."""
+
+    async def startup(self) -> None:
+        self.names = self.app.session.settings.names()
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        current = self.app.session.profile
+        return [(f"Profile: {name}", "the one in use" if name == current else
+                 ("the built-in sandbox" if name == "sandbox" else "switch to it"),
+                 lambda name=name: self.app.choose_profile(name)) for name in self.names]
 
 
 class HistoryCommands(_ListedCommands):
-    """`History: load …` and `History: re-send …` for the most recent sends."""
+    """Load, re-send, close or message the most recent sends."""
 
     async def startup(self) -> None:
         entries, _problems = await asyncio.to_thread(self.app.session.history.load)
@@ -54,11 +90,25 @@ class HistoryCommands(_ListedCommands):
     def _commands(self) -> list[tuple[str, str, Any]]:
         out = []
         for entry in self.entries:
-            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("time", 0)))
-            status = entry.get("response", {}).get("status")
-            label = f"{when} · HTTP {status}" + (f" · {entry['conversation_id']}" if entry.get("conversation_id") else "")
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(_number(entry.get("time"))))
+            status = entry.get("response", {}).get("status") if isinstance(entry.get("response"), dict) else None
+            conversation = entry.get("conversation_id") if isinstance(entry.get("conversation_id"), str) else ""
+            label = f"{when} · HTTP {status}" + (f" · {conversation}" if conversation else "")
             out.append((f"History: load {label}", "Put this request back into the form",
                         lambda e=entry: self.app.history_action("load", e)))
             out.append((f"History: re-send {label}", "Send this exact body again",
                         lambda e=entry: self.app.history_action("resend", e)))
+            if conversation:
+                out.append((f"History: close {label}", "Close this entry's conversation",
+                            lambda e=entry: self.app.history_action("close", e)))
+                out.append((f"History: message {label}", "Send a text message to this entry's conversation",
+                            lambda e=entry: self.app.history_action("message", e)))
         return out
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if 0 <= number < 253402300799 else 0.0

@@ -1,23 +1,36 @@
-"""Start the app: settings, the sandbox when needed, the restored draft."""
+"""Start the app: the profile and its connection, the sandbox when needed, the restored draft."""
 
 from __future__ import annotations
 
+from typing import Any
 
-def run_app(sandbox: bool = False) -> int:
-    from lp_tui import paths
+
+def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, Any] | None = None,
+            rules: Any = None, rules_path: str | None = None) -> int:
+    from lp_tui.cli.common import UsageError
     from lp_tui.store import drafts
     from lp_tui.ui.app import make_app
     from lp_tui.ui.session import load_session
 
-    session = load_session(force_sandbox=sandbox)
-    saved, problem = drafts.load(paths.draft_file())
+    try:
+        session = load_session(force_sandbox=sandbox, profile=profile, flags=flags)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    session.rules = rules
+    session.rules_path = rules_path
+    slot = drafts.claim()
+    saved, problem = drafts.load(slot.path)
+    if slot.note:
+        session.startup_notes.append(slot.note)
     if problem:
         session.startup_notes.append(problem)
     elif saved is not None:
         session.startup_notes.append("Restored the draft you were editing.")
+    session.draft_path = slot.path
     app = make_app(session, saved)
     try:
         app.run()
     finally:
         session.close()
+        slot.release()
     return 0

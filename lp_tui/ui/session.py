@@ -1,4 +1,5 @@
-"""What the app works with, outside the widgets: connection, sandbox, client, stores.
+"""What the app works with, outside the widgets: the profile and its connection, the sandbox,
+the client, the stores.
 
 Built once by ``run.py`` (or by a test) and injected into the app; no Textual here, so it
 is tested on its own.
@@ -6,15 +7,16 @@ is tested on its own.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from lp_tui import paths
-from lp_tui.lp.config import Connection
+from lp_tui.model.connection import SANDBOX_PROFILE, Connection, colour_of, resolve
+from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
+from lp_tui.store.settings import SettingsFile
 
 
 def new_consumer_id() -> str:
@@ -23,53 +25,76 @@ def new_consumer_id() -> str:
 
 @dataclass
 class Session:
-    file_conn: Connection  # from the settings file and the environment (what the settings screen edits)
-    use_sandbox: bool = False
-    forced_sandbox: bool = False  # --sandbox: stay on it whatever the settings say
-    sandbox: Any = None  # a running lp_tui.sandbox.server.Sandbox
-    settings_path: Path = field(default_factory=paths.settings_file)
+    settings: SettingsFile
+    profile: str = SANDBOX_PROFILE
+    forced_sandbox: bool = False  # --sandbox: start on it whatever the settings say
+    flags: dict[str, Any] = field(default_factory=dict)  # connection flags from the command line
+    environ: Mapping[str, str] | None = None  # None: the process's environment
+    sandbox: Any = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
     presets_dir: Path = field(default_factory=paths.presets_dir)
     draft_path: Path = field(default_factory=paths.draft_file)
     history: History = field(default_factory=lambda: History(paths.history_file()))
-    settings_bad_file: bool = False
+    conversations: Conversations = field(default_factory=lambda: Conversations(paths.conversations_file()))
     startup_notes: list[str] = field(default_factory=list)
-    clock: Callable[[], float] = time.time
     client_factory: Callable[[Connection], Any] | None = None
     sandbox_factory: Callable[[], Any] | None = None
     show_timings: bool = True
+    consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
+    rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
+    rules_path: str | None = None  # where they came from, watched for changes
+    external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
     _client: Any = None
     _conn: Connection | None = None
+    problems: list[str] = field(default_factory=list)  # about the current connection's values
 
     # --- the connection in use -----------------------------------------------------------
     @property
+    def use_sandbox(self) -> bool:
+        """The built-in sandbox, started in this process."""
+        return self.profile == SANDBOX_PROFILE
+
+    @property
     def conn(self) -> Connection:
         if self._conn is None:
-            self._conn = self._active()
+            self._conn = self._resolve()
         return self._conn
 
-    def _active(self) -> Connection:
-        if not self.use_sandbox:
-            return self.file_conn
-        if self.sandbox is None:
-            self.sandbox = self._start_sandbox()
-        conn = Connection(
-            connect_timeout=self.file_conn.connect_timeout,
-            read_timeout=self.file_conn.read_timeout,
-            retry=self.file_conn.retry,
-            auth_scheme=self.file_conn.auth_scheme,
-        )
-        conn.apply(self.sandbox.connection_values(), "sandbox")
-        if not self.file_conn.ext_consumer_id:
-            self.file_conn.ext_consumer_id = new_consumer_id()
-        conn.ext_consumer_id = self.file_conn.ext_consumer_id
+    def _resolve(self) -> Connection:
+        values = self.settings.values(self.profile)
+        sandbox_values = None
+        if self.use_sandbox:
+            if self.sandbox is None:
+                self.sandbox = self._start_sandbox()
+            sandbox_values = self.sandbox.connection_values()
+        conn, self.problems = resolve(self.profile, values, environ=self.environ, flags=self.flags,
+                                      sandbox=sandbox_values)
+        if self.consumer_override:
+            conn.set("ext_consumer_id", self.consumer_override, "session")
+        elif not conn.ext_consumer_id and not conn.consumer_jws:
+            self.consumer_override = new_consumer_id()
+            conn.set("ext_consumer_id", self.consumer_override, "session")
         return conn
 
     def _start_sandbox(self) -> Any:
         if self.sandbox_factory is not None:
             return self.sandbox_factory()
         from lp_tui.sandbox.server import Sandbox
+        from lp_tui.sandbox.state import SandboxState
 
-        return Sandbox().start()
+        return Sandbox(SandboxState(rules=self.rules)).start()
+
+    def routing_rules(self) -> Any:
+        """The rules the sandbox in use routes by (the same engine predicts); None off a sandbox."""
+        if self.use_sandbox and self.sandbox is not None:
+            state = getattr(self.sandbox, "state", None)
+            if state is not None:
+                return state.rules
+            from lp_tui.model.routing import Rules
+
+            return self.rules or Rules.default()
+        if self.is_sandbox:
+            return self.external_rules
+        return None
 
     @property
     def client(self) -> Any:
@@ -83,33 +108,49 @@ class Session:
         return self._client
 
     async def reconnect(self) -> None:
-        """Settings changed: a fresh connection and client (token caches start over)."""
+        """Settings or profile changed: a fresh connection and client (token caches start over)."""
         old = self._client
         self._client = None
         self._conn = None
+        self.external_rules = None
         if old is not None and hasattr(old, "aclose"):
             await old.aclose()
 
+    async def switch(self, profile: str) -> None:
+        self.profile = profile
+        self.consumer_override = ""
+        await self.reconnect()
+
     def set_consumer(self, consumer_id: str) -> None:
-        self.file_conn.ext_consumer_id = consumer_id
-        self.file_conn.sources["ext_consumer_id"] = "file"
-        self.conn.ext_consumer_id = consumer_id
+        self.consumer_override = consumer_id
+        self.conn.set("ext_consumer_id", consumer_id, "session")
+
+    # --- what the request pane and the status bar show ------------------------------------
+    @property
+    def is_sandbox(self) -> bool:
+        """An lp-tui sandbox, built in or external (an external one says so in its answers)."""
+        return self.use_sandbox or bool(getattr(self.client, "sandbox_version", None))
+
+    def sandbox_url(self) -> str:
+        if self.use_sandbox and self.sandbox is not None:
+            return self.sandbox.csds_url
+        return self.conn.csds_url if self.is_sandbox else ""
 
     def request_url(self) -> str:
         """The CONVERSATION URL as far as it is known (the host comes from CSDS at the first send)."""
         conn = self.conn
         base = None
-        if self.use_sandbox and self.sandbox is not None:
-            base = self.sandbox.csds_url
-        elif hasattr(self.client, "known_base"):
+        if hasattr(self.client, "known_base"):
             base = self.client.known_base("asyncMessagingEnt")
+        if base is None and self.use_sandbox and self.sandbox is not None:
+            base = self.sandbox.csds_url
         base = base or "https://{asyncMessagingEnt}"
         return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
 
     def request_headers(self, draft: Any) -> dict[str, str]:
         """The headers as the preview shows them: tokens masked or described, never shown."""
-        from lp_tui.lp.redact import mask
         from lp_tui.model.build import client_properties_header
+        from lp_tui.redact import mask
 
         conn = self.conn
         scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
@@ -122,14 +163,26 @@ class Session:
         return headers
 
     def badge(self) -> str:
-        if self.use_sandbox:
-            return "SANDBOX"
-        return f"ACCOUNT {self.conn.account_id}"
+        if self.is_sandbox:
+            return "SANDBOX" if self.profile == SANDBOX_PROFILE else f"{self.profile} · SANDBOX"
+        return f"{self.profile} · ACCOUNT {self.conn.account_id or '?'}"
+
+    def badge_colour(self) -> str:
+        return "yellow" if self.is_sandbox and not self.conn.colour else colour_of(self.conn)
 
     def describe(self) -> str:
         conn = self.conn
         text = f"account {conn.account_id or '—'} · consumer {conn.ext_consumer_id or '—'}"
-        return text if self.use_sandbox else f"{text} · {conn.csds_url}"
+        url = self.sandbox_url() if self.is_sandbox else conn.csds_url
+        return f"{text} · {url}" if url else text
+
+    # --- remembered conversations ------------------------------------------------------------
+    def conversation_key(self) -> tuple[str, str, str, str] | None:
+        """Where the open conversation is remembered; None for the built-in sandbox (it dies with us)."""
+        if self.use_sandbox:
+            return None
+        conn = self.conn
+        return (self.profile, conn.csds_url, conn.account_id, conn.ext_consumer_id)
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -137,17 +190,36 @@ class Session:
             self.sandbox = None
 
 
-def load_session(force_sandbox: bool = False) -> Session:
-    """The session for ``lp-tui``: settings file + environment; the sandbox when asked or not configured."""
-    from lp_tui.store import settings
+def load_session(force_sandbox: bool = False, profile: str | None = None, flags: dict[str, Any] | None = None,
+                 environ: Mapping[str, str] | None = None) -> Session:
+    """The session for ``lp-tui``: the chosen profile from the settings file, the environment and flags.
 
-    loaded = settings.load(paths.settings_file())
-    conn = loaded.connection
-    conn.apply_env()
-    notes = list(loaded.problems)
-    use_sandbox = force_sandbox or not conn.is_configured()
-    if use_sandbox and not force_sandbox:
-        notes.append("No LivePerson credentials are configured, so lp-tui runs on its built-in sandbox. "
-                     "Open Settings (F2) to connect a real account.")
-    return Session(conn, use_sandbox=use_sandbox, forced_sandbox=force_sandbox,
-                   settings_bad_file=loaded.bad_file, startup_notes=notes)
+    The profile: ``--profile``, else ``LP_PROFILE``, else ``--sandbox``, else the file's choice.
+    When that profile cannot reach an account (nothing configured), the built-in sandbox is used.
+    """
+    import os
+
+    from lp_tui.store import settings as settings_store
+
+    env = os.environ if environ is None else environ
+    stored = settings_store.load(paths.settings_file())
+    notes = list(stored.problems)
+    chosen = profile or env.get("LP_PROFILE") or (SANDBOX_PROFILE if force_sandbox else stored.chosen())
+    if chosen not in stored.profiles and chosen not in (SANDBOX_PROFILE, "default"):
+        from lp_tui.model.connection import names_of
+
+        raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
+    session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
+                      startup_notes=notes)
+    if not session.use_sandbox and not session.conn.is_configured():
+        if profile or env.get("LP_PROFILE"):
+            notes.append(f"Profile {chosen!r} is not complete: " + "; ".join(session.conn.missing()) +
+                         ". Open Settings (F2) to finish it.")
+        else:
+            notes.append("No LivePerson credentials are configured, so lp-tui runs on its built-in sandbox. "
+                         "Open Settings (F2) to connect a real account.")
+            session.profile = SANDBOX_PROFILE
+            session._conn = None
+    notes += session.problems
+    notes += session.conn.warnings()
+    return session

@@ -68,7 +68,7 @@ def test_message_to_the_conversation(server):
     conv = json.loads(lp("send", env=env).stdout)[1]["body"]["conversationId"]
     sent = lp("message", conv, "Hello there", env=env)
     assert sent.returncode == 0 and json.loads(sent.stdout)["body"] == {"sequence": 0}
-    assert server.state.conversations[conv].messages == ["Hello there"]
+    assert [m["text"] for m in server.state.conversations[conv].messages] == ["Hello there"]
 
 
 def test_flags_beat_environment(server):
@@ -117,9 +117,9 @@ def test_sandbox_with_custom_rules_routes_by_them(tmp_path):
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rules]]\nname = "gold customers"\nwhen = { ctype = "gold" }\nskill = "Gold Desk"\n'
                      '[[rules]]\nname = "everyone else"\nwhen = {}\nskill = "Queue"\n')
-    from lp_tui.sandbox.routing import Rules
+    from lp_tui.model.routing import parse_rules
 
-    box = Sandbox(SandboxState(client_secret=SECRET, rules=Rules.parse(rules.read_text())), split=True).start()
+    box = Sandbox(SandboxState(client_secret=SECRET, rules=parse_rules(rules.read_text())), split=True).start()
     try:
         gold = lp("send", "--set", "consumer.ctype=GOLD", env=env_for(box, "gold-consumer"))
         other = lp("send", "--set", "consumer.ctype=vip", env=env_for(box, "other-consumer"))

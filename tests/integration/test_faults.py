@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, LpClient
-from lp_tui.lp.config import Connection, RetryPolicy
+from lp_tui.model.connection import Connection, RetryPolicy
 from lp_tui.lp.errors import EXIT_API, EXIT_TRANSPORT, LpError
 from lp_tui.model.build import build_payload
 from lp_tui.model.draft import Draft
@@ -22,7 +22,7 @@ SECRET = "s3cret-Value-0001"
 
 
 def client_for(sandbox, **overrides):
-    conn = Connection(ext_consumer_id="c1", connect_timeout=1, read_timeout=1)
+    conn = Connection(ext_consumer_id="c1", connect_timeout=10, read_timeout=10)
     conn.apply(sandbox.connection_values(), "test")
     conn.retry = RetryPolicy(retry_429=1, wait_429=0, delays_5xx=[0, 0, 0])
     for key, value in overrides.items():
@@ -57,8 +57,8 @@ async def test_csds_refused():
 @pytest.mark.parametrize("service,step", [("csds", STEP_CSDS), ("sentinel", STEP_APPJWT), ("idp", STEP_JWS),
                                           ("conversation", STEP_CREATE)])
 async def test_each_service_timing_out_names_its_step(sandbox, service, step):
-    sandbox.state.add_fault(service, Fault(delay=2.5))
-    client = client_for(sandbox, read_timeout=0.5, connect_timeout=0.5)
+    sandbox.state.add_fault(service, Fault(hang=True))  # never answers: the read timeout must end it
+    client = client_for(sandbox, read_timeout=0.5)
     with pytest.raises(LpError) as info:
         await send(client)
     assert info.value.step == step and "timed out" in info.value.message and "settings" in info.value.hint
@@ -108,23 +108,26 @@ async def test_unknown_account_at_csds(sandbox):
 
 
 async def test_a_dripping_answer_hits_the_time_limit(sandbox):
-    sandbox.state.add_fault("conversation", Fault(body="x" * 400, drip=0.1))
-    client = client_for(sandbox, read_timeout=0.6, connect_timeout=0.4)
+    # each 16-byte piece comes well within the read timeout; the whole would take 25 s
+    sandbox.state.add_fault("conversation", Fault(body="x" * 400, drip=1.0))
+    client = client_for(sandbox, total_timeout=1.0)
     with pytest.raises(LpError) as info:
         await send(client)
     assert info.value.step == STEP_CREATE and "timed out" in info.value.message
+    assert "longer than 1 s" in info.value.message and "--total-timeout" in info.value.hint
 
 
 async def test_a_slow_drip_within_the_limit_is_read_whole(sandbox):
     sandbox.state.add_fault("conversation", Fault(body='[{"code":"OK","body":{},"reqId":"1"}]', drip=0.02))
-    result = await send(client_for(sandbox, read_timeout=3))
+    result = await send(client_for(sandbox))
     assert result.body_json == [{"code": "OK", "body": {}, "reqId": "1"}]
 
 
 async def test_a_10mb_answer_is_kept_bounded(sandbox):
     sandbox.state.add_fault("conversation", Fault(body="[" + " " * 10_000_000 + "]"))
-    result = await send(client_for(sandbox, read_timeout=10))
-    assert result.truncated and len(result.body_text) <= 2_000_000 and not result.ok
+    result = await send(client_for(sandbox))
+    assert result.truncated and len(result.body_text) == 4 * 1024 * 1024 and not result.ok
+    assert "larger than 4 MB" in result.explanations[0].detail
 
 
 @pytest.fixture
@@ -136,7 +139,7 @@ def untrusted_https(tmp_path):
 async def test_tls_failure_is_explained_and_a_ca_bundle_fixes_it(untrusted_https):
     url, cert = untrusted_https
     conn = Connection(account_id="1", client_id="c", client_secret=SECRET, ext_consumer_id="x", csds_url=url,
-                      connect_timeout=3, read_timeout=3)
+                      connect_timeout=10, read_timeout=10)
     with pytest.raises(LpError) as info:
         await send(LpClient(conn))
     assert info.value.kind == "transport" and "TLS" in info.value.message and "CA bundle" in info.value.hint

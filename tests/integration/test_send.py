@@ -8,7 +8,7 @@ import time
 import pytest
 
 from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, LpClient
-from lp_tui.lp.config import Connection, RetryPolicy
+from lp_tui.model.connection import Connection, RetryPolicy
 from lp_tui.lp.errors import LpError
 from lp_tui.model.build import build_payload
 from lp_tui.model.presets import load
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.asyncio
 
 
 def make_client(sandbox, consumer="consumer-1", **overrides):
-    conn = Connection(ext_consumer_id=consumer, connect_timeout=2, read_timeout=3)
+    conn = Connection(ext_consumer_id=consumer)
     conn.apply(sandbox.connection_values(), "test")
     conn.retry = RetryPolicy(retry_429=1, wait_429=0.0, delays_5xx=[0.0, 0.0, 0.0])
     for key, value in overrides.items():
@@ -46,13 +46,13 @@ async def test_cold_send_makes_the_documented_calls_in_order(sandbox):
     assert result.ok and result.status == 200 and result.conversation_id
     assert [s.name for s in result.steps] == [STEP_CSDS, STEP_APPJWT, STEP_JWS, STEP_CREATE]
     acct = sandbox.state.account_id
-    assert sandbox.state.log == [
+    assert list(sandbox.state.log) == [
         ("GET", f"/api/account/{acct}/service/baseURI.json"),
         ("POST", f"/sentinel/api/account/{acct}/app/token"),
         ("POST", f"/api/account/{acct}/consumer"),
         ("POST", f"/api/account/{acct}/messaging/consumer/conversation"),
     ]
-    assert sandbox.state.urls == [
+    assert list(sandbox.state.urls) == [
         f"GET /api/account/{acct}/service/baseURI.json?version=1.0",
         f"POST /sentinel/api/account/{acct}/app/token?v=1.0&grant_type=client_credentials",
         f"POST /api/account/{acct}/consumer?v=1.0",

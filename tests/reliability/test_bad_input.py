@@ -40,16 +40,21 @@ def locate(payload, draft: Draft, path: str):
     """The value the builder put in the JSON for a draft path (None when it was omitted)."""
     section, rest = path.split(".", 1)
     if section == "ids":
-        env = payload[0 if rest == "profile" else 1]
-        return env.get("id")
+        index = {"profile": 0, "conversation": 1, "message": 2}[rest]
+        return payload[index].get("id") if index < len(payload) else None
     if section == "clientProperties":
         return (client_properties(draft) or {}).get(rest)
+    if section == "firstMessage":
+        return payload[2]["body"]["event"]["message"] if len(payload) > 2 else None
     if section == "conversation":
         node = payload[1]["body"]
+    elif section == "profile":
+        node = payload[0]["body"]
     else:
         sdes = payload[0]["body"].get("authenticatedData", {}).get("lp_sdes", [])
         kind, key = ("ctmrinfo", "info") if section == "consumer" else ("personal", "personal")
-        node = next((s[key] for s in sdes if s["type"] == kind), {})
+        sde = next((s for s in sdes if s["type"] == kind), {})
+        node = sde if rest.startswith("auth.") else sde.get(key, {})  # auth sits beside the fields
     for part in rest.split("."):
         if isinstance(node, list):
             node = node[int(part)] if int(part) < len(node) else None
@@ -67,6 +72,8 @@ def test_every_form_field_takes_every_family(family):
     for spec in LEAVES:
         path = concrete(spec)
         draft = Draft()
+        if path == "ids.message":  # the first message's id only exists with a first message
+            draft.set_text("firstMessage.text", "hi")
         try:  # exactly what the form does
             draft.set_text(path, text)
         except FieldError as exc:
@@ -78,7 +85,8 @@ def test_every_form_field_takes_every_family(family):
         assert again == json.loads(dumps(payload))
         if text == "":  # an empty field is left out (brandId then follows the account)
             assert not draft.has(path)
-            assert locate(payload, draft, path) == ("12345678" if path == "conversation.brandId" else None), path
+            default = {"conversation.brandId": "12345678", "ids.message": "3"}.get(path)  # defaults fill in
+            assert locate(payload, draft, path) == default, path
             continue
         sent = locate(again, draft, path)
         if spec.kind in (F.STRING, F.ENUM):
@@ -96,7 +104,8 @@ def test_every_set_path_in_the_cli(family, capsys):
     text = FAMILIES[family]
     for spec in LEAVES:
         path = concrete(spec)
-        code = main(["build", "--compact", "--account", "1", "--set", f"{path}={text}"])
+        extra = ["--set", "firstMessage.text=hi"] if path == "ids.message" else []
+        code = main(["build", "--compact", "--account", "1", *extra, "--set", f"{path}={text}"])
         out, err = capsys.readouterr()
         if code == 0:
             payload = json.loads(out)
@@ -108,6 +117,8 @@ def test_every_set_path_in_the_cli(family, capsys):
 
 def _draft_with(path: str, text: str) -> Draft:
     draft = Draft()
+    if path == "ids.message":
+        draft.set_value("firstMessage.text", "hi")
     draft.set_value(path, text)
     return draft
 
@@ -119,7 +130,8 @@ WRONG_TYPES = ['"many"', "null", "[1, 2]", '{"a": {"b": []}}', "true", "1e308", 
 def test_set_json_wrong_types_everywhere(value, capsys):
     for spec in LEAVES:
         path = concrete(spec)
-        code = main(["build", "--compact", "--account", "1", "--set-json", f"{path}={value}"])
+        extra = ["--set", "firstMessage.text=hi"] if path == "ids.message" else []
+        code = main(["build", "--compact", "--account", "1", *extra, "--set-json", f"{path}={value}"])
         out, err = capsys.readouterr()
         assert code == 0 and "Traceback" not in err, (path, err)
         payload = json.loads(out)

@@ -8,18 +8,14 @@ import re
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from lp_tui import paths
-from lp_tui.lp.config import Connection, RetryPolicy
 from lp_tui.sandbox.server import Sandbox
 from lp_tui.sandbox.state import SandboxState
-from lp_tui.store.history import History
 from lp_tui.ui.app import make_app
-from lp_tui.ui.session import Session
 
 from .conftest import SECRET, connection_env, run_cli
 
@@ -81,15 +77,16 @@ def test_cli_flows_leak_nothing(world, lp_home):
 
 
 def test_sandbox_log_leaks_nothing(tmp_path):
-    port = __import__("socket").socket()
-    port.bind(("127.0.0.1", 0))
-    number = port.getsockname()[1]
-    port.close()
-    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox", "--port", str(number), "--verbose"],
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox", "--verbose"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    banner = []
     try:
-        time.sleep(1.5)
-        env = {"LP_CSDS_URL": f"http://127.0.0.1:{number}", "LP_ACCOUNT_ID": "12345678",
+        for line in proc.stdout:  # the banner says where it listens; it is up once it says so
+            banner.append(line)
+            if "Ctrl+C stops it." in line:
+                break
+        url = next(line.split()[-1] for line in banner if "CSDS URL:" in line)
+        env = {"LP_CSDS_URL": url, "LP_ACCOUNT_ID": "12345678",
                "LP_CLIENT_ID": "sandbox-app-0001", "LP_CLIENT_SECRET": "sandbox-secret-0001",
                "LP_EXT_CONSUMER_ID": "log-consumer"}
         result = run_cli("send", env=env)
@@ -97,33 +94,35 @@ def test_sandbox_log_leaks_nothing(tmp_path):
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=10)
-    log = err + out.split("Use it:")[-1]  # the banner prints the demo credentials on purpose
+    log = err + out  # the banner (read above) prints the demo credentials on purpose; the log after it may not
     assert "POST /sentinel" in log  # the log is there, and shows requests
-    assert_clean("sandbox log", log.split("Ctrl+C stops it.")[-1], ["sandbox-secret-0001"])
+    assert_clean("sandbox log", log, ["sandbox-secret-0001"])
 
 
 async def test_app_flows_pictures_and_files_leak_nothing(world, lp_home, tmp_path):
-    conn = Connection(ext_consumer_id="leak-tui")
-    conn.apply(world.connection_values(), "file")
-    conn.retry = RetryPolicy.none()
-    session = Session(conn, history=History(paths.history_file()))
+    from lp_tui.store import settings as store
+    from lp_tui.ui.session import load_session
+    from tests.ui.fakes import settled, typed, until
+
+    values = {**world.connection_values(), "ext_consumer_id": "leak-tui", "retry.retry_429": 0,
+              "retry.delays_5xx": []}
+    stored = store.with_changes(store.load(paths.settings_file()), "leak", values)
+    stored.active = "leak"
+    store.save(stored)
+    session = load_session(environ={})
     app = make_app(session)
     pictures: dict[str, str] = {}
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await pilot.pause()
 
-        async def settle():
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if not app.composer.sending:
-                    break
-            await pilot.pause(0.2)
+        async def send(key: str = "ctrl+s") -> None:
+            before = app.composer.outcome
+            await pilot.press(key)
+            await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
+            await settled(pilot)
 
-        app.composer.query_one("#f-consumer-ctype").focus()
-        await pilot.press(*"vip")
+        await typed(pilot, "#f-consumer-ctype", "vip")
         pictures["compose"] = app.export_screenshot()
-        await pilot.press("ctrl+s")
-        await settle()
+        await send()
         pictures["sent"] = app.export_screenshot()
         app.composer.query_one("#response-tabs").active = "tab-headers"
         await pilot.pause()
@@ -131,34 +130,37 @@ async def test_app_flows_pictures_and_files_leak_nothing(world, lp_home, tmp_pat
         app.composer.query_one("#response-tabs").active = "tab-claims"
         await pilot.pause()
         pictures["claims"] = app.export_screenshot()
-        await pilot.press("ctrl+s")
-        await settle()
+        await send()
         pictures["open conversation"] = app.export_screenshot()
         await pilot.press("ctrl+t")
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+        before = app.composer.outcome
         await pilot.press("enter")
-        await settle()
-        await pilot.press("ctrl+r")
-        await settle()
+        await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
+        await send("ctrl+r")
         await pilot.press("f2")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query("#s-app_jwt"))
         pictures["settings"] = app.export_screenshot()
         app.screen.query_one("#s-app_jwt").value = world.state.minted[0]  # a pasted token, masked on screen
         await pilot.pause()
         pictures["settings with a pasted token"] = app.export_screenshot()
         await pilot.press("ctrl+s")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: any(n.title == "Settings saved" for n in app._notifications))
         await pilot.press("f4")
-        await pilot.pause(0.4)
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.entries)
+        await pilot.pause()
         pictures["history"] = app.export_screenshot()
         await pilot.press("escape")
         await pilot.press("f3")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen" and app.screen.items)
         await pilot.press("s")
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
         await pilot.press(*"leak-check", "enter")
-        await pilot.pause(0.5)
+        await until(pilot, lambda: (paths.presets_dir() / "leak-check.toml").exists())
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen" and "leak-check" in
+                    [p.name for p in app.screen.items])
         pictures["presets"] = app.export_screenshot()
+        await settled(pilot)
         notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
     session.close()
     secrets = [SECRET, *world.state.minted]

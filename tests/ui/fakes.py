@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 
+from pathlib import Path
+from typing import Any
+
 from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, SendResult, Step, SubResult
-from lp_tui.lp.config import Connection
 from lp_tui.lp.errors import LpError, explain
+from lp_tui.model.connection import SETTINGS, Connection
+from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
+from lp_tui.store.settings import SettingsFile
 from lp_tui.ui.session import Session
 
 CONV_ID = "8602832d-dce1-446b-8445-0d51f5926a42"
@@ -47,7 +52,7 @@ def result(status: int, body, action: str = STEP_CREATE) -> SendResult:
                                        "X-LP-ON-BEHALF": "eyJhbGciOi…(redacted)"},
         request_body="[]", response_headers={"content-type": "application/json"}, body_text=json.dumps(body),
         body_json=body, subs=subs, conversation_id=conv,
-        explanations=explain(status, body, [(s.code, s.message) for s in subs]), steps=_steps(status),
+        explanations=explain(status, body, subs), steps=_steps(status), sandbox=True,
         claims={"AppJWT": {"aud": "12345678", "iss": "Sentinel", "scope": "msg.consumer"},
                 "ConsumerJWS": {"ext_consumer_id": "snapshot-consumer"}},
     )
@@ -90,6 +95,8 @@ class FakeClient:
     async def sandbox_conversation(self, conversation_id):
         return {"skill": "VIP Support", "rule": "ctype vip routes to the VIP skill", "state": "OPEN"}
 
+    sandbox_version = "0.1.0"
+
     async def _next(self, observer):
         item = self.script.pop(0) if self.script else result(200, OK)
         if item == "hang":
@@ -108,25 +115,66 @@ class FakeClient:
         pass
 
 
+def values_of(conn: Connection) -> dict[str, Any]:
+    """A connection's values as a profile in the settings file holds them."""
+    return {setting.name: conn.get(setting.name) for setting in SETTINGS if conn.get(setting.name) not in ("", None)}
+
+
+def session_for(tmp_path: Path, conn: Connection | None = None, *, profile: str = "test", **kwargs: Any) -> Session:
+    """A session whose profile holds exactly ``conn``'s values (no settings file, no environment).
+
+    Without ``conn``: the built-in sandbox (a real one over loopback unless a factory is given).
+    """
+    if conn is None:
+        profile = "sandbox"
+        conn = Connection(ext_consumer_id=kwargs.pop("consumer", "pilot-consumer"))
+    stored = SettingsFile(tmp_path / "settings.toml", profiles={profile: values_of(conn)})
+    return Session(stored, profile, environ={}, presets_dir=tmp_path / "presets", draft_path=tmp_path / "draft.toml",
+                   history=History(tmp_path / "history.jsonl"),
+                   conversations=Conversations(tmp_path / "conversations.json"), **kwargs)
+
+
 def make_session(tmp_path, script=(), sandbox=True) -> Session:
-    conn = Connection(ext_consumer_id="snapshot-consumer")
-    session = Session(conn, use_sandbox=sandbox, settings_path=tmp_path / "settings.toml",
-                      presets_dir=tmp_path / "presets", draft_path=tmp_path / "draft.toml",
-                      history=History(tmp_path / "history.jsonl"), show_timings=False,
-                      client_factory=lambda c: FakeClient(script), sandbox_factory=FakeSandbox)
-    return session
+    """The deterministic session of the snapshot tests: a fake sandbox, scripted answers, no timings."""
+    return session_for(tmp_path, consumer="snapshot-consumer", show_timings=False,
+                       client_factory=lambda c: FakeClient(script), sandbox_factory=FakeSandbox)
 
 
-async def until(pilot, predicate, timeout: float = 10.0) -> None:
-    """Wait for something the app does in the background (a worker, a thread), without a fixed sleep."""
-    for _ in range(int(timeout / 0.05)):
+async def until(pilot, predicate, what: str = "the app to get there", limit: float = 60.0) -> None:
+    """Wait for something the app does in the background (a worker, a thread, a refresh).
+
+    Polls on every frame; the limit only turns a hang into a failure, it is not a speed test.
+    """
+    import time
+
+    deadline = time.monotonic() + limit
+    while True:
         try:
             if predicate():
                 return
         except Exception:  # not mounted yet, say
             pass
-        await pilot.pause(0.05)
-    assert predicate(), "the app did not get there in time"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:g} s for {what}")
+        await pilot.pause(0.02)
+
+
+async def settled(pilot) -> None:
+    """Every worker finished and the screen refreshed: the app is idle."""
+    app = pilot.app
+    await until(pilot, lambda: not app.composer.busy and not app.composer.saving
+                and all(w.is_finished for w in app.workers), "the app to be idle")
+    await pilot.pause()
+
+
+async def typed(pilot, selector: str, text: str) -> None:
+    """Focus a field (waiting for it to mount and take focus), then type into it."""
+    app = pilot.app
+    await until(pilot, lambda: app.screen.query(selector), f"{selector} to mount")
+    widget = app.screen.query_one(selector)
+    widget.focus()
+    await until(pilot, lambda: app.focused is widget, f"{selector} to take focus")
+    await pilot.press(*text)
 
 
 def palette_top(app, text: str) -> bool:

@@ -1,4 +1,7 @@
-"""The app driven as a user would, with Pilot: typing, sending, errors, settings, presets, drafts."""
+"""The app driven as a user would, with Pilot: typing, sending, errors, settings, presets, drafts.
+
+Every wait is on a condition (``until``, ``settled``): never on a fixed pause.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +11,19 @@ import stat
 
 import pytest
 
-from lp_tui.lp.config import Connection
 from lp_tui.model.build import build_payload, dumps
+from lp_tui.model.connection import Connection
 from lp_tui.model.draft import Draft
 from lp_tui.store import drafts
-from lp_tui.store.history import History
 from lp_tui.ui.app import make_app
-from lp_tui.ui.session import Session
 from lp_tui.ui.widgets.fields import FieldInput
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 
-from .fakes import make_session, palette_top, until
+from .fakes import make_session, palette_top, session_for, settled, typed, until
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
-
-
-def real_session(tmp_path, sandbox_box=None, conn=None) -> Session:
-    """A session on a real sandbox over loopback (the one the app would start)."""
-    session = Session(conn or Connection(ext_consumer_id="pilot-consumer"), use_sandbox=conn is None,
-                      settings_path=tmp_path / "settings.toml", presets_dir=tmp_path / "presets",
-                      draft_path=tmp_path / "draft.toml", history=History(tmp_path / "history.jsonl"))
-    return session
-
-
-async def wait_send(pilot, app, timeout=10.0):
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        if not app.composer.sending:
-            return
-    raise AssertionError("the send did not finish")
 
 
 def summary_text(app) -> str:
@@ -46,56 +31,65 @@ def summary_text(app) -> str:
     return str(view.query_one("#summary").render()) + str(view.query_one("#conversation-id").render())
 
 
+def preview_body(app) -> str:
+    return app.composer.query_one(RequestPreview).body_text
+
+
+async def send(pilot, key: str = "ctrl+s") -> None:
+    """Press a send key and wait until that send has finished and been drawn."""
+    app = pilot.app
+    before = app.composer.outcome
+    await pilot.press(key)
+    await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send to finish")
+    await until(pilot, lambda: app.composer.query(ResponseView), "the response pane")
+    await pilot.pause()
+
+
 async def test_typing_updates_the_preview_to_exactly_the_builder_output(tmp_path):
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#f-consumer-ctype")
-        await pilot.press(*"vip")
-        await pilot.pause()
+        await typed(pilot, "#f-consumer-ctype", "vip")
         expected = Draft()
         expected.set_text("consumer.ctype", "vip")
-        assert app.composer.query_one(RequestPreview).body_text == dumps(build_payload(expected, "12345678"))
+        await until(pilot, lambda: preview_body(app) == dumps(build_payload(expected, "12345678")))
         await pilot.press("backspace", "backspace", "backspace")
-        await pilot.pause()
-        assert app.composer.query_one(RequestPreview).body_text == dumps(build_payload(Draft(), "12345678"))
+        await until(pilot, lambda: preview_body(app) == dumps(build_payload(Draft(), "12345678")))
+
+
+async def test_focus_starts_on_the_first_field(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "f-consumer-customerId")
 
 
 async def test_numbers_are_typed_and_wrong_types_kept_with_a_warning(tmp_path):
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#f-consumer-companySize")
-        await pilot.press(*"500")
-        await pilot.pause()
-        assert app.composer.draft.get("consumer.companySize") == 500
-        await pilot.press(*"x")
-        await pilot.pause()
-        assert app.composer.draft.get("consumer.companySize") == "500x"
-        assert any(f.field == "consumer.companySize" for f in app.composer.findings)
+        await typed(pilot, "#f-consumer-companySize", "500")
+        await until(pilot, lambda: app.composer.draft.get("consumer.companySize") == 500)
+        await pilot.press("x")
+        await until(pilot, lambda: app.composer.draft.get("consumer.companySize") == "500x")
+        await until(pilot, lambda: any(f.field == "consumer.companySize" for f in app.composer.findings))
 
 
 async def test_send_against_the_sandbox_shows_id_and_routing_then_errors_close_and_resend(tmp_path):
-    session = real_session(tmp_path)
+    session = session_for(tmp_path)
     app = make_app(session)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.click("#f-consumer-ctype")
-            await pilot.press(*"vip")
-            await pilot.press("ctrl+s")
-            await wait_send(pilot, app)
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await until(pilot, lambda: "VIP Support" in str(app.composer.query_one("#prediction").render()))
+            await send(pilot)
             conv = app.composer.conversation_id
             assert conv and conv in summary_text(app)
             assert "VIP Support" in summary_text(app)
-            await pilot.press("ctrl+s")
-            await wait_send(pilot, app)
+            await send(pilot)
             assert "already has an open conversation" in summary_text(app)
-            await pilot.press("ctrl+r")
-            await wait_send(pilot, app)
+            await send(pilot, "ctrl+r")
             assert app.composer.conversation_id is None
-            await pilot.press("ctrl+s")
-            await wait_send(pilot, app)
+            await send(pilot)
             assert app.composer.conversation_id not in (None, conv)
-            entries, _ = session.history.load()
-            assert len(entries) == 4
+            await until(pilot, lambda: len(session.history.load()[0]) == 4, "four history entries")
             assert stat.S_IMODE(os.stat(session.history.path).st_mode) == 0o600
     finally:
         session.close()
@@ -103,72 +97,75 @@ async def test_send_against_the_sandbox_shows_id_and_routing_then_errors_close_a
 
 async def test_transport_errors_are_shown_not_raised_and_the_draft_is_untouched(tmp_path):
     conn = Connection(account_id="1", client_id="c", client_secret="s", ext_consumer_id="x",
-                      csds_url="http://127.0.0.1:9", connect_timeout=1, read_timeout=1)
-    session = real_session(tmp_path, conn=conn)
-    app = make_app(session)
+                      csds_url="http://127.0.0.1:9")
+    app = make_app(session_for(tmp_path, conn))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#f-consumer-ctype")
-        await pilot.press(*"gold")
+        await typed(pilot, "#f-consumer-ctype", "gold")
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "gold")
         before = app.composer.draft.copy()
-        await pilot.press("ctrl+s")
-        await wait_send(pilot, app)
+        await send(pilot)
         text = summary_text(app)
         assert "failed" in text and "connection refused" in text and "What to do" in text
         assert app.composer.draft == before and app.is_running
 
 
-async def test_a_second_send_while_one_runs_is_refused(tmp_path):
-    session = make_session(tmp_path, script=["hang"])
+async def test_a_second_send_while_one_runs_is_refused_and_escape_cancels(tmp_path):
+    session = make_session(tmp_path, script=["hang", "hang"])
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        assert app.composer.sending
+        await until(pilot, lambda: app.composer.busy == "create" and len(session.client.sent) == 1)
         await pilot.press("ctrl+s")
-        await pilot.pause(0.1)
-        assert any("already running" in n.message for n in app._notifications)
+        await until(pilot, lambda: any("already running" in n.message for n in app._notifications))
         assert len(session.client.sent) == 1
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.composer.busy and app.composer.outcome is not None)
+        assert app.composer.outcome.cancelled
+        await until(pilot, lambda: "cancelled" in summary_text(app))
+        await until(pilot, lambda: any(n.title == "Cancelled" for n in app._notifications))
+        await pilot.press("ctrl+s")  # the UI is free at once: a new send starts
+        await until(pilot, lambda: len(session.client.sent) == 2 and app.composer.busy == "create")
         session.client.release.set()
-        await wait_send(pilot, app)
-        assert app.composer.conversation_id
+        await until(pilot, lambda: not app.composer.busy and app.composer.conversation_id)
 
 
 async def test_settings_persist_with_mode_0600(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f2")
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
         screen = app.screen
+        screen.query_one("#s-profile").value = "__new__"
+        await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+        await pilot.press(*"qa", "enter")
+        await until(pilot, lambda: app.screen is screen and screen.profile == "qa" and screen.query("#s-account_id"))
         screen.query_one("#s-account_id").value = "555"
         screen.query_one("#s-client_id").value = "cid"
         screen.query_one("#s-client_secret").value = "top-secret"
         screen.query_one("#s-read_timeout").value = "7"
         await pilot.press("ctrl+s")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if session.settings_path.exists():
-                break
+        await until(pilot, lambda: any(n.title == "Settings saved" for n in app._notifications))
+        assert session.profile == "qa" and session.conn.account_id == "555"
     from lp_tui.store import settings
 
-    loaded = settings.load(session.settings_path)
-    assert loaded.connection.account_id == "555" and loaded.connection.client_secret == "top-secret"
-    assert loaded.connection.read_timeout == 7
-    assert stat.S_IMODE(os.stat(session.settings_path).st_mode) == 0o600
+    loaded = settings.load(session.settings.path)
+    assert loaded.values("qa")["client_secret"] == "top-secret" and loaded.values("qa")["read_timeout"] == 7
+    assert loaded.active == "qa"
+    assert stat.S_IMODE(os.stat(session.settings.path).st_mode) == 0o600
 
 
 async def test_bad_settings_input_is_explained_in_the_dialog(tmp_path):
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.query("#s-read_timeout"))
         app.screen.query_one("#s-read_timeout").value = "soon"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "is not a number of seconds" in str(app.screen.query_one("#settings-error").render())
+        await until(pilot, lambda: "is not a number" in str(app.screen.query_one("#settings-error").render()))
 
 
-async def test_presets_load_and_save_as(tmp_path):
+async def test_presets_load_and_save_as_with_a_description(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -177,66 +174,80 @@ async def test_presets_load_and_save_as(tmp_path):
         names = [p.name for p in app.screen.items]
         app.screen.query_one("#preset-list").highlighted = names.index("sde-companybranch")
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert app.composer.draft.get("consumer.companyBranch") == "ACME"
-        assert app.composer.query_one("#f-consumer-companyBranch", FieldInput).value == "ACME"
+        await until(pilot, lambda: app.composer.draft.get("consumer.companyBranch") == "ACME")
+        await until(pilot, lambda: app.composer.query_one("#f-consumer-companyBranch", FieldInput).value == "ACME")
         await pilot.press("f3")
-        await until(pilot, lambda: app.screen.items)
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen" and app.screen.items)
         await pilot.press("s")
-        await pilot.pause()
-        await pilot.press(*"my-case", "enter")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if (session.presets_dir / "my-case.toml").exists():
-                break
-    assert (session.presets_dir / "my-case.toml").exists()
+        await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
+        await pilot.press(*"bad name!", "enter")  # a bad name keeps the dialog open and says why
+        await until(pilot, lambda: "preset name" in str(app.screen.query_one("#save-error").render()))
+        app.screen.query_one("#save-name").value = "my-case"
+        app.screen.query_one("#save-description").value = "ACME branch, for the routing demo"
+        await pilot.press("enter")
+        await until(pilot, lambda: (session.presets_dir / "my-case.toml").exists(), "the preset file")
     from lp_tui.model.presets import load
 
-    assert load("my-case", session.presets_dir).draft.get("consumer.companyBranch") == "ACME"
+    mine = load("my-case", session.presets_dir)
+    assert mine.draft.get("consumer.companyBranch") == "ACME" and mine.description == "ACME branch, for the routing demo"
+
+
+async def test_loading_over_an_edited_draft_asks_first(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await typed(pilot, "#f-consumer-ctype", "gold")
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "gold")
+        from lp_tui.model.presets import load
+
+        app.load_preset(load("sde-companybranch", tmp_path))
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.composer)
+        assert app.composer.draft.get("consumer.ctype") == "gold"  # kept
+        app.load_preset(load("sde-companybranch", tmp_path))
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await until(pilot, lambda: app.composer.draft.get("consumer.companyBranch") == "ACME")
 
 
 async def test_the_draft_is_restored_as_it_was_left(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        app.composer.query_one("#forms").active = "tab-personal"
-        await pilot.pause()
-        await pilot.click("#f-personal-firstname")
-        await pilot.press(*"Zoë")
-        await pilot.pause(0.5)
+        await pilot.press("alt+2")
+        await typed(pilot, "#f-personal-firstname", "Zoë")
+        await until(pilot, lambda: app.composer.draft.get("personal.firstname") == "Zoë")
+        await settled(pilot)
         left = app.composer.draft.copy()
     saved, problem = drafts.load(session.draft_path)
     assert problem is None and saved.draft == left
     app2 = make_app(make_session(tmp_path), saved)
     async with app2.run_test(size=SIZE) as pilot:
-        await pilot.pause()
         assert app2.composer.draft == left
-        assert app2.composer.query_one("#f-personal-firstname", FieldInput).value == "Zoë"
+        await pilot.press("alt+2")
+        await until(pilot, lambda: app2.composer.query_one("#f-personal-firstname", FieldInput).value == "Zoë")
 
 
 async def test_contacts_add_and_remove(tmp_path):
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
-        app.composer.query_one("#forms").active = "tab-personal"
-        await pilot.pause()
-        await pilot.click("#add-contact")
-        await pilot.pause()
-        await pilot.press(*"a@b.co")
-        await pilot.pause()
-        assert app.composer.draft.get("personal.contacts") == [{"email": "a@b.co"}]
+        await pilot.press("alt+2")
+        await until(pilot, lambda: app.composer.query("#add-contact"))
         app.composer.query_one("#add-contact").press()
-        await pilot.pause(0.2)
-        assert len(app.composer.draft.contacts()) == 2
+        await until(pilot, lambda: app.focused is app.composer.query_one("#f-contact-email"))
+        await pilot.press(*"a@b.co")
+        await until(pilot, lambda: app.composer.draft.get("personal.contacts") == [{"email": "a@b.co"}])
+        app.composer.query_one("#add-contact").press()
+        await until(pilot, lambda: len(app.composer.draft.contacts()) == 2
+                    and app.focused is app.composer.query_one("#f-contact-email")
+                    and app.composer.query_one("#f-contact-email").value == "")
         await pilot.press(*"+1 555")  # focus moved to the new contact's e-mail
-        await pilot.pause()
-        assert app.composer.draft.contacts() == [{"email": "a@b.co"}, {"email": "+1 555"}]
+        await until(pilot, lambda: app.composer.draft.contacts() == [{"email": "a@b.co"}, {"email": "+1 555"}])
         app.composer.query_one("#contact-prev").press()
-        await pilot.pause(0.2)
-        assert app.composer.query_one("#f-contact-email", FieldInput).value == "a@b.co"
+        await until(pilot, lambda: app.composer.query_one("#f-contact-email", FieldInput).value == "a@b.co")
         app.composer.query_one("#remove-contact").press()
-        await pilot.pause(0.2)
-        assert app.composer.draft.contacts() == [{"email": "+1 555"}]
-        assert app.composer.query_one("#f-contact-email", FieldInput).value == "+1 555"
+        await until(pilot, lambda: app.composer.draft.contacts() == [{"email": "+1 555"}])
+        await until(pilot, lambda: app.composer.query_one("#f-contact-email", FieldInput).value == "+1 555")
 
 
 async def test_a_finding_jumps_to_its_field(tmp_path):
@@ -244,89 +255,112 @@ async def test_a_finding_jumps_to_its_field(tmp_path):
     draft.set_value("personal.gender", "male")
     app = make_app(make_session(tmp_path), drafts.SavedDraft(draft))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: any(f.field == "personal.gender" for f in app.composer.findings))
         findings = app.composer.query_one("#findings")
         index = next(i for i, f in enumerate(app.composer.findings) if f.field == "personal.gender")
         findings.focus()
         findings.highlighted = index
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert app.focused is app.composer.query_one("#f-personal-gender")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "f-personal-gender")
         assert app.composer.query_one("#forms").active == "tab-personal"
 
 
-async def test_raw_mode_invalid_json_confirms_and_back_to_forms_reports_losses(tmp_path):
+async def test_raw_mode_keeps_what_the_forms_cannot_show_and_invalid_json_confirms(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f6")
-        await pilot.pause()
+        await until(pilot, lambda: app.composer.raw_mode and app.composer.query("#raw-editor"))
         editor = app.composer.query_one("#raw-editor")
         editor.load_text('[{"kind": "req"')
-        await pilot.pause(0.2)
-        assert app.composer.findings[0].level == "error" and "line 1" in app.composer.findings[0].message
+        await until(pilot, lambda: app.composer.findings and "line 1" in app.composer.findings[0].message)
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ConfirmScreen"
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
-        await pilot.pause(0.3)
-        assert session.client.sent[-1] == b'[{"kind": "req"'
+        await until(pilot, lambda: session.client.sent and session.client.sent[-1] == b'[{"kind": "req"')
+        await until(pilot, lambda: not app.composer.busy)
         await pilot.press("f6")  # invalid JSON: stays in raw mode, nothing lost
-        await pilot.pause()
+        await until(pilot, lambda: any(n.title == "Still in raw mode" for n in app._notifications))
         assert app.composer.raw_mode and editor.text == '[{"kind": "req"'
         body = build_payload(Draft(), "12345678")
         body[0]["body"] = {"authenticatedData": {"lp_sdes": [{"type": "ctmrinfo", "info": {"ctype": "vip",
                                                                                           "shoe": 44}}]}}
+        body[1]["body"]["zone"] = "unknown key"
+        body.append({"kind": "req", "id": "9", "type": "ms.Custom", "body": {"x": 1}})
         editor.load_text(json.dumps(body))
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.composer.raw_text == json.dumps(body))
         await pilot.press("f6")
-        await pilot.pause(0.3)
-        assert not app.composer.raw_mode and app.composer.draft.get("consumer.ctype") == "vip"
-        assert any("shoe" in n.message for n in app._notifications)
+        await until(pilot, lambda: not app.composer.raw_mode and app.composer.draft.get("consumer.ctype") == "vip")
+        await until(pilot, lambda: app.composer.query_one("#f-consumer-ctype", FieldInput).value == "vip")
+        await typed(pilot, "#f-consumer-ctype", "")
+        await pilot.press("end", "X")  # an edit in the forms keeps the rest
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "vipX")
+        await pilot.press("f6")
+        await until(pilot, lambda: app.composer.raw_mode)
+        again = json.loads(app.composer.raw_text)
+        body[0]["body"]["authenticatedData"]["lp_sdes"][0]["info"]["ctype"] = "vipX"
+        assert again == body
 
 
-async def test_history_lists_and_loads_back(tmp_path):
+async def test_raw_mode_asks_before_dropping_what_cannot_be_held(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await until(pilot, lambda: app.composer.raw_mode and app.composer.query("#raw-editor"))
+        text = json.dumps(list(reversed(build_payload(Draft(), "12345678"))))
+        app.composer.query_one("#raw-editor").load_text(text)
+        await until(pilot, lambda: app.composer.raw_text == text)
+        await pilot.press("f6")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("escape")  # stay
+        await until(pilot, lambda: app.screen is app.composer)
+        assert app.composer.raw_mode and app.composer.raw_text == text
+
+
+async def test_history_lists_loads_back_and_closes(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#f-consumer-ctype")
-        await pilot.press(*"vip")
-        await pilot.press("ctrl+s")
-        await wait_send(pilot, app)
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if session.history.path.exists():
-                break
+        await typed(pilot, "#f-consumer-ctype", "vip")
+        await send(pilot)
+        await until(pilot, lambda: session.history.path.exists())
         await pilot.press("f7")
-        await pilot.pause()
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
-        await pilot.pause(0.3)
-        assert app.composer.draft.get("consumer.ctype") is None
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") is None)
         await pilot.press("f4")
-        await until(pilot, lambda: app.screen.entries)
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.entries)
         assert len(app.screen.entries) == 1
         await pilot.press("l")
-        await pilot.pause(0.3)
-        assert app.composer.draft.get("consumer.ctype") == "vip"
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "vip")
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.entries)
+        await pilot.press("c")  # close the entry's conversation
+        await until(pilot, lambda: app.composer.outcome and app.composer.outcome.kind == "close"
+                    and not app.composer.busy)
+        assert app.composer.conversation_id is None
 
 
 async def test_command_palette_lists_every_action(tmp_path):
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for needed in ("Send request", "Close conversation", "Send a message", "New consumer id", "Settings",
-                       "Presets", "History", "Toggle raw mode", "Help", "Clear the form", "Copy conversationId"):
-            assert needed in titles
+        for needed in ("Send request", "Cancel the send", "Close conversation", "Send a message", "New consumer id",
+                       "Settings", "Presets", "History", "Toggle raw mode", "Help", "Clear the form",
+                       "Copy conversationId", "Copy request body", "Copy response body", "Copy sub-response 1",
+                       "Form: Profile"):
+            assert needed in titles, needed
 
 
 async def run_from_palette(pilot, query: str, expected_top: str) -> None:
     """Open the command palette, search, wait for the right first hit, run it."""
+    app = pilot.app
     await pilot.press("ctrl+p")
-    await pilot.pause(0.2)
+    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
     await pilot.press(*query)
     await until(pilot, lambda: palette_top(pilot.app, expected_top))
     await pilot.press("enter")
-    await pilot.pause(0.3)
+    await until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
 
 
 async def test_palette_loads_presets_and_history_entries(tmp_path):
@@ -335,18 +369,13 @@ async def test_palette_loads_presets_and_history_entries(tmp_path):
     (session.presets_dir / "mine.toml").write_text('name = "mine"\n[draft.consumer]\nctype = "gold"\n')
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
         await run_from_palette(pilot, "preset: mine", "Load preset: mine")
-        assert app.composer.draft.get("consumer.ctype") == "gold"
-        await pilot.press("ctrl+s")
-        await wait_send(pilot, app)
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if session.history.path.exists():
-                break
-        app.composer.query_one("#f-consumer-ctype").value = "changed"
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "gold")
+        await send(pilot)
+        await until(pilot, lambda: session.history.path.exists())
+        app.composer.load_draft(Draft())
         await run_from_palette(pilot, "history: load", "History: load")
-        assert app.composer.draft.get("consumer.ctype") == "gold"
+        await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "gold")
 
 
 async def test_new_consumer_id_switches_consumer(tmp_path):
@@ -355,5 +384,17 @@ async def test_new_consumer_id_switches_consumer(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         before = session.conn.ext_consumer_id
         await pilot.press("ctrl+n")
-        await pilot.pause()
-        assert session.conn.ext_consumer_id != before and session.conn.ext_consumer_id.startswith("lp-tui-")
+        await until(pilot, lambda: session.conn.ext_consumer_id != before)
+        assert session.conn.ext_consumer_id.startswith("lp-tui-")
+
+
+async def test_form_tabs_switch_with_keys_and_focus_their_first_field(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-profile"
+                    and app.focused is not None and app.focused.id == "f-profile-firstName")
+        await pilot.press("ctrl+pagedown")
+        await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-conversation")
+        await pilot.press("alt+6")
+        await until(pilot, lambda: app.composer.raw_mode)

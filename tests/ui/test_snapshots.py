@@ -1,16 +1,16 @@
-"""Snapshots of every screen and the important states, at 120x40, deterministic.
+"""Snapshots of every screen, dialog and important state, at 120x40 and at 80x24, deterministic.
 
 Fixed sandbox address, consumer id, conversationId and answers (tests/ui/fakes.py); no
-timings in the picture. Baselines live in tests/ui/__snapshots__ and were checked by eye.
-Update them on purpose with: pytest tests/ui/test_snapshots.py --snapshot-update
+timings in the picture; a temporary lp-tui home per test (paths show as $LP_TUI_HOME). Every
+run_before waits on conditions, never on time. Baselines live in tests/ui/__snapshots__ and
+were checked by eye. Update them on purpose with:
+    pytest tests/ui/test_snapshots.py --snapshot-update
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,180 +20,261 @@ from lp_tui.model.presets import load
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.ui.app import make_app
 
-from .fakes import AUTH, OK, OPEN, make_session, result
+from .fakes import AUTH, OK, OPEN, make_session, result, until
 
-SIZE = (120, 40)
-HOME = Path("/tmp/lp-tui-snapshot-home")
+SIZES = {"wide": (120, 40), "narrow": (80, 24)}
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request):
+    return SIZES[request.param]
 
 
 @pytest.fixture(autouse=True)
-def fixed_home(monkeypatch):
-    shutil.rmtree(HOME, ignore_errors=True)
-    HOME.mkdir(parents=True)
-    monkeypatch.setenv("LP_TUI_HOME", str(HOME))
+def steady_cursors(monkeypatch):
+    """A blinking cursor would make each picture depend on when it was taken: no blinking here."""
+    from textual.widgets import Input, TextArea
+
+    monkeypatch.setattr(Input, "cursor_blink", False)
+    monkeypatch.setattr(TextArea, "cursor_blink", False)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch, lp_home):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
-    shutil.rmtree(HOME, ignore_errors=True)
+    time.tzset()
 
 
-def app_with(script=(), draft: Draft | None = None, raw: str | None = None):
-    session = make_session(HOME, script)
-    return make_app(session, SavedDraft(draft, raw) if draft is not None else None)
+@pytest.fixture
+def home(lp_home):
+    lp_home.mkdir(parents=True, exist_ok=True)
+    return lp_home
+
+
+def app_with(home, script=(), draft: Draft | None = None, raw: str | None = None):
+    session = make_session(home, script)
+    session.presets_dir = home / "config" / "presets"
+    return make_app(session, SavedDraft(draft or Draft(), raw) if draft is not None or raw is not None else None)
 
 
 def preset(name: str) -> Draft:
-    return load(name, HOME / "none").draft
+    return load(name, __import__("pathlib").Path("/nonexistent")).draft
 
 
-async def wait_idle(pilot):
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if not pilot.app.composer.sending:
-            break
-    await pilot.pause(0.1)
-
-
-async def send(pilot):
+async def ready(pilot) -> None:
+    """The first screen is complete: the forms filled, the request drawn, nothing in flight."""
+    app = pilot.app
+    await until(pilot, lambda: app.composer.query("SectionForm") and app.composer.body_text, "the first screen")
+    await until(pilot, lambda: all(w.is_finished for w in app.workers), "start-up work")
     await pilot.pause()
+
+
+async def send(pilot) -> None:
+    app = pilot.app
+    await ready(pilot)
+    before = app.composer.outcome
     await pilot.press("ctrl+s")
-    await wait_idle(pilot)
+    await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
+    await until(pilot, lambda: app.composer.query("ResponseView"), "the response pane")
+    await until(pilot, lambda: all(w.is_finished for w in app.workers), "the history write")
+    await pilot.pause()
 
 
-def test_empty(snap_compare):
-    assert snap_compare(app_with(), terminal_size=SIZE)
+async def form(pilot, key: str) -> None:
+    await ready(pilot)
+    await pilot.press(key)
+    await until(pilot, lambda: pilot.app.focused is not None and getattr(pilot.app.focused, "path", None), "the form")
+    await pilot.pause()
 
 
-def test_filled_from_preset(snap_compare):
-    assert snap_compare(app_with(draft=preset("sde-ctype-gender")), terminal_size=SIZE)
+async def modal(pilot, key: str, name: str, loaded=lambda screen: True) -> None:
+    await ready(pilot)
+    await pilot.press(key)
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == name and loaded(pilot.app.screen), name)
+    await pilot.pause()
 
 
-def test_findings_shown(snap_compare):
+def test_empty(snap_compare, home, size):
+    assert snap_compare(app_with(home), terminal_size=size, run_before=ready)
+
+
+def test_filled_from_preset(snap_compare, home, size):
+    assert snap_compare(app_with(home, draft=preset("sde-ctype-gender")), terminal_size=size, run_before=ready)
+
+
+def test_findings_shown(snap_compare, home, size):
     draft = preset("campaign-routing")
     draft.set_value("personal.gender", "male")
     draft.set_value("consumer.companySize", "many")
     draft.unset("conversation.campaignInfo.engagementId")
     draft.set_value("consumer.lastPaymentDate", {"day": 31, "month": 2, "year": 2024})
-    assert snap_compare(app_with(draft=draft), terminal_size=SIZE)
+    assert snap_compare(app_with(home, draft=draft), terminal_size=size, run_before=ready)
 
 
-def test_personal_tab_with_contacts(snap_compare):
+def test_personal_tab_with_contacts(snap_compare, home, size):
     draft = Draft()
     draft.set_text("personal.firstname", "Zoë")
     draft.set_text("personal.contacts.0.email", "zoe@example.com")
     draft.set_text("personal.contacts.0.phoneType", "MOBILE")
     draft.set_text("personal.contacts.1.phone", "+1 212-788-8877")
+    assert snap_compare(app_with(home, draft=draft), terminal_size=size, run_before=lambda p: form(p, "alt+2"))
 
+
+def test_profile_tab(snap_compare, home, size):
+    assert snap_compare(app_with(home, draft=preset("demo-app-profile")), terminal_size=size,
+                        run_before=lambda p: form(p, "alt+3"))
+
+
+def test_routing_tab(snap_compare, home, size):
+    assert snap_compare(app_with(home, draft=preset("first-message")), terminal_size=size,
+                        run_before=lambda p: form(p, "alt+4"))
+
+
+def test_envelope_tab(snap_compare, home, size):
+    assert snap_compare(app_with(home, draft=preset("auto-messages")), terminal_size=size,
+                        run_before=lambda p: form(p, "alt+5"))
+
+
+def test_narrow_request_view(snap_compare, home):
     async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("f8")
+        await until(pilot, lambda: pilot.app.composer.has_class("-show-right"))
         await pilot.pause()
-        pilot.app.composer.query_one("#forms").active = "tab-personal"
-        await pilot.pause()
 
-    assert snap_compare(app_with(draft=draft), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_with(home, draft=preset("sde-ctype-gender")), terminal_size=SIZES["narrow"],
+                        run_before=run_before)
 
 
-def test_routing_tab(snap_compare):
+def test_sending_in_progress(snap_compare, home, size):
     async def run_before(pilot):
-        await pilot.pause()
-        pilot.app.composer.query_one("#forms").active = "tab-conversation"
-        await pilot.pause()
-
-    assert snap_compare(app_with(draft=preset("auto-messages")), terminal_size=SIZE, run_before=run_before)
-
-
-def test_sending_in_progress(snap_compare):
-    async def run_before(pilot):
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "create conversation" in str(
+            pilot.app.composer.query_one("#summary").render()), "the pending step")
+        await pilot.pause()
 
-    assert snap_compare(app_with(["hang"], preset("sde-ctype-gender")), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_with(home, ["hang"], preset("sde-ctype-gender")), terminal_size=size,
+                        run_before=run_before)
 
 
-def test_success_with_routing(snap_compare):
-    assert snap_compare(app_with([result(200, OK)], preset("sde-ctype-gender")), terminal_size=SIZE, run_before=send)
+def test_success_with_routing(snap_compare, home, size):
+    assert snap_compare(app_with(home, [result(200, OK)], preset("sde-ctype-gender")), terminal_size=size,
+                        run_before=send)
 
 
-def test_error_open_conversation(snap_compare):
+def test_error_open_conversation(snap_compare, home, size):
     async def run_before(pilot):
         await send(pilot)
         await send(pilot)
 
-    app = app_with([result(200, OK), result(400, OPEN)], preset("sde-ctype-gender"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    app = app_with(home, [result(200, OK), result(400, OPEN)], preset("sde-ctype-gender"))
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_error_401(snap_compare):
-    assert snap_compare(app_with([result(401, AUTH)], preset("minimal")), terminal_size=SIZE, run_before=send)
+def test_error_401(snap_compare, home, size):
+    assert snap_compare(app_with(home, [result(401, AUTH)], preset("minimal")), terminal_size=size, run_before=send)
 
 
-def test_error_transport(snap_compare):
+def test_error_transport(snap_compare, home, size):
     error = LpError("transport", "domain lookup", "connection refused",
                     "nothing listens there: check the CSDS URL (is the sandbox running?)", "api.liveperson.net")
-    assert snap_compare(app_with([error], preset("minimal")), terminal_size=SIZE, run_before=send)
+    assert snap_compare(app_with(home, [error], preset("minimal")), terminal_size=size, run_before=send)
 
 
-def test_error_server(snap_compare):
+def test_error_server(snap_compare, home, size):
     body = {"code": 503, "body": {"msg": "Service Unavailable"}}
-    assert snap_compare(app_with([result(503, body)], preset("minimal")), terminal_size=SIZE, run_before=send)
+    assert snap_compare(app_with(home, [result(503, body)], preset("minimal")), terminal_size=size, run_before=send)
 
 
-def test_error_throttled(snap_compare):
+def test_error_throttled(snap_compare, home, size):
     body = {"code": 429, "body": {"msg": "Too Many Requests"}}
-    assert snap_compare(app_with([result(429, body)], preset("minimal")), terminal_size=SIZE, run_before=send)
+    assert snap_compare(app_with(home, [result(429, body)], preset("minimal")), terminal_size=size, run_before=send)
 
 
-def test_raw_mode_invalid(snap_compare):
+def test_hostile_answer_is_plain_text(snap_compare, home, size):
+    """Escapes and markup from a server are shown as text, never obeyed."""
+    body = [{"code": "OK", "body": {"msg": "\x1b]2;PWNED\x07 [bold red]x[/] \u202eevil"}, "reqId": "1"},
+            {"code": "BAD_REQUEST", "body": {"msg": "\x1b[2J[link=https://evil.example]click[/link]"}, "reqId": "2"}]
+    assert snap_compare(app_with(home, [result(400, body)], preset("minimal")), terminal_size=size, run_before=send)
+
+
+def test_raw_mode_invalid(snap_compare, home, size):
     async def run_before(pilot):
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("f6")
-        await pilot.pause()
+        await until(pilot, lambda: pilot.app.composer.raw_mode and pilot.app.composer.query("#raw-editor"))
         editor = pilot.app.composer.query_one("#raw-editor")
-        editor.cursor_blink = False  # a blinking cursor would make the picture depend on timing
         editor.load_text('[\n  {"kind": "req", "id": 1,\n')
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "not valid JSON" in " ".join(f.message for f in pilot.app.composer.findings))
+        await pilot.pause()
 
-    assert snap_compare(app_with(), terminal_size=SIZE, run_before=run_before)
-
-
-def test_settings(snap_compare):
-    assert snap_compare(app_with(), terminal_size=SIZE, press=["f2"])
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
 
 
-def test_presets(snap_compare):
+def test_settings(snap_compare, home, size):
+    assert snap_compare(app_with(home), terminal_size=size,
+                        run_before=lambda p: modal(p, "f2", "SettingsScreen", lambda s: s.query("#s-ext_consumer_id")))
+
+
+def test_settings_of_a_profile_with_values_from_the_environment(snap_compare, home, size):
     async def run_before(pilot):
-        await pilot.press("f3")
-        await pilot.pause(0.3)
+        await ready(pilot)
+        session = pilot.app.session
+        session.settings.profiles["qa"] = {"account_id": "12345678", "csds_url": "https://api.liveperson.net",
+                                           "client_id": "qa-app", "ext_consumer_id": "qa-consumer", "production": False}
+        session.environ = {"LP_CLIENT_SECRET": "not-shown-anywhere", "LP_ACCOUNT_ID": "87654321"}
+        await pilot.app.switch_profile("qa", say=False)
+        await modal(pilot, "f2", "SettingsScreen", lambda s: s.query("#s-client_secret"))
 
-    assert snap_compare(app_with(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
 
 
-def test_history(snap_compare):
+def test_presets(snap_compare, home, size):
+    assert snap_compare(app_with(home), terminal_size=size,
+                        run_before=lambda p: modal(p, "f3", "PresetsScreen", lambda s: s.items))
+
+
+def test_save_preset_dialog(snap_compare, home, size):
+    async def run_before(pilot):
+        await modal(pilot, "f3", "PresetsScreen", lambda s: s.items)
+        await pilot.press("s")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "SavePresetScreen")
+        await pilot.press(*"bad name", "enter")
+        await until(pilot, lambda: "preset name" in str(pilot.app.screen.query_one("#save-error").render()))
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
+
+
+def test_history(snap_compare, home, size):
     entry = result(200, OK).to_record()
     entry["time"] = 1767225600
+    entry["id"] = "0123456789ab"
+    entry["profile"] = "sandbox"
     entry["request"]["body"] = json.dumps([{"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}}])
-    (HOME / "history.jsonl").write_text(json.dumps(entry) + "\n")
+    (home / "history.jsonl").write_text(json.dumps(entry) + "\n")
+    assert snap_compare(app_with(home), terminal_size=size,
+                        run_before=lambda p: modal(p, "f4", "HistoryScreen", lambda s: s.entries))
 
+
+def test_help(snap_compare, home, size):
+    assert snap_compare(app_with(home), terminal_size=size, run_before=lambda p: modal(p, "f1", "HelpScreen"))
+
+
+def test_confirm_dialog(snap_compare, home, size):
+    assert snap_compare(app_with(home, draft=preset("minimal")), terminal_size=size,
+                        run_before=lambda p: modal(p, "f7", "ConfirmScreen"))
+
+
+def test_message_prompt(snap_compare, home, size):
     async def run_before(pilot):
-        await pilot.press("f4")
-        await pilot.pause(0.3)
-
-    assert snap_compare(app_with(), terminal_size=SIZE, run_before=run_before)
-
-
-def test_help(snap_compare):
-    assert snap_compare(app_with(), terminal_size=SIZE, press=["f1"])
-
-
-def test_settings_with_values_from_the_environment(snap_compare, monkeypatch):
-    from lp_tui.lp.config import Connection
-
-    async def run_before(pilot):
-        await pilot.pause()
-        conn = Connection(ext_consumer_id="snapshot-consumer")
-        conn.apply_env({"LP_ACCOUNT_ID": "12345678", "LP_CLIENT_SECRET": "not-shown-anywhere"})
-        pilot.app.session.file_conn = conn
-        await pilot.press("f2")
+        await send(pilot)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "PromptScreen")
         await pilot.pause()
 
-    assert snap_compare(app_with(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_with(home, [result(200, OK)], preset("sde-ctype-gender")), terminal_size=size,
+                        run_before=run_before)

@@ -150,22 +150,32 @@ def test_every_leaf_field_reaches_the_json_at_its_documented_place():
         value = draft.get(path)
         section, rest = path.split(".", 1)
         if section == "ids":
-            key = {"profile": 0, "conversation": 1}[rest]
+            if rest == "message":  # the first message's id: only with a first message
+                draft.set_text("firstMessage.text", "hi")
+                payload = build_payload(draft, "acct")
+            key = {"profile": 0, "conversation": 1, "message": 2}[rest]
             assert payload[key]["id"] == value
             continue
         if section == "clientProperties":
             assert json.loads(client_properties_header(draft))[rest] == value
             continue
-        if section == "consumer":
+        if section in ("consumer", "personal") and rest.startswith("auth."):
+            node = payload[0]["body"]["authenticatedData"]["lp_sdes"][0]  # auth sits beside info/personal
+        elif section == "consumer":
             node = payload[0]["body"]["authenticatedData"]["lp_sdes"][0]["info"]
         elif section == "personal":
             node = payload[0]["body"]["authenticatedData"]["lp_sdes"][0]["personal"]
+        elif section == "profile":
+            node = payload[0]["body"]
+        elif section == "firstMessage":
+            assert payload[2]["type"] == "ms.PublishEvent" and payload[2]["id"] == "3"
+            node, rest = payload[2]["body"]["event"], "message"
         else:
             node = payload[1]["body"]
         for part in rest.split("."):
             node = node[int(part)] if part.isdigit() else node[part]
         assert node == value, spec.path
-        expected_type = {F.INTEGER: int, F.NUMBER: float}.get(spec.kind, str)
+        expected_type = {F.INTEGER: int, F.NUMBER: float, F.STRING_LIST: list}.get(spec.kind, str)
         assert type(node) is expected_type, spec.path
 
 

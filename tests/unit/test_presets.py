@@ -13,8 +13,10 @@ from lp_tui.model import fields as F
 from lp_tui.model import presets, tomlio
 from lp_tui.model.build import build_payload, dumps
 from lp_tui.model.draft import Draft
+from lp_tui.store import presets as preset_files
 
-BUILTINS = {"minimal", "sde-companybranch", "sde-ctype-gender", "campaign-routing", "skill-routing", "auto-messages"}
+BUILTINS = {"minimal", "sde-companybranch", "sde-ctype-gender", "campaign-routing", "skill-routing", "auto-messages",
+            "campaign-with-context", "connector-guide", "demo-app-profile", "first-message"}
 
 
 def test_builtins_are_all_there_with_descriptions():
@@ -26,18 +28,19 @@ def test_builtins_are_all_there_with_descriptions():
 def test_save_load_shadow_delete(tmp_path):
     draft = Draft()
     draft.set_text("consumer.ctype", "gold")
-    path = presets.save(presets.Preset("sde-ctype-gender", "mine", draft), tmp_path)
+    path = preset_files.save(presets.Preset("sde-ctype-gender", "mine", draft), tmp_path)
     assert path.exists()
-    assert presets.load("sde-ctype-gender", tmp_path).draft == draft  # the user's shadows the built-in
-    presets.delete("sde-ctype-gender", tmp_path)
+    mine = presets.load("sde-ctype-gender", tmp_path)
+    assert mine.draft == draft and mine.path == path  # the user's shadows the built-in
+    preset_files.delete(mine, tmp_path)
     assert presets.load("sde-ctype-gender", tmp_path).builtin
     with pytest.raises(presets.PresetError, match="built-in presets cannot be deleted"):
-        presets.delete("minimal", tmp_path)
+        preset_files.delete(presets.load("minimal", tmp_path), tmp_path)
 
 
 def test_bad_names_and_unknown_presets(tmp_path):
     with pytest.raises(presets.PresetError, match="preset name"):
-        presets.save(presets.Preset("../evil", "", Draft()), tmp_path)
+        preset_files.save(presets.Preset("../evil", "", Draft()), tmp_path)
     with pytest.raises(presets.PresetError, match="known presets: auto-messages"):
         presets.load("nope", tmp_path)
 
@@ -94,7 +97,7 @@ def drafts(draw):
 def test_any_draft_round_trips_through_toml(tmp_path_factory, draft):
     directory = tmp_path_factory.mktemp("presets")
     preset = presets.Preset("p", "d", draft)
-    presets.save(preset, directory)
+    preset_files.save(preset, directory)
     again = presets.load("p", directory).draft
     assert again == draft
     import json
@@ -110,6 +113,6 @@ def test_null_and_big_integers_survive_toml():
 
 
 def test_saved_preset_file_is_written_atomically(tmp_path):
-    presets.save(presets.Preset("a", "", Draft()), tmp_path)
-    presets.save(presets.Preset("a", "second", Draft()), tmp_path)
+    preset_files.save(presets.Preset("a", "", Draft()), tmp_path)
+    preset_files.save(presets.Preset("a", "second", Draft()), tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["a.toml", "a.toml~"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lp_tui.model.build import build_payload
 from lp_tui.model.draft import Draft
 from lp_tui.model.presets import builtin_presets
@@ -18,15 +20,40 @@ def test_every_builtin_preset_round_trips_through_the_body():
         assert build_payload(again, "1") == payload, preset.name
 
 
-def test_what_the_forms_cannot_hold_is_reported():
+def test_what_the_forms_cannot_show_is_kept_and_sent_again_key_for_key():
     payload = build_payload(Draft(), "1")
+    payload[0]["metadata"] = [{"type": "BotResponse"}]
     payload[0]["body"] = {"firstName": "x", "authenticatedData": {"lp_sdes": [
-        {"type": "ctmrinfo", "info": {"ctype": "vip", "shoeSize": 44}}, {"type": "cart", "total": 1}]}}
-    payload.append({"kind": "req", "id": "3", "type": "ms.PublishEvent", "body": {}})
+        {"type": "ctmrinfo", "info": {"ctype": "vip", "shoeSize": 44}, "extra": True}, {"type": "cart", "total": 1}],
+        "odd": 1}, "nickname": "unknown key"}
+    payload[1]["body"]["zone"] = {"deep": [1, {"x": None}]}
+    payload.append({"kind": "req", "id": "3", "type": "ms.PublishEvent", "body": {}})  # not the form's shape
+    payload.append("not even an object")
     draft, lost = draft_from_payload(payload, "1")
-    assert draft.get("consumer.ctype") == "vip"
-    text = " | ".join(lost)
-    assert "shoeSize" in text and "firstName" in text and "'cart'" in text and "ms.PublishEvent" in text
+    assert draft.get("consumer.ctype") == "vip" and draft.get("profile.firstName") == "x"
+    assert lost == ["request 4 (not an object)"]
+    del payload[3]
+    assert build_payload(draft, "1") == payload
+    assert json.dumps(build_payload(draft, "1")) == json.dumps(payload)  # key order too (documented, then unknown)
+
+
+def test_a_first_message_comes_back_to_its_field():
+    draft = Draft()
+    draft.set_text("firstMessage.text", "Hello")
+    draft.set_text("ids.message", "m-1")
+    again, lost = draft_from_payload(build_payload(draft, "1"), "1")
+    assert lost == [] and again.get("firstMessage.text") == "Hello" and again.get("ids.message") == "m-1"
+
+
+def test_personal_before_customer_info_keeps_its_order():
+    draft = Draft()
+    draft.set_text("consumer.ctype", "vip")
+    draft.set_text("personal.firstname", "Ann")
+    payload = build_payload(draft, "1")
+    sdes = payload[0]["body"]["authenticatedData"]["lp_sdes"]
+    sdes.reverse()
+    again, lost = draft_from_payload(payload, "1")
+    assert lost == [] and build_payload(again, "1") == payload
 
 
 def test_swapped_order_and_brand_id():

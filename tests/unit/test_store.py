@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 
-from lp_tui.lp.config import Connection
 from lp_tui.store import drafts, settings
 from lp_tui.store.history import History
 from lp_tui.model.draft import Draft
@@ -15,26 +14,64 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def save_profile(path, profile, values):
+    settings.save(settings.with_changes(settings.load(path), profile, values))
+
+
 def test_settings_are_0600_and_round_trip(tmp_path):
     path = tmp_path / "cfg" / "settings.toml"
-    conn = Connection(account_id="1", client_id="c", client_secret="s3cret", read_timeout=12.5)
-    conn.retry.delays_5xx = [1.0]
-    settings.save(conn, path)
-    assert mode(path) == 0o600
+    save_profile(path, "qa", {"account_id": "1", "client_id": "c", "client_secret": "s3cret", "read_timeout": 12.5,
+                              "retry.delays_5xx": [1.0]})
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700
     loaded = settings.load(path)
     assert loaded.problems == []
-    assert loaded.connection.client_secret == "s3cret" and loaded.connection.read_timeout == 12.5
-    assert loaded.connection.retry.delays_5xx == [1.0]
+    values = loaded.values("qa")
+    assert values["client_secret"] == "s3cret" and values["read_timeout"] == 12.5
+    assert values["retry.delays_5xx"] == [1.0]
+
+
+def test_saving_one_value_keeps_every_other_stored_value(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_profile(path, "qa", {"account_id": "1", "client_secret": "the-file-secret"})
+    save_profile(path, "prod", {"account_id": "2"})
+    save_profile(path, "qa", {"read_timeout": 5.0})
+    loaded = settings.load(path)
+    assert loaded.values("qa") == {"account_id": "1", "client_secret": "the-file-secret", "read_timeout": 5.0}
+    assert loaded.values("prod") == {"account_id": "2"}
+
+
+def test_the_first_release_file_is_read_as_the_default_profile(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[connection]\naccount_id = "9"\nclient_secret = "old"\n[connection.retry]\nretry_429 = 2\n')
+    os.chmod(path, 0o600)
+    loaded = settings.load(path)
+    assert loaded.problems == [] and loaded.chosen() == "default"
+    assert loaded.values("default") == {"account_id": "9", "client_secret": "old", "retry.retry_429": 2}
+
+
+def test_wrong_types_are_named_set_aside_and_defaults_used(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[profiles.qa]\ncsds_url = ["x"]\napp_jwt = 12345\naccount_id = "7"\nread_timeout = "soon"\n')
+    loaded = settings.load(path)
+    text = " | ".join(loaded.problems)
+    assert "csds_url must be text" in text and "app_jwt must be text" in text and "read_timeout" in text
+    assert loaded.bad_file and loaded.values("qa") == {"account_id": "7"}
+    save_profile(path, "qa", {"account_id": "8"})
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.toml.bad-")]
+    assert len(kept) == 1 and "app_jwt = 12345" in kept[0].read_text()
 
 
 def test_environment_values_are_not_written(tmp_path):
+    from lp_tui.model.connection import resolve
+
     path = tmp_path / "settings.toml"
-    conn = Connection(account_id="file-acct")
-    conn.apply_env({"LP_CLIENT_SECRET": "from-env", "LP_ACCOUNT_ID": "env-acct"})
+    save_profile(path, "qa", {"account_id": "file-acct", "client_secret": "file-secret"})
+    conn, _ = resolve("qa", settings.load(path).values("qa"),
+                      environ={"LP_CLIENT_SECRET": "from-env", "LP_ACCOUNT_ID": "env-acct"})
     assert conn.account_id == "env-acct" and conn.sources["client_secret"] == "environment"
-    settings.save(conn, path)
+    save_profile(path, "qa", {"read_timeout": 3.0})  # what the Settings screen sends: only what changed
     text = path.read_text()
-    assert "from-env" not in text and "env-acct" not in text
+    assert "from-env" not in text and "env-acct" not in text and "file-secret" in text
 
 
 def test_corrupt_settings_are_reported_and_kept_aside_on_save(tmp_path):
@@ -42,14 +79,14 @@ def test_corrupt_settings_are_reported_and_kept_aside_on_save(tmp_path):
     path.write_text("[connection\naccount_id = 1\n")
     loaded = settings.load(path)
     assert loaded.bad_file and str(path) in loaded.problems[0] and "line 1" in loaded.problems[0]
-    settings.save(Connection(account_id="2"), path, bad_file=True)
+    settings.save(settings.with_changes(loaded, "qa", {"account_id": "2"}))
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("settings.toml.bad-")]
     assert len(kept) == 1 and kept[0].read_text().startswith("[connection\n")
 
 
 def test_settings_readable_by_others_are_warned_about(tmp_path):
     path = tmp_path / "settings.toml"
-    settings.save(Connection(account_id="1"), path)
+    save_profile(path, "qa", {"account_id": "1"})
     os.chmod(path, 0o644)
     assert any("chmod 600" in p for p in settings.load(path).problems)
 
@@ -106,6 +143,6 @@ def test_read_only_folder_fails_with_a_message(tmp_path):
             blocker.write_text("")
             target = blocker / "settings.toml"
         with pytest.raises(StoreError, match="cannot write"):
-            settings.save(Connection(), target)
+            save_profile(target, "qa", {"account_id": "1"})
     finally:
         os.chmod(folder, 0o700)

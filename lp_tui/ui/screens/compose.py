@@ -2,33 +2,35 @@
 
 It owns the draft. Forms post changes up; the screen updates the draft, rebuilds the
 request with the one builder (coalesced to once per frame, never dropping the last
-state) and saves the draft as you go. Sending runs in a worker that reports each step.
+state) and saves the draft as you go. Sending runs in a worker that posts its progress
+(``sending.py``); the handlers here draw it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import json
-from typing import Any
+from typing import Any, Iterable
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
 
+from lp_tui.limits import TooDeep, loads_json
 from lp_tui.model import fields as F
-from lp_tui.model.build import build_payload, client_properties, dumps
+from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps, secret_values
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
 from lp_tui.store import drafts
+from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
-from lp_tui.ui.screens.sending import SendActions
+from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
 from lp_tui.ui.session import Session
 from lp_tui.ui.widgets.fields import (
     TTR_NULL,
@@ -43,19 +45,31 @@ from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 from lp_tui.ui.widgets.status import StatusBar
 
-SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "conversation": "tab-conversation",
-               "ids": "tab-envelope", "clientProperties": "tab-envelope"}
+FORM_TABS = (("tab-consumer", "Customer"), ("tab-personal", "Personal"), ("tab-profile", "Profile"),
+             ("tab-conversation", "Routing"), ("tab-envelope", "Envelope"), ("tab-raw", "Raw JSON"))
+SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "profile": "tab-profile",
+               "conversation": "tab-conversation", "firstMessage": "tab-conversation", "ids": "tab-envelope",
+               "clientProperties": "tab-envelope"}
+DEFAULT_HELP = ("Tab moves between fields; the focused field's help shows here. Ctrl+S sends, F1 lists every key, "
+                "Ctrl+Q quits.")
+NARROW = 100  # below this width the forms and the request take turns on screen (F8 switches)
 
 
 class ComposeScreen(SendActions, Screen[None]):
-    BINDINGS = [
+    BINDINGS = [  # the footer shows them in this order: the most used first
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+r", "close_conversation", "Close", tooltip="Close the conversation"),
-        Binding("ctrl+t", "message", "Msg", tooltip="Send a text message to the conversation"),
+        Binding("escape", "cancel_send", "Cancel", show=False),
+        Binding("ctrl+r", "close_conversation", "Close", tooltip="Close the open conversation"),
+        Binding("ctrl+t", "message", "Msg", tooltip="Send a text message to the open conversation"),
         Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
-        Binding("ctrl+b", "copy_id", "Copy", tooltip="Copy the conversationId"),
+        Binding("f8", "toggle_view", "View", tooltip="Switch between the forms and the request/response"),
         Binding("f6", "toggle_raw", "Raw", priority=True),
+        Binding("f1", "app.help", "Help"),
+        Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
         Binding("f7", "clear_draft", "Clear"),
+        *[Binding(f"alt+{i + 1}", f"form_tab('{tab}')", label, show=False) for i, (tab, label) in enumerate(FORM_TABS)],
+        Binding("ctrl+pagedown", "next_form_tab(1)", "Next form", show=False),
+        Binding("ctrl+pageup", "next_form_tab(-1)", "Previous form", show=False),
     ]
 
     def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:
@@ -63,16 +77,19 @@ class ComposeScreen(SendActions, Screen[None]):
         self.session = session
         self.draft = draft or Draft()
         self.raw_mode = raw_body is not None
+        self.AUTO_FOCUS = "#raw-editor" if self.raw_mode else "#f-consumer-customerId"  # where typing starts
         self.raw_text = raw_body or ""
-        self.sending = False
-        self.conversation_id: str | None = None
         self.findings: list[Finding] = []
         self.body_text = ""
+        self.edited = False  # the draft changed since it was loaded, cleared or restored
+        self.outcome: Outcome | None = None
+        self.progress: tuple[str, list[Any]] | None = None
         self._refresh_pending = False
         self._switching_tab = False
         self._pending_save: drafts.SavedDraft | None = None
         self._saving = False
         self._save_error = ""
+        self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -86,42 +103,78 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield self._lazy(SectionForm("consumer"), initial != "tab-consumer")
                     with TabPane("Personal", id="tab-personal"):
                         yield Lazy(SectionForm("personal"))
+                    with TabPane("Profile", id="tab-profile"):
+                        yield Lazy(SectionForm("profile"))
                     with TabPane("Routing", id="tab-conversation"):
-                        yield Lazy(SectionForm("conversation"))
+                        yield Lazy(SectionForm("conversation", also=("firstMessage",)))
                     with TabPane("Envelope", id="tab-envelope"):
-                        yield Lazy(SectionForm("ids", id="form-ids"))
-                        yield Lazy(SectionForm("clientProperties", id="form-client-properties"))
+                        yield Lazy(SectionForm("ids", also=("clientProperties",), id="form-envelope"))
                     with TabPane("Raw JSON", id="tab-raw"):
                         yield self._lazy(TextArea(self.raw_text, id="raw-editor", soft_wrap=False,
                                                   show_line_numbers=True, tab_behavior="indent"),
                                          initial != "tab-raw")
-                yield Static("Tab moves between fields; the focused field's help shows here. Ctrl+S sends; "
-                             "F1 lists every key.", id="help-line")
+                yield Static(id="narrow-summary")
+                yield Static(DEFAULT_HELP, id="help-line")
             with Vertical(id="right"):
                 with TabbedContent(id="panes"):
                     with TabPane("Request", id="pane-request"):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
                         yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
-        yield Footer()
+        yield Footer(compact=True)
 
     @staticmethod
     def _lazy(widget: Any, lazy: bool) -> Any:
         return Lazy(widget) if lazy else widget
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    def action_toggle_view(self) -> None:
+        """Narrow screens show the forms or the request/response in turn; wide ones focus the other side."""
+        if self.has_class("-narrow"):
+            self.show_right(not self.has_class("-show-right"))
+        elif self.query_one("#right").has_focus_within:
+            self._focus_first_in(self.query_one("#forms", TabbedContent).active or "tab-consumer")
+        else:
+            self.query_one("#panes", TabbedContent).query_one("Tabs").focus()
+
+    def show_right(self, show: bool = True) -> None:
+        if self.has_class("-narrow") and show != self.has_class("-show-right"):
+            self.set_focus(None)  # one side hides: focus goes where we put it, not wherever it drifts
+        self.set_class(show, "-show-right")
+        if self.has_class("-narrow"):
+            if show:
+                self.query_one("#panes", TabbedContent).query_one("Tabs").focus()
+            else:
+                self._focus_first_in(self.query_one("#forms", TabbedContent).active or "tab-consumer")
+
     async def on_mount(self) -> None:
-        self.update_status()
-        self.refresh_preview()
+        self.on_resize()
+        self.connection_changed(first=True)
         for note in self.session.startup_notes:
             self.notify(note, title="lp-tui", timeout=12)
 
-    # --- draft <-> forms ------------------------------------------------------------------
-    async def fill_forms(self) -> None:
-        """Show the draft in every input, without echoing change events back."""
-        self.fill(self)
+    def connection_changed(self, first: bool = False) -> None:
+        """The profile or its settings changed: status, preview, the remembered conversation."""
+        self.conversation_id = None
+        self.update_status()
+        self.refresh_preview()
+        self._recall_conversation()
 
+    @work(group="recall", exclusive=True, exit_on_error=False)
+    async def _recall_conversation(self) -> None:
+        key = self.session.conversation_key()
+        if key is None:
+            return
+        remembered = await asyncio.to_thread(self.session.conversations.get, key)
+        if remembered and self.session.conversation_key() == key:
+            self.conversation_id = remembered
+
+    # --- draft <-> forms ------------------------------------------------------------------
     def fill(self, root: Any) -> None:
-        """Fill the inputs under ``root`` (a form that just mounted, or the whole screen)."""
+        """Show the draft in the inputs under ``root`` (a form that just mounted, or the whole screen),
+        without echoing change events back."""
         for editor in root.query(ContactsEditor):
             editor.set_state(len(self.draft.contacts()), editor.index)
         with self.prevent(Input.Changed, Select.Changed):
@@ -134,6 +187,19 @@ class ComposeScreen(SendActions, Screen[None]):
     @on(SectionForm.Ready)
     def form_ready(self, event: SectionForm.Ready) -> None:
         self.fill(event.form)
+        pending = self._pending_focus
+        if pending is not None and event.form.ancestors_with_self and pending[0] == self._tab_of(event.form):
+            self._pending_focus = None
+            if pending[1] is None:
+                event.form.focus_first()
+            else:
+                self._focus_path(pending[1], pending[0])
+
+    def _tab_of(self, widget: Any) -> str | None:
+        for node in widget.ancestors:
+            if isinstance(node, TabPane):
+                return node.id
+        return None
 
     @on(Input.Changed, "FieldInput")
     def field_changed(self, event: Input.Changed) -> None:
@@ -157,23 +223,21 @@ class ComposeScreen(SendActions, Screen[None]):
             self.draft.set_value("conversation.ttrDefName", value)
         self.draft_changed()
 
-    async def on_contacts_editor_count_changed(self, event: ContactsEditor.CountChanged) -> None:
+    def on_contacts_editor_count_changed(self, event: ContactsEditor.CountChanged) -> None:
         editor = self.query_one(ContactsEditor)
         if event.action == "add":
             editor.index = self.draft.add_contact()
         else:
             self.draft.remove_contact(event.index)
             editor.index = max(0, event.index - 1)
-        await self.fill_forms()
+        self.fill(self)
         self.draft_changed()
-        if self.draft.contacts():
-            self.query_one("#f-contact-email", FieldInput).focus()
-        else:
-            self.query_one("#add-contact").focus()
+        target = "#f-contact-email" if self.draft.contacts() else "#add-contact"
+        self.query_one(target).focus()
 
-    async def on_contacts_editor_selected(self, event: ContactsEditor.Selected) -> None:
+    def on_contacts_editor_selected(self, event: ContactsEditor.Selected) -> None:
         self.query_one(ContactsEditor).index = event.index
-        await self.fill_forms()
+        self.fill(self)
 
     @on(TextArea.Changed, "#raw-editor")
     def raw_changed(self, event: TextArea.Changed) -> None:
@@ -182,6 +246,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.draft_changed()
 
     def draft_changed(self) -> None:
+        self.edited = True
         self.schedule_refresh()
         self.autosave()
 
@@ -192,13 +257,26 @@ class ComposeScreen(SendActions, Screen[None]):
             self._refresh_pending = True
             self.call_next(self.refresh_preview)
 
+    def current_payload(self) -> Any:
+        """The body as data (None when raw mode holds text that is not JSON)."""
+        account = self.session.conn.account_id or None
+        if self.raw_mode:
+            try:
+                return loads_json(self.raw_text)
+            except ValueError:
+                return None
+        return build_payload(self.draft, account)
+
     def refresh_preview(self) -> None:
         self._refresh_pending = False
         account = self.session.conn.account_id or None
+        payload: Any = None
         if self.raw_mode:
             self.body_text = self.raw_text
             try:
-                payload = json.loads(self.raw_text)
+                payload = loads_json(self.raw_text)
+            except TooDeep as exc:
+                self.findings = [Finding(ERROR, "$", f"the JSON is {exc}", "send anyway after confirming")]
             except ValueError as exc:
                 line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
                 self.findings = [Finding(ERROR, "$", f"not valid JSON at line {line}, column {col}: "
@@ -210,22 +288,192 @@ class ComposeScreen(SendActions, Screen[None]):
             self.body_text = dumps(payload)
             self.findings = validate(payload, account, client_properties(self.draft))
         preview = self.query_one(RequestPreview)
-        preview.show_request(self.session.request_url(), self.session.request_headers(self.draft), self.body_text)
+        preview.show_request(self.session.request_url(), self.session.request_headers(self.draft), self.body_text,
+                             secret_values(payload))
         preview.show_findings(self.findings)
+        prediction = self._predict(payload)
+        preview.show_prediction(prediction)
+        self._narrow_summary(prediction)
+
+    def _narrow_summary(self, prediction: Text | None) -> None:
+        """On a narrow screen the request is one key away: a line says what it holds."""
+        from lp_tui.model.validate import summary
+
+        line = Text(f"Request: {summary(self.findings)}", style="bold" if self.findings else "")
+        if prediction is not None:
+            line.append(" · ")
+            line.append_text(prediction)
+        line.append(" · F8 shows it", style="dim")
+        self.query_one("#narrow-summary", Static).update(line)
+
+    def _predict(self, payload: Any) -> Text | None:
+        """Where this draft will be routed, by the sandbox's own rule engine (sandbox only)."""
+        rules = self.session.routing_rules()
+        if rules is None:
+            return None
+        if payload is None:
+            return Text("Routing: the body is not JSON, so no prediction", style="dim")
+        from lp_tui.model.routing import facts_of
+
+        decision = rules.route(facts_of(payload, client_properties_header(self.draft)))
+        text = Text("Routing → ", style="bold")
+        text.append_text(plain(decision.skill, "bold magenta", one_line=True, limit=60))
+        text.append(", rule ", style="dim")
+        text.append_text(plain(f"‘{decision.rule}’", one_line=True, limit=80))
+        return text
 
     def update_status(self) -> None:
-        self.query_one(StatusBar).show(self.session, self.conversation_id, self.raw_mode)
+        bars = self.query(StatusBar)
+        if bars:
+            bars.first().show(self.session, self.conversation_id, self.raw_mode, self.busy)
 
-    # --- help, jumping -------------------------------------------------------------------------
+    # --- the response pane ------------------------------------------------------------------------
+    @on(SendProgress)
+    def _progress(self, event: SendProgress) -> None:
+        self.progress = (event.kind, event.steps)
+        self.show_outcome(None, self.progress)
+
+    @on(SendFinished)
+    def _finished(self, event: SendFinished) -> None:
+        outcome = event.outcome
+        self.outcome, self.progress = outcome, None
+        result = outcome.result
+        key = self.session.conversation_key()
+        if outcome.cancelled:
+            self.notify("The send was cancelled; the steps show where it stopped.", title="Cancelled")
+        elif result is not None:
+            if outcome.kind == "create" and result.conversation_id:
+                self.conversation_id = result.conversation_id
+                self._remember(key, result.conversation_id)
+            elif outcome.kind == "close" and (result.ok or any(e.title.startswith("The conversation is closed")
+                                                               for e in result.explanations)):
+                if result.target == self.conversation_id:
+                    self.conversation_id = None
+                self._forget(key, result.target)
+                if result.ok:
+                    self.notify("Conversation closed. Send again to open a new one.", title="Closed")
+            elif outcome.kind == "message" and result.ok:
+                self.notify("Message sent.")
+            self._record(result.to_record())
+        self.show_outcome(outcome, None)
+        self.refresh_preview()
+
+    def show_outcome(self, outcome: Outcome | None, progress: tuple[str, list[Any]] | None) -> None:
+        """Draw the send state in the response pane (it mounts just after the first paint; its
+        ``Ready`` message draws the state then)."""
+        views = self.query(ResponseView)
+        if not views:
+            return
+        view = views.first()
+        if progress is not None:
+            kind, steps = progress
+            view.show_progress(TITLES[kind] + "…", steps)
+        elif outcome is not None:
+            if outcome.result is not None:
+                view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
+            else:
+                title = TITLES[outcome.kind]
+                view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)
+
+    @on(ResponseView.Ready)
+    def _response_ready(self) -> None:
+        self.show_outcome(self.outcome, self.progress)
+
+    @work(group="history", exit_on_error=False)
+    async def _record(self, entry: dict[str, Any]) -> None:
+        entry["profile"] = self.session.profile
+        try:
+            await asyncio.to_thread(self.session.history.append, entry)
+        except OSError as exc:
+            self.notify(f"History not saved: {exc}", severity="warning")
+
+    @work(group="conversations", exit_on_error=False)
+    async def _remember(self, key: Any, conversation_id: str) -> None:
+        try:
+            await asyncio.to_thread(self.session.conversations.remember, key, conversation_id)
+        except OSError as exc:
+            self.notify(f"The open conversation is not remembered for the next start: {exc}", severity="warning")
+
+    @work(group="conversations", exit_on_error=False)
+    async def _forget(self, key: Any, conversation_id: str | None) -> None:
+        try:
+            await asyncio.to_thread(self.session.conversations.forget, key, conversation_id)
+        except OSError:
+            pass
+
+    # --- copying -----------------------------------------------------------------------------------
+    def action_copy_id(self) -> None:
+        if self.conversation_id:
+            self.copy_text(self.conversation_id, f"the conversationId {self.conversation_id}")
+        else:
+            self.notify("No conversationId yet.", severity="warning")
+
+    def copy_text(self, text: str, what: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {what}.")
+
+    def copy_request_body(self) -> None:
+        from lp_tui.redact import scrub
+
+        self.refresh_preview()
+        self.copy_text(scrub(self.body_text, secret_values(self.current_payload())), "the request body")
+
+    def copy_response(self, part: str) -> None:
+        result = self.outcome.result if self.outcome else None
+        if result is None:
+            self.notify("No response yet.", severity="warning")
+            return
+        if part == "body":
+            self.copy_text(result.body_text, "the response body")
+        else:
+            index = int(part)
+            if index >= len(result.subs):
+                self.notify(f"The response has no sub-response {index + 1}.", severity="warning")
+                return
+            import json
+
+            sub = result.subs[index]
+            raw = result.body_json[index] if isinstance(result.body_json, list) else sub.body
+            self.copy_text(json.dumps(raw, ensure_ascii=False, indent=2), f"sub-response {index + 1}")
+
+    # --- help, jumping, tabs -------------------------------------------------------------------------
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
         path = getattr(widget, "path", None)
-        help_line = self.query_one("#help-line", Static)
         if path:
             spec = F.field_for(path)
-            help_line.update(Text(spec.describe() if spec else path, style="italic"))
+            self.set_help(spec.describe() if spec else path)
         elif widget.id == "raw-editor":
-            help_line.update(Text("Raw mode: this exact text is sent. F6 goes back to the forms.", style="italic"))
+            self.set_help("Raw mode: this exact text is sent. F6 goes back to the forms.")
+
+    def set_help(self, text: str) -> None:
+        self.query_one("#help-line", Static).update(Text(text, style="italic"))
+
+    def action_form_tab(self, tab: str) -> None:
+        if tab == "tab-raw":
+            if not self.raw_mode:
+                self.enter_raw()
+            return
+        if self.raw_mode:
+            self.leave_raw(tab)
+            return
+        self.set_focus(None)  # else the hidden field's focus moves on by itself, racing ours
+        self.query_one("#forms", TabbedContent).active = tab
+        self.call_after_refresh(self._focus_first_in, tab)
+
+    def action_next_form_tab(self, step: int) -> None:
+        tabs = [t for t, _ in FORM_TABS]
+        current = self.query_one("#forms", TabbedContent).active
+        index = tabs.index(current) if current in tabs else 0
+        self.action_form_tab(tabs[(index + step) % len(tabs)])
+
+    def _focus_first_in(self, tab: str) -> None:
+        """Focus the tab's first field; a form still mounting is focused when it is ready."""
+        forms = self.query_one(f"#{tab}").query(SectionForm)
+        if forms and forms.first().is_mounted and forms.first().query("FieldInput, TtrSelect"):
+            forms.first().focus_first()
+        elif tab != "tab-raw":
+            self._pending_focus = (tab, None)
 
     @on(RequestPreview.FindingChosen)
     def jump_to_finding(self, event: RequestPreview.FindingChosen) -> None:
@@ -239,21 +487,30 @@ class ComposeScreen(SendActions, Screen[None]):
             return False
         parts = path.split(".")
         if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isdigit():
-            editor = self.query_one(ContactsEditor)
-            editor.set_state(len(self.draft.contacts()), int(parts[2]))
-            self.run_worker(self.fill_forms(), group="fill")
+            for editor in self.query(ContactsEditor):
+                editor.set_state(len(self.draft.contacts()), int(parts[2]))
+                self.fill(self)
+        section = parts[0]
+        tab = SECTION_TAB.get(section, "tab-consumer")
+        if self.query_one("#forms", TabbedContent).active != tab:
+            self.set_focus(None)
+        self.query_one("#forms", TabbedContent).active = tab
+        self._focus_path(parts, tab)
+        return True
+
+    def _focus_path(self, parts: list[str], tab: str) -> None:
+        """Focus the field; in a form still mounting, it is focused when the form is ready."""
+        root = self.query_one(f"#{tab}")
         for end in range(len(parts), 0, -1):
             prefix = ".".join(parts[:end])
-            candidates = [w for w in self.query(FieldInput) if w.path == prefix or w.path.startswith(prefix + ".")]
+            candidates: list[Any] = [w for w in root.query(FieldInput) if w.path == prefix
+                                     or w.path.startswith(prefix + ".")]
             if prefix == "conversation.ttrDefName":
-                candidates = list(self.query(TtrSelect))  # type: ignore[arg-type]
+                candidates = list(root.query(TtrSelect))
             if candidates:
-                tabs = self.query_one("#forms", TabbedContent)
-                tabs.active = SECTION_TAB.get(parts[0], "tab-consumer")
-                target = candidates[0]
-                self.call_after_refresh(target.focus)
-                return True
-        return False
+                self.call_after_refresh(candidates[0].focus)
+                return
+        self._pending_focus = (tab, parts)
 
     # --- raw mode --------------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#forms")
@@ -288,48 +545,101 @@ class ComposeScreen(SendActions, Screen[None]):
         self._activate("tab-raw")
         editor.focus()
         self.update_status()
-        self.draft_changed()
+        self.autosave()
+        self.schedule_refresh()
 
     def leave_raw(self, tab: str) -> None:
+        """Back to the forms. Everything the forms cannot show is kept in the draft and sent again;
+        what cannot be held at all (an odd batch shape) is named, and lp-tui asks before dropping it."""
         try:
-            payload = json.loads(self.raw_text)
+            payload = loads_json(self.raw_text)
         except ValueError as exc:
             self._activate("tab-raw")
             self.notify(f"The raw body is not valid JSON ({exc}). Fix it first: the forms can only take JSON. "
                         "Nothing was changed.", title="Still in raw mode", severity="error", timeout=8)
             return
         draft, lost = draft_from_payload(payload, self.session.conn.account_id or None)
+        if not lost:
+            self._to_forms(draft, tab)
+            return
+        self._activate("tab-raw")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._to_forms(draft, tab)
+                self.notify("Dropped: " + "; ".join(lost), title="Back to the forms", severity="warning", timeout=10)
+
+        self.app.push_screen(ConfirmScreen(
+            "Leave raw mode?", "The forms cannot hold: " + "; ".join(lost[:8]) + (" …" if len(lost) > 8 else "") +
+            ". Stay in raw mode to keep the text exactly as it is, or go to the forms without these.",
+            yes="Go to the forms", no="Stay in raw mode"), done)
+
+    def _to_forms(self, draft: Draft, tab: str) -> None:
         draft.data["clientProperties"] = self.draft.data.get("clientProperties", {})
         self.draft = draft
         self.raw_mode = False
+        self.set_focus(None)  # the editor is about to hide: focus goes to the form, not wherever it drifts
         self._activate(tab)
-        self.run_worker(self.fill_forms(), exclusive=True, group="fill")
+        self.fill(self)
+        self.set_help(DEFAULT_HELP)
         self.update_status()
         self.draft_changed()
-        if lost:
-            self.notify("The forms cannot hold: " + "; ".join(lost[:8]) + (" …" if len(lost) > 8 else "") +
-                        ". Press F6 to get back to raw mode and edit them there.",
-                        title="Back to the forms, with losses", severity="warning", timeout=15)
+        self.call_after_refresh(self._focus_first_in, tab)
 
     # --- loading drafts ---------------------------------------------------------------------------
-    async def load_draft(self, draft: Draft, note: str = "") -> None:
+    def replace_draft(self, draft: Draft, note: str = "") -> None:
+        """Load a preset or a history entry; asks first when the current draft was edited."""
+        def load(yes: bool | None = True) -> None:
+            if yes:
+                self.load_draft(draft, note)
+
+        if self.edited and (self.raw_mode or self.draft != Draft()):
+            self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
+                                               "them (save them as a preset first with F3 if you need them).",
+                                               yes="Replace"), load)
+        else:
+            load()
+
+    def load_draft(self, draft: Draft, note: str = "") -> None:
         self.draft = draft.copy()
         if self.raw_mode:
             self.raw_mode = False
             self._activate("tab-consumer")
-        await self.fill_forms()
+            self.set_help(DEFAULT_HELP)
+        self.fill(self)
         self.update_status()
         self.draft_changed()
+        self.edited = False
         if note:
             self.notify(note)
 
     def action_clear_draft(self) -> None:
         def done(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self.load_draft(Draft(), "Started a new, empty draft."), group="fill")
+                self.load_draft(Draft(), "Started a new, empty draft.")
 
         self.app.push_screen(ConfirmScreen("Clear the form", "Start a new, empty draft? The current one is replaced "
                                            "(save it as a preset first if you need it).", yes="Clear"), done)
+
+    # --- the command palette's entries for this screen --------------------------------------------
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Send request", "Domain lookup, AppJWT, ConsumerJWS, then POST (Ctrl+S)", self.action_send)
+        yield SystemCommand("Cancel the send", "Stop the running send where it is (Escape)", self.action_cancel_send)
+        yield SystemCommand("Close conversation", "Close the open conversation (Ctrl+R)", self.action_close_conversation)
+        yield SystemCommand("Send a message", "Publish a text message to the open conversation (Ctrl+T)",
+                            self.action_message)
+        yield SystemCommand("New consumer id", "Switch to a fresh external consumer id (Ctrl+N)", self.action_new_consumer)
+        yield SystemCommand("Copy conversationId", "Copy the open conversation's id (F5)", self.action_copy_id)
+        yield SystemCommand("Copy request body", "The JSON body as the request pane shows it", self.copy_request_body)
+        yield SystemCommand("Copy response body", "The last answer's body", lambda: self.copy_response("body"))
+        for i in range(3):
+            yield SystemCommand(f"Copy sub-response {i + 1}", f"Element {i + 1} of the last answer",
+                                lambda i=i: self.copy_response(str(i)))
+        yield SystemCommand("Toggle raw mode", "Edit the JSON body directly (F6)", self.action_toggle_raw)
+        yield SystemCommand("Clear the form", "Start a new, empty draft (F7)", self.action_clear_draft)
+        for i, (tab, label) in enumerate(FORM_TABS):
+            yield SystemCommand(f"Form: {label}", f"Show the {label} form (Alt+{i + 1})",
+                                lambda tab=tab: self.action_form_tab(tab))
 
     # --- autosave ------------------------------------------------------------------------------------
     def snapshot(self) -> str:
@@ -363,3 +673,8 @@ class ComposeScreen(SendActions, Screen[None]):
                                     timeout=10)
         finally:
             self._saving = False
+
+    @property
+    def saving(self) -> bool:
+        """A draft write is in flight or waiting (tests wait on this, not on time)."""
+        return self._saving or self._pending_save is not None

@@ -11,19 +11,23 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lp_tui import paths
+from lp_tui.ui.plain import plain
 
 KEYS = [
     ("Ctrl+S", "Send the request (domain lookup, AppJWT, ConsumerJWS, POST)"),
-    ("Ctrl+R", "Close the conversation this session opened"),
-    ("Ctrl+T", "Send a text message to that conversation"),
+    ("Escape", "Cancel the running send (the steps show where it stopped)"),
+    ("Ctrl+R", "Close the open conversation (remembered across restarts)"),
+    ("Ctrl+T", "Send a text message to it"),
     ("Ctrl+N", "Switch to a fresh external consumer id"),
-    ("Ctrl+B", "Copy the conversationId"),
-    ("F2", "Settings (account, credentials, timeouts, retries)"),
+    ("F5", "Copy the conversationId (the palette copies bodies and sub-responses too)"),
+    ("F2", "Settings: profiles, account, credentials, timeouts, retries"),
     ("F3", "Presets: load, save as, duplicate, delete"),
-    ("F4", "History of sends: view, load into the form, re-send"),
+    ("F4", "History of sends: view, load, re-send, close or message its conversation"),
     ("F6", "Raw mode: edit the JSON body directly (toggle)"),
     ("F7", "Clear the form (start a new draft)"),
-    ("Ctrl+P", "Command palette: every action, presets and history"),
+    ("Alt+1 … Alt+6", "Show a form: Customer, Personal, Profile, Routing, Envelope, Raw JSON"),
+    ("Ctrl+PgUp / PgDn", "Previous / next form"),
+    ("Ctrl+P", "Command palette: every action, profiles, presets and history"),
     ("Tab / Shift+Tab", "Move between fields; Enter on a finding jumps to its field"),
     ("F1", "This help"),
     ("Ctrl+Q", "Quit (the draft is saved as you type)"),
@@ -36,18 +40,20 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(show_header=False, box=None, padding=(0, 2))
-        table.add_column(style="bold")
+        table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for key, what in KEYS:
             table.add_row(key, what)
         notes = Text()
         notes.append("\nThe panes\n", style="bold")
-        notes.append("Left: the forms (Customer Info, Personal Info, Conversation, Envelope). Focus a field to see its "
-                     "type, allowed values and an example at the bottom.\nRight: the exact request, rebuilt on every "
-                     "keystroke, with the validator's findings. Findings warn; they never stop a send.\n")
+        notes.append("Left: the forms (Customer Info, Personal Info, Profile, Routing, Envelope). Focus a field to see "
+                     "its type, allowed values and an example at the bottom.\nRight: the exact request, rebuilt on "
+                     "every keystroke, with the validator's findings (they warn; they never stop a send) and, on a "
+                     "sandbox, where the request will be routed.\n")
         notes.append("\nFiles\n", style="bold")
-        notes.append(f"settings  {paths.settings_file()}\npresets   {paths.presets_dir()}\n"
-                     f"history   {paths.history_file()}\ndraft     {paths.draft_file()}\n")
+        files = [("settings", paths.settings_file()), ("presets", paths.presets_dir()), ("rules", paths.rules_file()),
+                 ("history", paths.history_file()), ("draft", paths.draft_file())]
+        notes.append_text(plain("".join(f"{name:<9} {paths.shown(path)}\n" for name, path in files)))
         yield VerticalScroll(Static(Text("lp-tui keys", style="bold")), Static(table), Static(notes))
 
     async def action_dismiss(self, result: None = None) -> None:

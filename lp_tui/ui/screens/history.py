@@ -15,40 +15,62 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from lp_tui import paths
 from lp_tui.store.history import History
+from lp_tui.ui.plain import add, plain
 from lp_tui.ui.widgets.json_view import JsonView
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def when_of(entry: dict[str, Any]) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(entry.get("time", 0))))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return "????-??-?? ??:??:??"
+
+
 def entry_title(entry: dict[str, Any]) -> Text:
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.get("time", 0)))
-    status = entry.get("response", {}).get("status")
+    status = _dict(entry.get("response")).get("status")
     text = Text()
-    text.append(f"{when}  ", style="dim")
-    text.append(f"{status}", style="bold green" if entry.get("ok") else "bold red")
-    text.append(f"  {entry.get('action', '')}")
+    text.append(f"{when_of(entry)}  ", style="dim")
+    add(text, f"{status}", "bold green" if entry.get("ok") is True else "bold red", one_line=True, limit=6)
+    add(text, f"  {entry.get('profile', '')}", "dim", one_line=True, limit=34)
+    add(text, f"  {entry.get('action', '')}", one_line=True, limit=40)
     if entry.get("conversation_id"):
-        text.append(f"  {entry['conversation_id']}", style="cyan")
+        add(text, f"  {entry['conversation_id']}", "cyan", one_line=True, limit=70)
     return text
 
 
+def pretty(value: Any) -> str:
+    from lp_tui.limits import loads_json
+
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(loads_json(value), ensure_ascii=False, indent=2)
+    except ValueError:
+        return value
+
+
 def entry_detail(entry: dict[str, Any]) -> str:
-    request, response = entry.get("request", {}), entry.get("response", {})
-    body = request.get("body", "")
-    try:
-        body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
-    except (ValueError, TypeError):
-        pass
-    rbody = response.get("body", "")
-    try:
-        rbody = json.dumps(json.loads(rbody), ensure_ascii=False, indent=2)
-    except (ValueError, TypeError):
-        pass
+    """The entry as text (the JSON view makes it safe to show)."""
+    request, response = _dict(entry.get("request")), _dict(entry.get("response"))
     lines = [f"POST {request.get('url', '')}"]
-    lines += [f"{k}: {v}" for k, v in request.get("headers", {}).items()]
-    lines += ["", body, "", f"→ HTTP {response.get('status')}", rbody, "", "Steps:"]
-    lines += [f"  {s}" for s in entry.get("steps", [])]
-    if entry.get("explanations"):
-        lines += ["", "Explained: " + "; ".join(entry["explanations"])]
+    lines += [f"{k}: {v}" for k, v in _dict(request.get("headers")).items()]
+    lines += ["", pretty(request.get("body", ""))]
+    if request.get("truncated"):
+        lines.append(f"(the body was {request['truncated']} characters; only its start is kept)")
+    lines += ["", f"→ HTTP {response.get('status')}", pretty(response.get("body", ""))]
+    if response.get("truncated"):
+        lines.append(f"(the body was {response['truncated']} characters; only its start is kept)")
+    steps = entry.get("steps")
+    lines += ["", "Steps:"] + [f"  {s}" for s in (steps if isinstance(steps, list) else [])]
+    explanations = entry.get("explanations")
+    if isinstance(explanations, list) and explanations:
+        lines += ["", "Explained: " + "; ".join(str(e) for e in explanations)]
     return "\n".join(lines)
 
 
@@ -58,6 +80,8 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         Binding("escape", "cancel", "Close"),
         Binding("l", "load", "Load into form"),
         Binding("r", "resend", "Re-send"),
+        Binding("c", "close_conversation", "Close conv."),
+        Binding("m", "message", "Message"),
     ]
 
     def __init__(self, history: History) -> None:
@@ -67,15 +91,17 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"History (newest first; kept in {self.history.path}, at most {self.history.limit})",
-                        classes="title")
+            yield Label(plain(f"History (newest first; kept in {paths.shown(self.history.path)}, at most {self.history.limit})",
+                              one_line=True), classes="title")
             yield OptionList(id="history-list")
             yield Static("", id="history-problems")
             yield JsonView("Loading…", id="history-detail")
             with Horizontal(classes="buttons"):
-                yield Button("Load into form", id="load", variant="primary")
-                yield Button("Re-send", id="resend", variant="warning")
-                yield Button("Close", id="close")
+                yield Button("Load into form", id="load", variant="primary", compact=True)
+                yield Button("Re-send", id="resend", variant="warning", compact=True)
+                yield Button("Close conversation", id="close-conversation", compact=True)
+                yield Button("Message", id="message", compact=True)
+                yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
         self._load()
@@ -91,7 +117,7 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         options.clear_options()
         for i, entry in enumerate(entries):
             options.add_option(Option(entry_title(entry), id=str(i)))
-        self.query_one("#history-problems", Static).update("\n".join(problems))
+        self.query_one("#history-problems", Static).update(plain("\n".join(problems)))
         if entries:
             options.highlighted = 0
             options.focus()
@@ -119,6 +145,18 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         entry = self._chosen()
         if entry:
             self.dismiss(("resend", entry))
+
+    @on(Button.Pressed, "#close-conversation")
+    def action_close_conversation(self) -> None:
+        entry = self._chosen()
+        if entry:
+            self.dismiss(("close", entry))
+
+    @on(Button.Pressed, "#message")
+    def action_message(self) -> None:
+        entry = self._chosen()
+        if entry:
+            self.dismiss(("message", entry))
 
     @on(Button.Pressed, "#close")
     def action_cancel(self) -> None:

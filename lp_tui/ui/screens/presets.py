@@ -10,11 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from lp_tui import paths
 from lp_tui.model import presets
 from lp_tui.model.draft import Draft
+from lp_tui.store import presets as preset_files
+from lp_tui.ui.plain import add, plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 
 
@@ -36,15 +39,15 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Presets (Enter loads; user presets live in " + str(self.directory) + ")", classes="title")
+            yield Label(plain(f"Presets (Enter loads; yours live in {paths.shown(self.directory)})", one_line=True), classes="title")
             yield OptionList(id="preset-list")
             yield Static("", id="preset-problems")
             with Horizontal(classes="buttons"):
-                yield Button("Load", id="load", variant="primary")
-                yield Button("Save current as…", id="save-as")
-                yield Button("Duplicate…", id="duplicate")
-                yield Button("Delete", id="delete", variant="error")
-                yield Button("Close", id="close")
+                yield Button("Load", id="load", variant="primary", compact=True)
+                yield Button("Save current as…", id="save-as", compact=True)
+                yield Button("Duplicate…", id="duplicate", compact=True)
+                yield Button("Delete", id="delete", variant="error", compact=True)
+                yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
         self.refresh_list()
@@ -58,13 +61,13 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
         self.items = items
         options = self.query_one(OptionList)
         options.clear_options()
-        for preset in items:
+        for i, preset in enumerate(items):
             text = Text()
-            text.append(preset.name, style="bold")
-            text.append("  built-in" if preset.builtin else "  user", style="dim")
-            text.append(f"\n  {preset.description}")
-            options.add_option(Option(text, id=preset.name))
-        self.query_one("#preset-problems", Static).update("\n".join(problems))
+            add(text, preset.name, "bold", one_line=True, limit=64)
+            text.append("  built-in" if preset.builtin else "  yours", style="dim")
+            add(text, f"\n  {preset.description}", limit=500)
+            options.add_option(Option(text, id=str(i)))
+        self.query_one("#preset-problems", Static).update(plain("\n".join(problems)))
         names = [p.name for p in items]
         if select in names:
             options.highlighted = names.index(select)
@@ -89,12 +92,12 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
 
     @on(Button.Pressed, "#save-as")
     def action_save_as(self) -> None:
-        def done(name: str | None) -> None:
-            if name:
-                self._save(presets.Preset(name.strip(), "Saved from the form", self.current.copy()))
+        self.app.push_screen(SavePresetScreen(), self._save_as_done)
 
-        self.app.push_screen(PromptScreen("Save the current draft as a preset", "Name (letters, digits, . _ -):",
-                                          placeholder="my-edge-case", ok="Save"), done)
+    def _save_as_done(self, answer: tuple[str, str] | None) -> None:
+        if answer:
+            name, description = answer
+            self._save(presets.Preset(name, description, self.current.copy()))
 
     @on(Button.Pressed, "#duplicate")
     def action_duplicate(self) -> None:
@@ -106,13 +109,13 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
             if name:
                 self._save(presets.Preset(name.strip(), source.description, source.draft.copy()))
 
-        self.app.push_screen(PromptScreen(f"Duplicate {source.name}", "New name:", f"{source.name}-copy", ok="Duplicate"),
-                             done)
+        self.app.push_screen(PromptScreen(f"Duplicate {source.name}", "New name:", f"{source.name}-copy", ok="Duplicate",
+                                          check=lambda text: presets.check_name(text.strip())), done)
 
     @work(thread=True, group="presets-io", exit_on_error=False)
     def _save(self, preset: presets.Preset) -> None:
         try:
-            path = presets.save(preset, self.directory)
+            path = preset_files.save(preset, self.directory)
         except (presets.PresetError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Preset not saved", severity="error")
             return
@@ -130,16 +133,64 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._delete(preset.name)
+                self._delete(preset)
 
-        self.app.push_screen(ConfirmScreen("Delete preset", f"Delete the user preset {preset.name!r}? "
+        self.app.push_screen(ConfirmScreen("Delete preset", f"Delete your preset {preset.name!r} ({paths.shown(preset.path or '')})? "
                                            "This cannot be undone.", yes="Delete"), done)
 
     @work(thread=True, group="presets-io", exit_on_error=False)
-    def _delete(self, name: str) -> None:
+    def _delete(self, preset: presets.Preset) -> None:
         try:
-            presets.delete(name, self.directory)
+            preset_files.delete(preset, self.directory)
         except (presets.PresetError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.refresh_list()
+
+
+class SavePresetScreen(ModalScreen[tuple[str, str] | None]):
+    """Name and description for "Save current as…"; stays open, saying why, on a bad name."""
+
+    DEFAULT_CSS = """
+    SavePresetScreen { align: center middle; }
+    SavePresetScreen > Vertical { width: 72; max-width: 100%; height: auto; border: thick $primary; background: $panel;
+                                  padding: 1 2; }
+    SavePresetScreen .title { text-style: bold; margin-bottom: 1; }
+    SavePresetScreen #save-error { color: $error; height: auto; }
+    SavePresetScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    SavePresetScreen .buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Save the current draft as a preset", classes="title")
+            yield Label("Name (letters, digits, . _ -):")
+            yield Input(placeholder="my-edge-case", id="save-name")
+            yield Label("Description (what it tests, shown in the list):")
+            yield Input(placeholder="ctype with a trailing space, for the routing bug", id="save-description")
+            yield Static("", id="save-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="save-cancel", compact=True)
+                yield Button("Save", id="save-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#save-name", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save-ok")
+    def _ok(self) -> None:
+        name = self.query_one("#save-name", Input).value.strip()
+        description = self.query_one("#save-description", Input).value.strip()
+        problem = presets.check_name(name) or (
+            f"the description is longer than {presets.MAX_DESCRIPTION} characters"
+            if len(description) > presets.MAX_DESCRIPTION else None)
+        if problem:
+            self.query_one("#save-error", Static).update(plain(problem))
+            self.query_one("#save-name", Input).focus()
+            return
+        self.dismiss((name, description or "Saved from the form"))
+
+    @on(Button.Pressed, "#save-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

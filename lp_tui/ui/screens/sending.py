@@ -1,40 +1,102 @@
-"""Sending from the compose screen: create, close, message, consumer switch; the send worker.
+"""Sending from the compose screen: create, close, message, cancel; the send worker and its state.
 
-A mixin of ComposeScreen (kept apart so the screen module stays about the forms and the
-preview). It holds no HTTP itself: the session's client does the work; this runs it in a
-worker, shows each step as it happens and records the result in the history.
+A mixin of ComposeScreen with an explicit interface (the attributes and methods below marked
+"from the screen"). It holds no HTTP itself: the session's client does the work in a worker,
+which posts ``SendProgress`` and ``SendFinished``; the screen's handlers draw them. The busy
+state is released in ``finally``, whatever happens, so a failed send never leaves the app
+"already running".
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import TabbedContent
+from textual.worker import Worker
 
 from lp_tui.lp.errors import LpError
 from lp_tui.model.build import client_properties_header
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
-from lp_tui.ui.session import new_consumer_id
-from lp_tui.ui.widgets.response import ResponseView
+from lp_tui.ui.session import Session, new_consumer_id
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from lp_tui.model.draft import Draft
+
+    _Base = Screen[None]
+else:
+    _Base = object
+
+TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}
 
 
-class SendActions:
-    """Needs: ``session``, ``draft``, ``raw_mode``, ``raw_text``, ``body_text``, ``sending``,
-    ``conversation_id``, ``refresh_preview()`` and ``update_status()`` from the screen."""
+@dataclass
+class Outcome:
+    """How the last send ended: a result, an error, or a cancel; with the steps it took."""
 
-    # --- sending ---------------------------------------------------------------------------------------
+    kind: str
+    steps: list[Any] = field(default_factory=list)
+    result: Any = None
+    error: LpError | None = None
+    cancelled: bool = False
+    routing: dict[str, Any] | None = None
+
+
+class SendProgress(Message):
+    def __init__(self, kind: str, steps: list[Any]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.steps = steps
+
+
+class SendFinished(Message):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class SendActions(_Base):
+    # --- from the screen (its explicit interface to this mixin) -----------------------------
+    session: Session
+    draft: "Draft"
+    raw_mode: bool
+    raw_text: str
+    body_text: str
+
+    def refresh_preview(self) -> None: ...
+    def update_status(self) -> None: ...
+    def show_right(self, show: bool = True) -> None: ...
+    def show_outcome(self, outcome: Outcome | None, progress: tuple[str, list[Any]] | None) -> None: ...
+
+    # --- the send state ------------------------------------------------------------------------
+    busy: reactive[str] = reactive("")  # the kind of send running, "" when none
+    conversation_id: reactive[str | None] = reactive(None)  # the open conversation lp-tui knows of
+    _send_worker: Worker[None] | None = None
+    _confirmed_production: bool = False
+
+    def watch_busy(self) -> None:
+        self.update_status()
+
+    def watch_conversation_id(self) -> None:
+        self.update_status()
+
+    # --- actions --------------------------------------------------------------------------------
     def action_send(self) -> None:
-        if self.sending:
-            self.notify("A send is already running; wait for it to finish.", title="Busy", severity="warning")
+        if self._refuse_if_busy():
             return
         self.refresh_preview()
         body = self.body_text.encode("utf-8", errors="surrogatepass")
         if self.raw_mode:
+            from lp_tui.limits import loads_json
+
             try:
-                json.loads(self.raw_text)
+                loads_json(self.raw_text)
             except ValueError as exc:
                 def done(yes: bool | None) -> None:
                     if yes:
@@ -48,105 +110,107 @@ class SendActions:
 
     def action_close_conversation(self) -> None:
         if not self.conversation_id:
-            self.notify("No open conversation from this session to close. Send first, or switch consumer (Ctrl+N).",
-                        severity="warning")
+            self.notify("No open conversation is known for this profile and consumer. Send first, or switch "
+                        "consumer (Ctrl+N).", severity="warning")
             return
-        self.start_send("close", conversation_id=self.conversation_id)
+        self.close_conversation(self.conversation_id)
+
+    def close_conversation(self, conversation_id: str) -> None:
+        self.start_send("close", conversation_id=conversation_id)
 
     def action_message(self) -> None:
         if not self.conversation_id:
             self.notify("No open conversation to message. Send first.", severity="warning")
             return
+        self.message_conversation(self.conversation_id)
 
+    def message_conversation(self, conversation_id: str) -> None:
         def done(text: str | None) -> None:
             if text:
-                self.start_send("message", conversation_id=self.conversation_id, text=text)
+                self.start_send("message", conversation_id=conversation_id, text=text)
 
-        self.app.push_screen(PromptScreen("Send a message", f"Text for conversation {self.conversation_id}:",
+        self.app.push_screen(PromptScreen("Send a message", f"Text for conversation {conversation_id}:",
                                           "Hello, I need your support", ok="Send"), done)
 
     def action_new_consumer(self) -> None:
         consumer = new_consumer_id()
         self.session.set_consumer(consumer)
         self.conversation_id = None
-        self.update_status()
         self.refresh_preview()
         self.notify(f"New external consumer id: {consumer}. The next send opens a conversation for it.",
                     title="Fresh consumer")
 
-    def action_copy_id(self) -> None:
-        if self.conversation_id:
-            self.app.copy_to_clipboard(self.conversation_id)
-            self.notify(f"Copied {self.conversation_id}")
-        else:
-            self.notify("No conversationId yet.", severity="warning")
-
-    def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
-                   text: str = "") -> None:
-        """The one way a request starts: refused, clearly, while another one runs."""
-        if self.sending:
-            self.notify("A send is already running; wait for it to finish.", title="Busy", severity="warning")
+    def action_cancel_send(self) -> None:
+        worker = self._send_worker
+        if not self.busy or worker is None:
+            self.notify("No send is running.", severity="warning")
             return
-        self.sending = True
-        self.query_one("#panes", TabbedContent).active = "pane-response"
-        self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
-
-    @work(group="send", exit_on_error=False)
-    async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
-                          header: str | None) -> None:
-        while not self.query(ResponseView):  # it mounts just after the first paint
-            await asyncio.sleep(0.01)
-        view = self.query_one(ResponseView)
-        title = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}[kind]
-        view.show_progress(title + "…", [])
-        steps: list[Any] = []
-
-        def observe(step: Any) -> None:
-            if not any(s is step for s in steps):
-                steps.append(step)
-            view.show_progress(title + "…", steps)
-
-        client = self.session.client
-        try:
-            if kind == "create":
-                result = await client.create_conversation(None, header, observe, raw=body)
-            elif kind == "close":
-                result = await client.close_conversation(conversation_id, header, observe)
-            else:
-                result = await client.send_message(conversation_id, text, header, observe)
-        except LpError as exc:
-            view.show_error(title, exc, steps)
-            self.sending = False
-            return
-        except Exception as exc:  # never crash the app on an unexpected failure; show it
-            view.show_error(title, LpError("api", title.lower(), f"unexpected error: {type(exc).__name__}: {exc}",
-                                           "this is a bug in lp-tui; please report it"), steps)
-            self.sending = False
-            return
-        routing = None
-        if kind == "create" and result.conversation_id:
-            self.conversation_id = result.conversation_id
-            if self.session.use_sandbox:
-                routing = await client.sandbox_conversation(result.conversation_id)
-        elif kind == "close" and result.ok:
-            self.conversation_id = None
-            self.notify("Conversation closed. Send again to open a new one.", title="Closed")
-        elif kind == "message" and result.ok:
-            self.notify("Message sent.")
-        view.show_result(result, routing, self.session.use_sandbox, self.conversation_id)
-        self.update_status()
-        self.refresh_preview()
-        self.sending = False
-        self._record(result.to_record())
-
-    @work(group="history", exit_on_error=False)
-    async def _record(self, entry: dict[str, Any]) -> None:
-        # asyncio.to_thread reuses a small pool of threads (a new thread per write grows memory)
-        try:
-            await asyncio.to_thread(self.session.history.append, entry)
-        except OSError as exc:
-            self.notify(f"History not saved: {exc}", severity="warning")
+        worker.cancel()
 
     def resend_raw(self, body: str) -> None:
         """Re-send a history entry's exact body."""
         self.start_send("create", body=body.encode("utf-8", errors="surrogatepass"))
+
+    # --- the one way a request starts -------------------------------------------------------------
+    def _refuse_if_busy(self) -> bool:
+        if self.busy:
+            self.notify("A send is already running: wait for it, or cancel it with Escape.", title="Busy",
+                        severity="warning")
+            return True
+        return False
+
+    def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
+                   text: str = "") -> None:
+        """Refused, clearly, while another send runs; asks once per session before a production send."""
+        if self._refuse_if_busy():
+            return
+        if self.session.conn.production and not self._confirmed_production:
+            def done(yes: bool | None) -> None:
+                if yes:
+                    self._confirmed_production = True
+                    self.start_send(kind, body, conversation_id, text)
+
+            self.app.push_screen(ConfirmScreen(
+                "Send to production?", f"Profile {self.session.profile!r} is marked production (account "
+                f"{self.session.conn.account_id}). This opens a real conversation that real agents may see. "
+                "Send? (lp-tui asks once per session.)", yes="Send"), done)
+            return
+        self.busy = kind
+        self.query_one("#panes", TabbedContent).active = "pane-response"
+        self.show_right(True)  # a narrow screen turns to the response
+        self.post_message(SendProgress(kind, []))  # the response pane clears at once
+        self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
+
+    @work(group="send", exit_on_error=False)
+    async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
+                          header: str | None) -> None:
+        outcome = Outcome(kind)
+
+        def observe(step: Any) -> None:
+            if not any(s is step for s in outcome.steps):
+                outcome.steps.append(step)
+            self.post_message(SendProgress(kind, list(outcome.steps)))
+
+        client = self.session.client
+        try:
+            if kind == "create":
+                outcome.result = await client.create_conversation(None, header, observe, raw=body)
+                if outcome.result.conversation_id and outcome.result.sandbox:
+                    outcome.routing = await client.sandbox_conversation(outcome.result.conversation_id)
+            elif kind == "close":
+                outcome.result = await client.close_conversation(conversation_id, header, observe)
+            else:
+                outcome.result = await client.send_message(conversation_id, text, header, observe)
+            outcome.result.target = conversation_id
+        except LpError as exc:
+            outcome.error = exc
+        except asyncio.CancelledError:
+            outcome.cancelled = True
+            raise
+        except Exception as exc:  # never crash the app on an unexpected failure; show it
+            outcome.error = LpError("api", TITLES[kind].lower(), f"unexpected error: {type(exc).__name__}: {exc}",
+                                    "this is a bug in lp-tui; please report it")
+        finally:
+            self.busy = ""  # released whatever happened
+            self._send_worker = None
+            self.post_message(SendFinished(outcome))

@@ -1,85 +1,159 @@
-"""Connection settings: account, CSDS URL, credentials (masked), consumer id, tokens, timeouts, retries.
+"""Settings: profiles and their connection settings, every row from the one connection table.
 
-Values that come from the environment are shown as such, read-only, and never written to the file.
+Values from the environment are shown as such, read-only, and never written; the profile's own
+stored value stays in the file. Secrets are masked and cannot be copied out of their fields.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from lp_tui.lp.config import ENV_VARS, Connection, RetryPolicy
-from lp_tui.ui.session import new_consumer_id
+from lp_tui.model.connection import (
+    FLAG,
+    SANDBOX_PROFILE,
+    SETTINGS,
+    Setting,
+    SettingError,
+    check_profile_name,
+)
+from lp_tui.ui.plain import plain
+from lp_tui.ui.screens.dialogs import PromptScreen
+from lp_tui.ui.session import Session, new_consumer_id
 
-# (setting, label, help, password)
-ROWS = [
-    ("account_id", "Account id", "Your LivePerson site id, e.g. 12345678.", False),
-    ("csds_url", "CSDS URL", "Domain API base URL; https://api.liveperson.net in production.", False),
-    ("client_id", "Client id", "The app installation's client_id.", False),
-    ("client_secret", "Client secret", "The app installation's client_secret (stored 0600, never shown).", True),
-    ("ext_consumer_id", "External consumer id", "Your own id for the consumer; one open conversation each.", False),
-    ("app_jwt", "Pasted AppJWT", "Optional: use this token instead of minting one.", True),
-    ("consumer_jws", "Pasted ConsumerJWS", "Optional: use this token instead of asking IDP.", True),
-    ("ca_bundle", "CA bundle", "Optional PEM file of trusted CAs (corporate proxies).", False),
-    ("connect_timeout", "Connect timeout (s)", "Seconds to wait for a connection.", False),
-    ("read_timeout", "Read timeout (s)", "Seconds to wait for an answer.", False),
-]
+NEW_PROFILE = "__new__"
 
 
-class SettingsScreen(ModalScreen[Connection | None]):
+class SecretInput(Input):
+    """A password field whose value never leaves it: copy and cut are refused."""
+
+    def action_copy(self) -> None:
+        self.notify("Secrets are not copied out of lp-tui.", severity="warning")
+
+    def action_cut(self) -> None:
+        self.notify("Secrets are not copied out of lp-tui.", severity="warning")
+
+
+class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
+    """Dismisses with (profile, changes by setting name, use it now) or None."""
+
     CSS_PATH = "settings.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save", priority=True)]
 
-    def __init__(self, conn: Connection, sandbox_note: str = "") -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.conn = copy.deepcopy(conn)
-        self.sandbox_note = sandbox_note
+        self.session = session
+        self.profiles = list(session.settings.names())
+        if session.profile not in self.profiles:
+            self.profiles.append(session.profile)
+        self.profile = session.profile
 
+    # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Connection settings", classes="title")
-            if self.sandbox_note:
-                yield Static(self.sandbox_note, classes="note")
-            with VerticalScroll():
-                for name, label, help_text, password in ROWS:
-                    value = getattr(self.conn, name)
-                    from_env = self.conn.sources.get(name) == "environment"
-                    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-                    with Horizontal(classes="row"):
-                        yield Label(label)
-                        yield Input(text, password=password, id=f"s-{name}", placeholder=help_text,
-                                    disabled=from_env, tooltip=help_text, compact=True)
-                        if from_env:
-                            yield Static(f"from ${ENV_VARS[name]}", classes="source")
-                        if name == "ext_consumer_id" and not from_env:
-                            yield Button("Generate", id="generate", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("Authorization")
-                    yield Select([("bare token (what LivePerson's tools send)", "bare"),
-                                  ("Bearer <token> (undocumented)", "bearer")],
-                                 value=self.conn.auth_scheme, allow_blank=False, id="s-auth_scheme", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("429 retries")
-                    yield Input(str(self.conn.retry.retry_429), id="s-retry_429", compact=True,
-                                tooltip="How many times to retry a 429 (LivePerson: wait at least 1 s).")
-                with Horizontal(classes="row"):
-                    yield Label("429 wait (s)")
-                    yield Input(f"{self.conn.retry.wait_429:g}", id="s-wait_429", compact=True)
-                with Horizontal(classes="row"):
-                    yield Label("5xx retry delays (s)")
-                    yield Input(", ".join(f"{d:g}" for d in self.conn.retry.delays_5xx), id="s-delays_5xx", compact=True,
-                                tooltip="LivePerson advises 3 retries after 5, 10, 15 s; empty: no retries.")
+        with Vertical(id="settings-box"):
+            with Horizontal(id="settings-head"):
+                yield Label("Profile", id="profile-label")
+                yield Select(self._profile_options(), value=self.profile, allow_blank=False, id="s-profile",
+                             compact=True)
+                yield Checkbox("Use it now", value=True, id="s-use", compact=True,
+                               tooltip="Switch to this profile when saving, and start with it next time")
+            yield Static(id="settings-note")
+            yield VerticalScroll(id="settings-rows")
             yield Static("", id="settings-error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save", id="save", variant="primary", compact=True)
+
+    def _profile_options(self) -> list[tuple[str, str]]:
+        options = [(("sandbox (built in)" if name == SANDBOX_PROFILE else name), name) for name in self.profiles]
+        return options + [("New profile…", NEW_PROFILE)]
+
+    async def on_mount(self) -> None:
+        await self._show_profile()
+
+    async def _show_profile(self) -> None:
+        rows = self.query_one("#settings-rows", VerticalScroll)
+        await rows.remove_children()
+        stored = self.session.settings.values(self.profile)
+        sandbox = self.profile == SANDBOX_PROFILE
+        note = self.query_one("#settings-note", Static)
+        if sandbox:
+            note.update("The built-in sandbox supplies the account, the address and the credentials; "
+                        "here you set how lp-tui talks to it.")
+        else:
+            note.update("A flag beats an LP_* environment variable, which beats what is saved here.")
+        widgets = []
+        env = self.session.environ
+        import os
+
+        environ = os.environ if env is None else env
+        for setting in SETTINGS:
+            if sandbox and setting.connection and setting.name != "ext_consumer_id":
+                continue
+            from_env = bool(setting.env and environ.get(setting.env)) and not (sandbox and setting.connection
+                                                                                  and setting.name != "ext_consumer_id")
+            value = stored.get(setting.name)
+            text = setting.text(value) if value is not None else ""
+            if from_env:  # what is in force; the profile's own value stays in the file, untouched
+                text = str(environ.get(setting.env or "", ""))
+            row = Horizontal(classes="row")
+            field = self._field(setting, text, from_env)
+            parts: list[Any] = [Label(setting.label), field]
+            if from_env:
+                parts.append(Static(plain(f"from ${setting.env}", one_line=True), classes="source"))
+            elif setting.name == "ext_consumer_id":
+                parts.append(Button("Generate", id="generate", compact=True))
+            widgets.append((row, parts))
+        for row, parts in widgets:
+            await rows.mount(row)
+            await row.mount_all(parts)
+
+    def _field(self, setting: Setting, text: str, from_env: bool) -> Any:
+        ident = f"s-{setting.name.replace('.', '-')}"
+        if setting.kind == FLAG:
+            return Checkbox(value=text == "true", id=ident, compact=True, disabled=from_env, tooltip=setting.help)
+        if setting.choices:
+            return Select([(c, c) for c in setting.choices], value=text or setting.default, allow_blank=False,
+                          id=ident, compact=True, disabled=from_env, tooltip=setting.help)
+        cls = SecretInput if setting.secret else Input
+        return cls(text, password=setting.secret, id=ident, placeholder=setting.help, disabled=from_env,
+                   tooltip=setting.help, compact=True)
+
+    # --- actions --------------------------------------------------------------------------------
+    @on(Select.Changed, "#s-profile")
+    async def _profile_changed(self, event: Select.Changed) -> None:
+        value = str(event.value)
+        if value == NEW_PROFILE:
+            self.app.push_screen(PromptScreen("New profile", "Name (letters, digits, . _ -):",
+                                              placeholder="qa", ok="Create"), self._new_profile)
+            return
+        if value != self.profile:
+            self.profile = value
+            await self._show_profile()
+
+    def _new_profile(self, name: str | None) -> None:
+        select = self.query_one("#s-profile", Select)
+        if not name:
+            select.value = self.profile
+            return
+        try:
+            check_profile_name(name.strip())
+        except SettingError as exc:
+            self.query_one("#settings-error", Static).update(plain(str(exc)))
+            select.value = self.profile
+            return
+        name = name.strip()
+        if name not in self.profiles:
+            self.profiles.append(name)
+        select.set_options(self._profile_options())
+        select.value = name
 
     @on(Button.Pressed, "#generate")
     def _generate(self) -> None:
@@ -92,47 +166,35 @@ class SettingsScreen(ModalScreen[Connection | None]):
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         try:
-            conn = self._collect()
-        except ValueError as exc:
-            self.query_one("#settings-error", Static).update(str(exc))
+            changes = self._collect()
+        except SettingError as exc:
+            self.query_one("#settings-error", Static).update(Text.assemble(("Not saved: ", "bold"), plain(str(exc))))
             return
-        self.dismiss(conn)
+        self.dismiss((self.profile, changes, self.query_one("#s-use", Checkbox).value))
 
-    def _collect(self) -> Connection:
-        conn = copy.deepcopy(self.conn)
-        values: dict[str, Any] = {}
-        for name, label, _, _ in ROWS:
-            widget = self.query_one(f"#s-{name}", Input)
+    def _collect(self) -> dict[str, Any]:
+        """What the user changed, typed; values left alone are not touched in the file."""
+        stored = self.session.settings.values(self.profile)
+        changes: dict[str, Any] = {}
+        for setting in SETTINGS:
+            found = self.query(f"#s-{setting.name.replace('.', '-')}")
+            if not found:
+                continue
+            widget = found.first()
             if widget.disabled:
                 continue
-            text = widget.value.strip()
-            if name.endswith("timeout"):
-                try:
-                    number = float(text)
-                except ValueError:
-                    raise ValueError(f"{label}: {text!r} is not a number of seconds; e.g. 10") from None
-                if number <= 0:
-                    raise ValueError(f"{label}: must be more than 0 seconds")
-                values[name] = number
+            if isinstance(widget, Checkbox):
+                value: Any = widget.value
+                if value == bool(stored.get(setting.name, setting.default)):
+                    continue
             else:
-                values[name] = text
-        for name, value in values.items():
-            setattr(conn, name, value)
-            conn.sources[name] = "file"
-        conn.auth_scheme = str(self.query_one("#s-auth_scheme", Select).value)
-        try:
-            retry_429 = int(self.query_one("#s-retry_429", Input).value.strip() or 0)
-            wait_429 = float(self.query_one("#s-wait_429", Input).value.strip() or 1)
-        except ValueError:
-            raise ValueError("429 retries must be a whole number and the wait a number of seconds") from None
-        delays_text = self.query_one("#s-delays_5xx", Input).value
-        try:
-            delays = [float(d) for d in delays_text.replace(" ", "").split(",") if d]
-        except ValueError:
-            raise ValueError(f"5xx retry delays: {delays_text!r}: write seconds separated by commas, e.g. 5, 10, 15") from None
-        if retry_429 < 0 or wait_429 < 0 or any(d < 0 for d in delays):
-            raise ValueError("retries and waits cannot be negative")
-        conn.retry = RetryPolicy(retry_429, wait_429, delays)
-        if conn.csds_url and not conn.csds_url.startswith(("http://", "https://")):
-            raise ValueError(f"CSDS URL {conn.csds_url!r} must start with https:// (or http:// for a local sandbox)")
-        return conn
+                text = str(widget.value) if not isinstance(widget, Select) else str(widget.value)
+                before = stored.get(setting.name)
+                if text == (setting.text(before) if before is not None else ""):
+                    continue
+                try:
+                    value = setting.parse(text, "") if text.strip() else None
+                except SettingError as exc:
+                    raise SettingError(f"{setting.label}: {exc}") from None
+            changes[setting.name] = value
+        return changes

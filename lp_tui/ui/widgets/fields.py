@@ -16,9 +16,12 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from lp_tui.model import fields as F
+from lp_tui.ui.plain import plain
 
 TTR_NULL = "__null__"
 TTR_OMIT = "__omit__"
+SECTION_TITLES = {"firstMessage": "First message (oldest docs only)", "clientProperties": "Client-Properties header",
+                  "ids": "Request ids"}
 
 
 def widget_id(path: str) -> str:
@@ -47,10 +50,22 @@ class FieldInput(Input):
         suggester = SuggestFromList(spec.enum, case_sensitive=False) if spec.enum else None
         placeholder = f"e.g. {spec.example}" if spec.example else ""
         super().__init__(placeholder=placeholder, suggester=suggester, id=id_ or widget_id(path), compact=True,
-                         **kwargs)
+                         password=spec.secret, **kwargs)
         self.path = path
         self.spec = spec
         self.tooltip = spec.describe()
+
+    def action_copy(self) -> None:
+        if self.spec.secret:
+            self.notify("This field holds a secret; it is not copied out of lp-tui.", severity="warning")
+        else:
+            super().action_copy()
+
+    def action_cut(self) -> None:
+        if self.spec.secret:
+            self.notify("This field holds a secret; it is not copied out of lp-tui.", severity="warning")
+        else:
+            super().action_cut()
 
 
 class TtrSelect(Select[str]):
@@ -70,8 +85,9 @@ class TtrSelect(Select[str]):
         else:
             target = str(value)
             if target not in F.TTR_DEF_NAMES:
-                known = [(v, v) for v in F.TTR_DEF_NAMES]
-                self.set_options([*known, (f"{target} (custom)", target), ("null (explicit)", TTR_NULL),
+                known: list[tuple[Any, str]] = [(v, v) for v in F.TTR_DEF_NAMES]
+                custom = plain(target, one_line=True, limit=40).append(" (not documented)", style="dim")
+                self.set_options([*known, (custom, target), ("null (explicit)", TTR_NULL),
                                   ("(omit the field)", TTR_OMIT)])
         self.value = target
 
@@ -97,15 +113,29 @@ class SectionForm(VerticalScroll):
             super().__init__()
             self.form = form
 
-    def __init__(self, section: str, **kwargs: Any) -> None:
+    def __init__(self, section: str, also: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.section = section
+        self.sections = (section, *also)
+
+    def focus_first(self) -> None:
+        """Focus the form's first input (the screen asks when the form is shown)."""
+        for widget in self.query("FieldInput, TtrSelect"):
+            if widget.focusable:
+                widget.focus(scroll_visible=True)
+                return
 
     def compose(self) -> ComposeResult:
         done: set[str] = set()
-        for spec in F.section_fields(self.section):
+        titled: set[str] = set()
+        specs = [spec for section in self.sections for spec in F.section_fields(section)]
+        for spec in specs:
             if "*" in spec.path or spec.path in done:
                 continue
+            if spec.section not in titled:
+                titled.add(spec.section)
+                if spec.section in SECTION_TITLES:
+                    yield Static(SECTION_TITLES[spec.section], classes="group-title")
             if spec.path == "conversation.ttrDefName":
                 yield Label(spec.label, classes="field-label")
                 yield TtrSelect()

@@ -1,7 +1,8 @@
 """A read-only, highlighted text view that renders only the lines on screen.
 
 Used for the live request body and response bodies: a 10 MB body or 200 contacts cost
-no more per frame than a small one, so typing stays instant.
+no more per frame than a small one, so typing stays instant. Every line passes the display
+boundary (control characters shown as escapes); nothing is read as markup.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from lp_tui.text import safe
+
 TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*"(?=\s*:))'
     r'|(?P<str>"(?:[^"\\]|\\.)*"?)'
     r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
     r"|(?P<lit>\btrue\b|\bfalse\b|\bnull\b)"
 )
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_LINE = 2000  # characters drawn per line; the rest is cut with an ellipsis
 
 
@@ -76,7 +78,7 @@ class JsonView(ScrollView, can_focus=True):
     def _highlight(self, line: str) -> list[Segment]:
         if len(line) > MAX_LINE:
             line = line[:MAX_LINE] + "…"
-        line = CONTROL.sub("·", line.replace("\t", "    "))
+        line = safe(line.replace("\t", "    "))
         if not self.highlight:
             return [Segment(line)]
         styles = self._styles()

@@ -1,9 +1,12 @@
-"""The live request pane: method and URL, headers (tokens masked), the JSON body, findings."""
+"""The live request pane: method and URL, headers (tokens masked), the JSON body, the routing
+prediction on a sandbox, and the validator's findings."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -12,10 +15,41 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from lp_tui.model.validate import Finding, summary
+from lp_tui.redact import scrub
+from lp_tui.ui.plain import add, plain
 from lp_tui.ui.widgets.json_view import JsonView
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 LEVEL_MARK = {"error": "✖", "warning": "▲", "info": "·"}
+
+
+class WrappedUrl:
+    """A URL that wraps after a / (or before ? and &) to fit the width, never in the middle of a word."""
+
+    def __init__(self, prefix: str, url: str) -> None:
+        self.prefix = prefix
+        self.url = url
+
+    def lines(self, width: int) -> list[str]:
+        pieces = [p for p in re.split(r"(?<=/)|(?=[?&])", self.prefix + self.url) if p]
+        lines: list[str] = [""]
+        for piece in pieces:
+            if lines[-1] and len(lines[-1]) + len(piece) > width:
+                lines.append("  ")
+            lines[-1] += piece
+        return lines
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        text = Text()
+        for i, line in enumerate(self.lines(max(10, options.max_width))):
+            if i:
+                text.append("\n")
+            if i == 0 and line.startswith(self.prefix):
+                text.append(self.prefix, style="bold")
+                add(text, line[len(self.prefix):])
+            else:
+                add(text, line)
+        yield text
 
 
 class RequestPreview(Vertical):
@@ -23,6 +57,7 @@ class RequestPreview(Vertical):
     RequestPreview { height: 1fr; }
     RequestPreview #request-line { height: auto; max-height: 35%; padding: 0 1; background: $boost; }
     RequestPreview #request-body { height: 1fr; }
+    RequestPreview #prediction { height: auto; padding: 0 1; background: $boost; display: none; }
     RequestPreview #findings-title { height: 1; padding: 0 1; background: $boost; }
     RequestPreview #findings { height: auto; max-height: 10; border: none; }
     """
@@ -36,26 +71,35 @@ class RequestPreview(Vertical):
         super().__init__(**kwargs)
         self._findings: list[Finding] = []
         self._request_key: tuple = ()
+        self._prediction: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="request-line")
         yield JsonView(id="request-body")
+        yield Static(id="prediction")
         yield Static(id="findings-title")
         yield OptionList(id="findings")
 
-    def show_request(self, url: str, headers: dict[str, str], body: str) -> None:
-        self.query_one("#request-body", JsonView).set_text(body)
+    def show_request(self, url: str, headers: dict[str, str], body: str, secrets: list[str] | None = None) -> None:
+        """The request as it will be sent; a secret the body carries (a push token) is masked in the view."""
+        self.query_one("#request-body", JsonView).set_text(scrub(body, secrets or []))
         key = (url, tuple(headers.items()))
         if key == self._request_key:  # unchanged: no relayout on every keystroke
             return
         self._request_key = key
-        line = Text()
-        line.append("POST ", style="bold")
-        line.append(url)
+        head = Text()
         for name, value in headers.items():
-            line.append(f"\n{name}: ", style="bold dim")
-            line.append(value)
-        self.query_one("#request-line", Static).update(line)
+            head.append(f"\n{name}: ", style="bold dim")
+            add(head, value)
+        self.query_one("#request-line", Static).update(Group(WrappedUrl("POST ", url), head))
+
+    def show_prediction(self, prediction: Text | None) -> None:
+        if prediction == self._prediction:
+            return
+        self._prediction = prediction
+        widget = self.query_one("#prediction", Static)
+        widget.display = prediction is not None
+        widget.update(prediction or "")
 
     def show_findings(self, findings: list[Finding]) -> None:
         if findings == self._findings:
@@ -70,10 +114,10 @@ class RequestPreview(Vertical):
         for i, finding in enumerate(findings):
             text = Text()
             text.append(f"{LEVEL_MARK[finding.level]} ", style=LEVEL_STYLE[finding.level])
-            text.append(f"{finding.field or finding.path}: ", style="bold")
-            text.append(finding.message)
+            add(text, f"{finding.field or finding.path}: ", "bold", limit=120)
+            add(text, finding.message, limit=400)
             if finding.hint:
-                text.append(f" — {finding.hint}", style="dim")
+                add(text, f" — {finding.hint}", "dim", limit=400)
             options.add_option(Option(text, id=str(i)))
 
     @property

@@ -1,5 +1,6 @@
 """The response pane: live send progress, then status, sub-results, the conversationId,
-the explanation of any error, where the sandbox routed it, body, headers and token claims."""
+the explanation of any error, the routing (on a sandbox) or what the request asked for
+(on LivePerson), body, headers and token claims. Everything from the server is plain text."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
+from lp_tui.ui.plain import add
 from lp_tui.ui.widgets.json_view import JsonView
 
 
-def _steps_text(steps: list[Any], timings: bool) -> Text:
+def steps_text(steps: list[Any], timings: bool) -> Text:
     text = Text()
     for step in steps:
         if step.failed:
@@ -24,8 +27,30 @@ def _steps_text(steps: list[Any], timings: bool) -> Text:
         else:
             mark, style = "…", "yellow"
         text.append(f"{mark} ", style=style)
-        text.append(step.line(timings) + "\n")
+        add(text, step.line(timings) + "\n")
     return text
+
+
+def asked_for(request_body: str) -> str:
+    """What a create request asked routing for: skillId, campaign/engagement, ttrDefName."""
+    from lp_tui.limits import loads_json
+
+    try:
+        payload = loads_json(request_body)
+        body = payload[1]["body"]
+    except (ValueError, TypeError, KeyError, IndexError):
+        return "the request is not the documented batch"
+    if not isinstance(body, dict):
+        return "the request is not the documented batch"
+    parts = []
+    if "skillId" in body:
+        parts.append(f"skillId {json.dumps(body['skillId'], ensure_ascii=False)}")
+    campaign = body.get("campaignInfo")
+    if isinstance(campaign, dict):
+        parts.append(f"campaign {campaign.get('campaignId')} / engagement {campaign.get('engagementId')}")
+    if "ttrDefName" in body:
+        parts.append(f"ttrDefName {json.dumps(body['ttrDefName'])}")
+    return ", ".join(parts) if parts else "nothing in particular (no skillId, campaign or ttrDefName)"
 
 
 class ResponseView(Vertical):
@@ -37,6 +62,9 @@ class ResponseView(Vertical):
     ResponseView TabbedContent { height: 1fr; }
     ResponseView #response-body, ResponseView #response-headers, ResponseView #response-claims { height: 1fr; }
     """
+
+    class Ready(Message):
+        """Mounted (it mounts lazily): the screen draws the send state it holds."""
 
     def __init__(self, timings: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -56,26 +84,38 @@ class ResponseView(Vertical):
             with TabPane("Token claims", id="tab-claims"):
                 yield JsonView(id="response-claims")
 
-    def show_progress(self, title: str, steps: list[Any]) -> None:
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
+
+    def _clear(self) -> None:
+        self.result = None
         self.query_one("#conversation-id", Static).display = False
+        for name in ("#response-body", "#response-headers", "#response-claims"):
+            self.query_one(name, JsonView).set_text("", keep_scroll=False)
+
+    def show_progress(self, title: str, steps: list[Any]) -> None:
+        if self.result is not None:
+            self._clear()  # a new send: the last answer goes at once
         text = Text()
         text.append(f"{title}\n", style="bold")
-        text.append_text(_steps_text(steps, self.timings))
+        text.append_text(steps_text(steps, self.timings))
+        text.append("\nEscape cancels.", style="dim")
         self.query_one("#summary", Static).update(text)
 
-    def show_error(self, title: str, error: Any, steps: list[Any]) -> None:
+    def show_error(self, title: str, error: Any, steps: list[Any], cancelled: bool = False) -> None:
+        self._clear()
         text = Text()
-        text.append(f"{title} failed\n", style="bold red")
-        text.append_text(_steps_text(steps, self.timings))
-        text.append(f"\n{error.step}", style="bold")
-        if error.host:
-            text.append(f" ({error.host})")
-        text.append(f": {error.message}\n")
-        if error.hint:
-            text.append("What to do: ", style="bold")
-            text.append(error.hint + "\n")
+        text.append(f"{title} {'cancelled' if cancelled else 'failed'}\n", style="bold yellow" if cancelled else "bold red")
+        text.append_text(steps_text(steps, self.timings))
+        if error is not None:
+            text.append(f"\n{error.step}", style="bold")
+            if error.host:
+                add(text, f" ({error.host})")
+            add(text, f": {error.message}\n")
+            if error.hint:
+                text.append("What to do: ", style="bold")
+                add(text, error.hint + "\n")
         self.query_one("#summary", Static).update(text)
-        self.query_one("#conversation-id", Static).display = False
 
     def show_result(self, result: Any, routing: dict[str, Any] | None = None, sandbox: bool = False,
                     current_conversation: str | None = None) -> None:
@@ -88,38 +128,45 @@ class ResponseView(Vertical):
         text.append(f"  {result.action}\n")
         for sub in result.subs:
             style = "green" if sub.ok else "red"
-            text.append(f"  [{sub.position}] reqId {sub.req_id!r}: ", style="dim")
-            text.append(sub.code, style=f"bold {style}")
-            text.append(f" {sub.message}\n")
+            add(text, f"  [{sub.position}] reqId {json.dumps(sub.req_id, ensure_ascii=False)[:60]}: ", "dim")
+            add(text, sub.code_text, f"bold {style}", one_line=True, limit=40)
+            add(text, f" {sub.message}\n", limit=2000)
+        if result.sequence is not None:
+            add(text, f"  message sequence: {result.sequence}\n", limit=80)
         for exp in result.explanations:
-            text.append(f"\n{exp.title}\n", style="bold red")
-            text.append(f"{exp.detail}\n")
+            add(text, f"\n{exp.title}\n", "bold red")
+            add(text, f"{exp.detail}\n")
             if exp.action:
                 text.append("What to do: ", style="bold")
-                text.append(exp.action + "\n")
+                add(text, exp.action + "\n")
             if exp.follow_up == "close" and current_conversation:
-                text.append(f"Press Ctrl+R to close {current_conversation}, or Ctrl+N for a fresh consumer id.\n",
-                            style="bold")
+                add(text, f"Press Ctrl+R to close {current_conversation}, or Ctrl+N for a fresh consumer id.\n",
+                    "bold")
             elif exp.follow_up == "close":
-                text.append("Press Ctrl+N for a fresh consumer id (the open conversation is not one this "
-                            "session created, so its id is unknown here).\n", style="bold")
+                text.append("Press Ctrl+N for a fresh consumer id (lp-tui did not open the open conversation, so "
+                            "its id is unknown here).\n", style="bold")
         if routing:
             text.append("\nSandbox routing: ", style="bold")
-            text.append(f"skill {routing.get('skill')!r}", style="bold magenta")
-            text.append(f" by rule “{routing.get('rule')}”; state {routing.get('state')}\n")
-        elif sandbox is False and result.conversation_id:
-            text.append("\nRouting outcome: LivePerson has no read for it in the Connector API; "
-                        "it arrives through webhooks.\n", style="dim")
+            add(text, f"skill {routing.get('skill')}", "bold magenta", one_line=True, limit=80)
+            add(text, f" by rule ‘{routing.get('rule')}’; state {routing.get('state')}", one_line=True, limit=200)
+            text.append("\n")
+        elif result.conversation_id and not sandbox:
+            text.append("\nRouting: ", style="bold")
+            text.append("LivePerson does not tell a connector where a conversation was routed (the Connector API "
+                        "has no read; webhooks do). The request asked for ", style="dim")
+            add(text, asked_for(result.request_body) + ".\n", "dim")
         text.append("\nSteps\n", style="bold")
-        text.append_text(_steps_text(result.steps, self.timings))
+        text.append_text(steps_text(result.steps, self.timings))
         if result.truncated:
-            text.append("\nThe body is larger than 2 MB: only its start is shown.\n", style="yellow")
+            text.append("\nThe answer was larger than the answer size cap: only its start was read.\n", style="yellow")
         self.query_one("#summary", Static).update(text)
         conv = self.query_one("#conversation-id", Static)
         conv.display = bool(result.conversation_id)
         if result.conversation_id:
-            conv.update(Text.assemble(("conversationId ", "bold"), (result.conversation_id, "bold reverse"),
-                                      ("  Ctrl+B copies · Ctrl+R closes · Ctrl+T messages", "dim")))
+            line = Text("conversationId ", style="bold")
+            add(line, result.conversation_id, "bold reverse", one_line=True)
+            line.append("  F5 copies · Ctrl+R closes · Ctrl+T messages", style="dim")
+            conv.update(line)
         else:
             conv.update("")
         body = result.body_text

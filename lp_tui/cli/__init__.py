@@ -1,0 +1,63 @@
+"""Command line: ``lp-tui`` (the app) and its commands, one module each.
+
+Exit codes: 0 success; 1 LivePerson answered with an error (or a check failed); 2 usage or
+configuration error; 3 transport failure. Errors are one clear line on stderr, never a
+traceback; everything printed passes the display boundary (``cli/common.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Sequence
+
+from lp_tui import __version__
+from lp_tui.cli.common import UsageError, add_connection_options, err
+from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
+
+COMMAND_MODULES = ("build", "send", "sandbox_cmd")
+
+
+def parser() -> argparse.ArgumentParser:
+    import importlib
+
+    p = argparse.ArgumentParser(
+        prog="lp-tui",
+        description="Compose and send LivePerson Connector API 'create conversation and set user profile' requests.",
+        epilog="Run without a command to open the terminal app (it takes the same connection options). "
+               "Exit codes: 0 ok, 1 LivePerson error, 2 usage/configuration error, 3 network failure.",
+    )
+    p.add_argument("--version", action="version", version=f"lp-tui {__version__}")
+    add_connection_options(p, top=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"lp_tui.cli.{name}").register(sub)
+    return p
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from lp_tui.cli.common import connection_flags, rules_for
+    from lp_tui.ui.run import run_app
+
+    flags = connection_flags(args)
+    rules = rules_for(args)
+    return run_app(sandbox=bool(args.sandbox), profile=args.profile, flags=flags, rules=rules,
+                   rules_path=args.rules)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lp_tui.model.draft import FieldError
+    from lp_tui.model.presets import PresetError
+    from lp_tui.model.tomlio import TomlFileError
+    from lp_tui.store.atomic import StoreError
+
+    args = parser().parse_args(argv)
+    func: Any = getattr(args, "func", cmd_app)
+    try:
+        return func(args)
+    except (UsageError, FieldError, PresetError, TomlFileError, StoreError) as exc:
+        err(f"lp-tui: error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

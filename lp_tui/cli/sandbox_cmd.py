@@ -1,0 +1,66 @@
+"""``lp-tui sandbox``: the built-in LivePerson imitation in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from lp_tui.cli.common import UsageError, out, rules_for
+from lp_tui.lp.errors import EXIT_OK
+
+
+def register(sub: Any) -> None:
+    sb = sub.add_parser("sandbox", help="run the built-in LivePerson sandbox in the foreground",
+                        description="A local imitation of LivePerson's CSDS, Sentinel, IDP and Connector API on "
+                                    "127.0.0.1, for demos and for tests that need a server that stays up.")
+    sb.add_argument("--port", type=int, default=0, help="port for CSDS (default: a free one)")
+    sb.add_argument("--rules", metavar="FILE", help="routing rules TOML (default: the config folder's "
+                    "routing-rules.toml if present, else the built-in demo rules)")
+    sb.add_argument("--split", action="store_true", help="serve each service on its own port")
+    sb.add_argument("--token-lifetime", type=int, default=3600, metavar="SECONDS",
+                    help="AppJWT lifetime (default 3600, as LivePerson's); shorten it to exercise renewal")
+    sb.add_argument("--verbose", action="store_true", help="log every request")
+    sb.set_defaults(func=cmd_sandbox)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from lp_tui.sandbox.server import Sandbox
+    from lp_tui.sandbox.state import SandboxState
+
+    if args.token_lifetime < 1:
+        raise UsageError("--token-lifetime must be at least 1 second")
+    if not 0 <= args.port < 65536:
+        raise UsageError(f"--port {args.port}: a port number, 1-65535 (0 for a free one)")
+    rules = rules_for(args)
+    try:
+        state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
+        sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
+    v = sandbox.connection_values()
+    out("lp-tui sandbox: a local imitation of LivePerson's CSDS, Sentinel, IDP and Connector API")
+    out(f"  CSDS URL:      {v['csds_url']}")
+    out(f"  account id:    {v['account_id']}")
+    out(f"  client id:     {v['client_id']}")
+    out(f"  client secret: {v['client_secret']}   (demo credentials, sandbox only)")
+    out(f"Routing rules ({state.rules.source}), first match wins:")
+    for line in state.rules.describe():
+        out(f"  {line}")
+    out("Use it:")
+    out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
+        f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} LP_EXT_CONSUMER_ID=demo-consumer")
+    out("  lp-tui send --preset sde-ctype-gender")
+    print("Ctrl+C stops it.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK

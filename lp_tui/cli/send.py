@@ -1,0 +1,211 @@
+"""``lp-tui send``, ``close`` and ``message``: the calls, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from lp_tui.cli.common import (
+    UsageError,
+    add_connection_options,
+    add_draft_options,
+    conversation_key,
+    conversations,
+    err,
+    make_draft,
+    out,
+    parse_json,
+    print_findings,
+    run_with_connection,
+    warn,
+)
+from lp_tui.lp.errors import EXIT_API, EXIT_OK
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser("send", help="send the request and print the response body",
+                       description="Send the create-conversation request: domain lookup, AppJWT, ConsumerJWS, "
+                                   "POST. The answer's body goes to stdout, the steps and the explanation to stderr.")
+    add_draft_options(s)
+    s.add_argument("--raw", metavar="FILE|-", help="send this body exactly as given (- for stdin)")
+    add_client_properties_option(s)
+    add_connection_options(s)
+    s.set_defaults(func=cmd_send)
+
+    c = sub.add_parser("close", help="close a conversation (by default the one lp-tui remembers)",
+                       description="Close a conversation. Without an ID, the open conversation lp-tui remembers "
+                                   "for this profile, account and consumer.")
+    c.add_argument("conversation_id", nargs="?", help="the conversation to close")
+    add_draft_options(c)
+    add_client_properties_option(c)
+    add_connection_options(c)
+    c.set_defaults(func=cmd_close)
+
+    m = sub.add_parser("message", help="send a text message to a conversation",
+                       description="Send a text message. Without an ID, to the open conversation lp-tui remembers.")
+    m.add_argument("args", nargs="+", metavar="[CONVERSATION_ID] TEXT")
+    add_draft_options(m)
+    add_client_properties_option(m)
+    add_connection_options(m)
+    m.set_defaults(func=cmd_message)
+
+
+def add_client_properties_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--client-properties", metavar="JSON",
+                   help="the Client-Properties header as JSON (otherwise from --preset/--set clientProperties...); "
+                        "LivePerson wants the same header on every call after the create")
+
+
+def client_properties(args: argparse.Namespace, draft: Any) -> str | None:
+    from lp_tui.model.build import client_properties_header, dumps
+
+    given = getattr(args, "client_properties", None)
+    if given is not None:
+        value = parse_json("--client-properties", given)
+        if not isinstance(value, dict):
+            raise UsageError("--client-properties: give a JSON object, e.g. '{\"type\":\".ClientProperties\"}'")
+        return dumps(value, compact=True)
+    return client_properties_header(draft)
+
+
+def _read_raw(source: str) -> bytes:
+    import sys
+
+    from lp_tui.limits import MAX_FILE_BYTES, read_bytes
+
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (lp-tui reads at most that)")
+            return data
+        return read_bytes(Path(source).expanduser())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--raw {source}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def print_result(result: Any) -> int:
+    """The answer: its body on stdout (safe JSON or safe text), the rest on stderr."""
+    from lp_tui.model.build import dumps
+
+    if result.body_json is not None:
+        out(dumps(result.body_json), json_text=True)
+    elif result.body_text:
+        out(result.body_text)
+    for step in result.steps:
+        err(f"  {step.line()}")
+    err(f"HTTP {result.status} in {result.elapsed * 1000:.0f} ms")
+    for sub in result.subs:
+        err(f"  [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}")
+    if result.conversation_id:
+        err(f"conversationId: {result.conversation_id}")
+    if result.sequence is not None:
+        err(f"sequence: {result.sequence}")
+    if result.truncated:
+        err("the answer was cut at the answer size cap (--max-answer-mb)")
+    for exp in result.explanations:
+        err(f"{exp.title}: {exp.detail}" + (f" What to do: {exp.action}" if exp.action else ""))
+    return EXIT_OK if result.ok else EXIT_API
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from lp_tui.limits import TooDeep, loads_json
+    from lp_tui.model.build import build_payload, client_properties as props_of
+    from lp_tui.model.validate import validate
+
+    raw = _read_raw(args.raw) if args.raw else None
+    draft = make_draft(args)
+    header = client_properties(args, draft)
+
+    async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        key = conversation_key(conn, sandbox)
+        if raw is not None:
+            try:
+                print_findings(validate(loads_json(raw.decode("utf-8")), conn.account_id))
+            except (TooDeep, ValueError, UnicodeDecodeError) as exc:
+                warn(f"--raw body is not valid JSON ({exc}); sending it as given")
+            result = await client.create_conversation(None, header, raw=raw)
+        else:
+            payload = build_payload(draft, conn.account_id)
+            print_findings(validate(payload, conn.account_id, props_of(draft)))
+            result = await client.create_conversation(payload, header)
+        code = print_result(result)
+        store = conversations()
+        if result.conversation_id:
+            try:
+                store.remember(key, result.conversation_id)
+            except OSError as exc:
+                warn(f"the conversation is not remembered for `lp-tui close`: {exc}")
+        elif any(e.follow_up == "close" for e in result.explanations):
+            known = store.get(key)
+            if known:
+                err(f"The open conversation is {known}: `lp-tui close` closes it.")
+            else:
+                err("lp-tui did not open that conversation, so its id is unknown here; use another "
+                    "--ext-consumer-id, or close it where it was opened.")
+        if result.sandbox and result.conversation_id:
+            routed = await client.sandbox_conversation(result.conversation_id)
+            if routed:
+                err(f"sandbox routed it to {routed.get('skill')!r} by rule: {routed.get('rule')}")
+        elif result.conversation_id:
+            err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
+                "(webhooks do).")
+        return code
+
+    return run_with_connection(args, job)
+
+
+def _target(given: str | None, conn: Any, sandbox: Any, what: str) -> str:
+    if sandbox is not None:
+        raise UsageError(THROWAWAY.format(what=what))
+    if given:
+        return given
+    known = conversations().get(conversation_key(conn, sandbox))
+    if not known:
+        raise UsageError(f"no open conversation is remembered for profile {conn.profile!r}, account "
+                         f"{conn.account_id or '?'}, consumer {conn.ext_consumer_id or '?'}: give its ID")
+    return known
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    draft = make_draft(args)
+    header = client_properties(args, draft)
+
+    async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        target = _target(args.conversation_id, conn, sandbox, "close")
+        result = await client.close_conversation(target, header)
+        code = print_result(result)
+        if result.ok or any(e.title.startswith("The conversation is closed") for e in result.explanations):
+            try:
+                conversations().forget(conversation_key(conn, sandbox), target)
+            except OSError:
+                pass
+        return code
+
+    return _with_early_checks(args, job, "close")
+
+
+def cmd_message(args: argparse.Namespace) -> int:
+    if len(args.args) > 2:
+        raise UsageError("give the text as one argument (quote it), optionally after the conversation ID")
+    given, text = (args.args[0], args.args[1]) if len(args.args) == 2 else (None, args.args[0])
+    draft = make_draft(args)
+    header = client_properties(args, draft)
+
+    async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        target = _target(given, conn, sandbox, "message")
+        return print_result(await client.send_message(target, text, header))
+
+    return _with_early_checks(args, job, "message")
+
+
+THROWAWAY = ("a throwaway sandbox (--sandbox) starts empty, so it never holds the conversation to {what}: "
+             "run `lp-tui sandbox` in another terminal and point lp-tui at it (its banner shows how)")
+
+
+def _with_early_checks(args: argparse.Namespace, job: Any, what: str) -> int:
+    """A throwaway sandbox can never hold the conversation asked for: say so before starting one."""
+    if getattr(args, "sandbox", False) or getattr(args, "profile", None) == "sandbox":
+        raise UsageError(THROWAWAY.format(what=what))
+    return run_with_connection(args, job)

@@ -1,0 +1,54 @@
+"""Masking secrets for display, logs, history and errors."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
+REDACTED = "(redacted)"
+
+
+def mask(secret: str | None) -> str:
+    """``eyJhbGciOi…(redacted)``: enough to tell a token is there, never enough to use it."""
+    if not secret:
+        return ""
+    prefix = secret[:10] if secret.startswith("eyJ") and len(secret) > 40 else ""
+    return f"{prefix}…{REDACTED}" if prefix else REDACTED
+
+
+def mask_headers(headers: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            text = str(value)
+            scheme = "Bearer " if text.startswith("Bearer ") else ""
+            out[name] = scheme + mask(text[len(scheme):])
+        else:
+            out[name] = value
+    return out
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace any occurrence of a known secret in free text (error messages, bodies)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, mask(secret))
+    return text
+
+
+def scrub_value(value: Any, secrets: Iterable[str | None]) -> Any:
+    """``scrub`` through parsed JSON: every string in it, keys included (a server may echo a token)."""
+    found = [s for s in secrets if s and len(s) >= 4]
+    if not found:
+        return value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return scrub(node, found)
+        if isinstance(node, dict):
+            return {walk(k): walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)
