@@ -8,6 +8,7 @@ traceback; everything printed passes the display boundary (``cli/common.py``).
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any, Sequence
 
 from lp_tui import __version__
@@ -15,6 +16,9 @@ from lp_tui.cli.common import UsageError, add_connection_options, err
 from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 
 COMMAND_MODULES = ("build", "send", "routes", "sandbox_cmd")
+# Commands that end within a second or so: garbage collection stays paused until they return
+# (see gcpause). Any other command, and one added later, resumes it before its work.
+QUICK_COMMANDS = ("build", "presets", "send", "close", "message")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,19 +49,44 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The console script (``argv`` None: the process ends when this returns), or a caller's words."""
+    from lp_tui import gcpause
+
+    gcpause.pause()  # start-up makes no garbage worth a collection (see gcpause)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        gcpause.resume()
+        if argv is None:
+            gcpause.before_exit()
+
+
+def _run(words: list[str]) -> int:
+    args = parser().parse_args(words)
+    func: Any = getattr(args, "func", cmd_app)
+    if func is not cmd_app and args.command not in QUICK_COMMANDS:
+        from lp_tui import gcpause
+
+        gcpause.resume()  # a command that runs on (a sandbox, a matrix) collects as usual
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if not isinstance(exc, usage_errors()):
+            raise
+        err(f"lp-tui: error: {exc}")
+        return EXIT_USAGE
+
+
+def usage_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad usage or configuration (exit 2). Imported when one is raised, so
+    a command that needs no presets does not load them."""
     from lp_tui.model.draft import FieldError
     from lp_tui.model.presets import PresetError
     from lp_tui.model.tomlio import TomlFileError
     from lp_tui.store.atomic import StoreError
 
-    args = parser().parse_args(argv)
-    func: Any = getattr(args, "func", cmd_app)
-    try:
-        return func(args)
-    except (UsageError, FieldError, PresetError, TomlFileError, StoreError) as exc:
-        err(f"lp-tui: error: {exc}")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    return (UsageError, FieldError, PresetError, TomlFileError, StoreError)

@@ -43,11 +43,14 @@ def add_draft_options(p: argparse.ArgumentParser) -> None:
 
 
 def make_draft(args: argparse.Namespace) -> Any:
-    from lp_tui import paths
-    from lp_tui.model import presets
     from lp_tui.model.draft import Draft
 
-    draft = presets.load(args.preset, paths.presets_dir()).draft if args.preset else Draft()
+    draft = Draft()
+    if args.preset:  # presets (TOML, package data) are imported only when one is asked for
+        from lp_tui import paths
+        from lp_tui.model import presets
+
+        draft = presets.load(args.preset, paths.presets_dir()).draft
     for item in args.sets:
         path, value = split_assignment(item, "--set")
         draft.set_text(path, value)

@@ -17,10 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from lp_tui.model.routing import Rules
-
-DEMO_ACCOUNT = "12345678"
-DEMO_CLIENT_ID = "sandbox-app-0001"
-DEMO_CLIENT_SECRET = "sandbox-secret-0001"
+from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET  # noqa: F401 (named here too)
 SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
 LOG_LIMIT = 10_000
 

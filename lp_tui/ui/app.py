@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from lp_tui import paths
@@ -40,6 +41,49 @@ class LpTuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.call_after_refresh(self._after_first_paint)
+
+    # --- start-up: what waits until the first screen is painted -----------------------------------
+    class SandboxStarted(Message):
+        """The deferred built-in sandbox runs (or could not start: ``problem``)."""
+
+        def __init__(self, problem: str = "") -> None:
+            super().__init__()
+            self.problem = problem
+
+    def _after_first_paint(self) -> None:
+        """Garbage collection back on, and the built-in sandbox started off the UI thread."""
+        from lp_tui import gcpause
+
+        gcpause.resume(freeze=True)
+        if self.session.sandbox_pending:
+            import threading
+
+            threading.Thread(target=self._start_sandbox, name="lp-sandbox-start", daemon=True).start()
+        else:
+            self.session.start_sandbox()  # nothing to start now: later, a sandbox starts when needed
+
+    def _start_sandbox(self) -> None:
+        """In a thread. Whatever happens is reported as a notification, never printed over the screen."""
+        try:
+            started = self.session.start_sandbox()
+        except Exception as exc:  # no loopback port, most likely: the first send tries again and says why
+            self._post_from_thread(self.SandboxStarted(f"The sandbox did not start: {exc}"))
+            return
+        if started:
+            self._post_from_thread(self.SandboxStarted())
+
+    def _post_from_thread(self, message: Message) -> None:
+        try:
+            self.post_message(message)  # thread-safe; dropped once the app is closing
+        except RuntimeError:  # the event loop closed in between: the app has gone, nothing to show
+            pass
+
+    def on_lp_tui_app_sandbox_started(self, event: SandboxStarted) -> None:
+        if event.problem:
+            self.notify(event.problem, title="Sandbox", severity="error", timeout=10)
+        else:
+            self.composer.connection_changed()
 
     def get_default_screen(self) -> Screen[Any]:
         draft = self.saved.draft if self.saved else None

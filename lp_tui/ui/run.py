@@ -13,7 +13,7 @@ def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, 
     from lp_tui.ui.session import load_session
 
     try:
-        session = load_session(force_sandbox=sandbox, profile=profile, flags=flags)
+        session = load_session(force_sandbox=sandbox, profile=profile, flags=flags, defer_sandbox=True)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     from lp_tui import paths

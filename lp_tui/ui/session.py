@@ -7,6 +7,7 @@ is tested on its own.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,15 @@ from typing import Any, Callable, Mapping
 
 from lp_tui import paths
 from lp_tui.model.connection import SANDBOX_PROFILE, Connection, colour_of, resolve
+from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
 from lp_tui.store.settings import SettingsFile
+
+
+# The built-in sandbox's connection before it has an address (its account and app are fixed).
+PENDING_SANDBOX = {"account_id": DEMO_ACCOUNT, "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+                   "csds_url": "http://127.0.0.1"}
 
 
 def new_consumer_id() -> str:
@@ -38,6 +45,9 @@ class Session:
     startup_notes: list[str] = field(default_factory=list)
     client_factory: Callable[[Connection], Any] | None = None
     sandbox_factory: Callable[[], Any] | None = None
+    # The app starts the built-in sandbox just after its first paint (start_sandbox, from a thread),
+    # not before it: until then the connection holds the sandbox's fixed values and no address.
+    defer_sandbox: bool = False
     show_timings: bool = True
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
     rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
@@ -48,6 +58,7 @@ class Session:
     _client: Any = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
+    _sandbox_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # --- the connection in use -----------------------------------------------------------
     @property
@@ -57,17 +68,21 @@ class Session:
 
     @property
     def conn(self) -> Connection:
-        if self._conn is None:
-            self._conn = self._resolve()
-        return self._conn
+        conn = self._conn
+        if conn is None:
+            with self._sandbox_lock:  # a sandbox starting in another thread sets it anew
+                if self._conn is None:
+                    self._conn = self._resolve()
+                conn = self._conn
+        return conn
 
     def _resolve(self) -> Connection:
         values = self.settings.values(self.profile)
         sandbox_values = None
         if self.use_sandbox:
-            if self.sandbox is None:
+            if self.sandbox is None and not self.defer_sandbox:
                 self.sandbox = self._start_sandbox()
-            sandbox_values = self.sandbox.connection_values()
+            sandbox_values = self.sandbox.connection_values() if self.sandbox is not None else PENDING_SANDBOX
         conn, self.problems = resolve(self.profile, values, environ=self.environ, flags=self.flags,
                                       sandbox=sandbox_values)
         if self.consumer_override:
@@ -76,6 +91,24 @@ class Session:
             self.consumer_override = new_consumer_id()
             conn.set("ext_consumer_id", self.consumer_override, "session")
         return conn
+
+    @property
+    def sandbox_pending(self) -> bool:
+        """The built-in sandbox is in use but not started yet (the app starts it after its first paint)."""
+        return self.use_sandbox and self.sandbox is None and self.defer_sandbox
+
+    def start_sandbox(self) -> bool:
+        """Start the deferred built-in sandbox, from any thread; True when this call started it (what
+        shows the connection then needs a refresh). Once called, a sandbox starts as soon as needed.
+        OSError (no loopback port): still pending, so the next send tries again and says why."""
+        with self._sandbox_lock:
+            if not self.sandbox_pending:
+                self.defer_sandbox = False
+                return False
+            self.sandbox = self._start_sandbox()
+            self.defer_sandbox = False
+            self._conn = None  # resolved again, with the sandbox's address (the consumer id is kept)
+            return True
 
     def _start_sandbox(self) -> Any:
         if self.sandbox_factory is not None:
@@ -111,6 +144,14 @@ class Session:
     @property
     def client(self) -> Any:
         if self._client is None:
+            if self.sandbox_pending:  # a send before the background start finished (or after it failed)
+                try:
+                    self.start_sandbox()
+                except OSError as exc:
+                    from lp_tui.lp.errors import LpError
+
+                    raise LpError("transport", "start the sandbox", f"the built-in sandbox did not start: {exc}",
+                                  "free a port on 127.0.0.1, or use a profile that is not the sandbox") from None
             if self.client_factory is not None:
                 self._client = self.client_factory(self.conn)
             else:
@@ -144,18 +185,18 @@ class Session:
         return self.use_sandbox or bool(getattr(self.client, "sandbox_version", None))
 
     def sandbox_url(self) -> str:
-        if self.use_sandbox and self.sandbox is not None:
-            return self.sandbox.csds_url
+        if self.use_sandbox:
+            return self.sandbox.csds_url if self.sandbox is not None else ""
         return self.conn.csds_url if self.is_sandbox else ""
 
     def request_url(self) -> str:
         """The CONVERSATION URL as far as it is known (the host comes from CSDS at the first send)."""
         conn = self.conn
         base = None
-        if hasattr(self.client, "known_base"):
-            base = self.client.known_base("asyncMessagingEnt")
-        if base is None and self.use_sandbox and self.sandbox is not None:
-            base = self.sandbox.csds_url
+        if hasattr(self._client, "known_base"):  # only a client made already can know it
+            base = self._client.known_base("asyncMessagingEnt")
+        if base is None and self.use_sandbox:
+            base = self.sandbox.csds_url if self.sandbox is not None else "http://127.0.0.1:{port}"
         base = base or "https://{asyncMessagingEnt}"
         return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
 
@@ -197,13 +238,15 @@ class Session:
         return (self.profile, conn.csds_url, conn.account_id, conn.ext_consumer_id)
 
     def close(self) -> None:
-        if self.sandbox is not None:
-            self.sandbox.stop()
-            self.sandbox = None
+        with self._sandbox_lock:
+            self.defer_sandbox = False  # a background start after this would find nothing to do
+            if self.sandbox is not None:
+                self.sandbox.stop()
+                self.sandbox = None
 
 
 def load_session(force_sandbox: bool = False, profile: str | None = None, flags: dict[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> Session:
+                 environ: Mapping[str, str] | None = None, defer_sandbox: bool = False) -> Session:
     """The session for ``lp-tui``: the chosen profile from the settings file, the environment and flags.
 
     The profile: ``--profile``, else ``LP_PROFILE``, else ``--sandbox``, else the file's choice.
@@ -222,7 +265,7 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
 
         raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
     session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
-                      startup_notes=notes)
+                      startup_notes=notes, defer_sandbox=defer_sandbox)
     if not session.use_sandbox and not session.conn.is_configured():
         if profile or env.get("LP_PROFILE"):
             notes.append(f"Profile {chosen!r} is not complete: " + "; ".join(session.conn.missing()) +

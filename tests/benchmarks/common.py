@@ -56,6 +56,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
+def load() -> str:
+    """The load averages (1, 5, 15 min): on a shared machine, what else ran beside the benchmarks."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def report(figures: list[Figure]) -> str:
     lines = ["| Figure | Value | Budget | Result | Note |", "| --- | --- | --- | --- | --- |"]
     lines += [f.row() for f in figures]

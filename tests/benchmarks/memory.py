@@ -23,14 +23,12 @@ def rss():
     return get("VmRSS:"), get("VmHWM:")
 
 async def main():
-    from lp_tui.model.connection import Connection, RetryPolicy
-    from lp_tui.store.history import History
+    from lp_tui.model.connection import Connection
     from lp_tui.ui.app import make_app
-    from lp_tui.ui.session import Session
+    from tests.ui.fakes import session_for
     home = Path(tempfile.mkdtemp(prefix="lp-bench-mem-"))
-    conn = Connection(ext_consumer_id="mem-consumer"); conn.apply(values, "bench"); conn.retry = RetryPolicy.none()
-    session = Session(conn, settings_path=home / "s.toml", presets_dir=home / "p", draft_path=home / "d.toml",
-                      history=History(home / "h.jsonl"))
+    conn = Connection(ext_consumer_id="mem-consumer"); conn.apply(values, "bench")
+    session = session_for(home, conn)
     app = make_app(session)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -38,7 +36,7 @@ async def main():
         out["start_rss"], out["start_peak"] = rss()
         composer = app.composer
         async def wait():
-            while composer.sending:
+            while composer.busy:
                 await asyncio.sleep(0.005)
             await pilot.pause()
         out["opened"] = 0

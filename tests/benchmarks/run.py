@@ -3,7 +3,7 @@
     python tests/benchmarks/run.py            (needs tmux for the start-up figures)
 
 Exit status 1 when a figure misses its budget. Set LP_BENCH_POSTING=/path/to/posting to add
-Posting's start-up for comparison.
+Posting's start-up for comparison; LP_BENCH_ROUNDS sets the interleaved rounds (at least 9).
 """
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ from __future__ import annotations
 import sys
 import time
 
-from common import Figure, machine, report
+from common import Figure, load, machine, report
 
 
 def main() -> int:
+    import cli_send
     import memory
     import send_overhead
     import startup
     import typing_latency
 
     figures: list[Figure] = []
-    for module in (startup, typing_latency, send_overhead, memory):
+    for module in (startup, cli_send, typing_latency, send_overhead, memory):
         started = time.perf_counter()
         figures += module.run()
         print(f"… {module.__name__} done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print(f"Machine: {machine()}; {time.strftime('%Y-%m-%d')}\n")
+    print(f"Machine: {machine()}; {time.strftime('%Y-%m-%d')}; load average {load()}\n")
     print(report(figures))
     failed = [f.name for f in figures if f.passed is False]
     print(f"\n{len(figures) - len(failed)} of {len(figures)} figures within budget or informational; "

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
 from lp_tui.model import fields as F
@@ -32,6 +32,7 @@ from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
 from lp_tui.ui.session import Session
+from lp_tui.ui.widgets.deferred import Deferred
 from lp_tui.ui.widgets.fields import (
     TTR_NULL,
     TTR_OMIT,
@@ -111,10 +112,8 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield Lazy(SectionForm("conversation", also=("firstMessage",)))
                     with TabPane("Envelope", id="tab-envelope"):
                         yield Lazy(SectionForm("ids", also=("clientProperties",), id="form-envelope"))
-                    with TabPane("Raw JSON", id="tab-raw"):
-                        yield self._lazy(TextArea(self.raw_text, id="raw-editor", soft_wrap=False,
-                                                  show_line_numbers=True, tab_behavior="indent"),
-                                         initial != "tab-raw")
+                    with TabPane("Raw JSON", id="tab-raw"):  # TextArea is imported only when it is built
+                        yield self._raw_editor() if initial == "tab-raw" else Deferred(self._raw_editor)
                 yield Static(id="narrow-summary")
                 yield Static(DEFAULT_HELP, id="help-line")
             with Vertical(id="right"):
@@ -130,6 +129,11 @@ class ComposeScreen(SendActions, Screen[None]):
     @staticmethod
     def _lazy(widget: Any, lazy: bool) -> Any:
         return Lazy(widget) if lazy else widget
+
+    def _raw_editor(self) -> Any:
+        from textual.widgets import TextArea
+
+        return TextArea(self.raw_text, id="raw-editor", soft_wrap=False, show_line_numbers=True, tab_behavior="indent")
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
@@ -360,9 +364,8 @@ class ComposeScreen(SendActions, Screen[None]):
         self.query_one(ContactsEditor).index = event.index
         self.fill(self)
 
-    @on(TextArea.Changed, "#raw-editor")
-    def raw_changed(self, event: TextArea.Changed) -> None:
-        if self.raw_mode:
+    def on_text_area_changed(self, event: Any) -> None:  # TextArea.Changed (TextArea is imported late)
+        if event.text_area.id == "raw-editor" and self.raw_mode:
             self.raw_text = event.text_area.text
             self.draft_changed()
 
@@ -661,6 +664,8 @@ class ComposeScreen(SendActions, Screen[None]):
             return
         self.raw_mode = True
         self.raw_text = self.body_text
+        from textual.widgets import TextArea
+
         editor = self.query_one("#raw-editor", TextArea)
         editor.load_text(self.raw_text)
         self._activate("tab-raw")

@@ -191,8 +191,8 @@ class SendActions(_Base):
                 outcome.steps.append(step)
             self.post_message(SendProgress(kind, list(outcome.steps)))
 
-        client = self.session.client
         try:
+            client = self.session.client  # may start the built-in sandbox (LpError if it cannot)
             if kind == "create":
                 outcome.result = await client.create_conversation(None, header, observe, raw=body)
                 if outcome.result.conversation_id and outcome.result.sandbox:

@@ -6,7 +6,7 @@ Rules come from files (names, skills): everything is drawn as plain text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -14,9 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, ProgressBar, Static
+from textual.widgets import Button, Static
 
 from lp_tui.ui.plain import add, plain
+
+if TYPE_CHECKING:  # imported when the view is built (after the first paint): not on the first screen
+    from textual.widgets import DataTable, ProgressBar
 
 COLUMNS = ("preset", "skill", "rule", "ttrDefName", "routing values")
 
@@ -40,6 +43,8 @@ class RoutingView(Vertical, can_focus=True):
         """Mounted (lazily): the screen fills it."""
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import DataTable, ProgressBar
+
         with VerticalScroll(id="routing-rules-scroll"):
             yield Static(id="routing-rules")
         with Horizontal(id="routing-bar"):
@@ -49,8 +54,8 @@ class RoutingView(Vertical, can_focus=True):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
-        self.query_one("#routing-progress", ProgressBar).display = False
+        self._table().add_columns(*COLUMNS)
+        self._bar().display = False
         self.post_message(self.Ready())
 
     def show_rules(self, rules: Any, problem: str = "", not_sandbox: str = "") -> None:
@@ -73,28 +78,27 @@ class RoutingView(Vertical, can_focus=True):
         self.query_one("#routing-run", Button).disabled = bool(not_sandbox)
 
     def start_matrix(self, total: int) -> None:
-        table = self.query_one(DataTable)
+        table = self._table()
         table.clear()
-        bar = self.query_one("#routing-progress", ProgressBar)
+        bar = self._bar()
         bar.display = True
         bar.update(total=total, progress=0)
         self.query_one("#routing-run", Button).disabled = True
 
     def add_row(self, done: int, row: Any) -> None:
-        self.query_one("#routing-progress", ProgressBar).update(progress=done)
+        self._bar().update(progress=done)
         facts = ", ".join(f"{k}={v}" for k, v in row.facts.items()) or "—"
         skill = plain(row.skill, "bold magenta", one_line=True, limit=40) if row.skill else Text("(not routed)",
                                                                                                 style="red")
-        self.query_one(DataTable).add_row(plain(row.preset, one_line=True, limit=40), skill,
-                                          plain(row.rule or row.problem, one_line=True, limit=60),
-                                          plain(row.ttr or "—", one_line=True, limit=20),
-                                          plain(facts, one_line=True, limit=60))
+        self._table().add_row(plain(row.preset, one_line=True, limit=40), skill,
+                              plain(row.rule or row.problem, one_line=True, limit=60),
+                              plain(row.ttr or "—", one_line=True, limit=20),
+                              plain(facts, one_line=True, limit=60))
 
     def end_matrix(self, problem: str = "") -> None:
         self.query_one("#routing-run", Button).disabled = False
         if problem:
-            self.query_one(DataTable).add_row(Text("(stopped)", style="red"), plain(problem, one_line=True), "", "",
-                                              "")
+            self._table().add_row(Text("(stopped)", style="red"), plain(problem, one_line=True), "", "", "")
 
     @on(Button.Pressed, "#routing-run")
     def action_run_matrix(self) -> None:
@@ -103,4 +107,14 @@ class RoutingView(Vertical, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        return self.query_one(DataTable).row_count
+        return self._table().row_count
+
+    def _table(self) -> DataTable[Any]:
+        from textual.widgets import DataTable
+
+        return self.query_one(DataTable)
+
+    def _bar(self) -> ProgressBar:
+        from textual.widgets import ProgressBar
+
+        return self.query_one("#routing-progress", ProgressBar)
