@@ -40,8 +40,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     flags = connection_flags(args)
     rules = rules_for(args)
-    return run_app(sandbox=bool(args.sandbox), profile=args.profile, flags=flags, rules=rules,
-                   rules_path=args.rules)
+    try:
+        return run_app(sandbox=bool(args.sandbox), profile=args.profile, flags=flags, rules=rules,
+                       rules_path=args.rules)
+    except ValueError as exc:  # an unknown profile, said before the screen opens
+        raise UsageError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -278,15 +278,15 @@ class Handler(BaseHTTPRequestHandler):
         return 201, {"token": self.state.mint_jws(ext)}
 
     # --- Connector API ----------------------------------------------------------------------
-    def _consumer(self) -> tuple[tuple[int, Any] | None, dict | None]:
+    def _consumer(self) -> tuple[tuple[int, Any] | None, dict[str, Any]]:
         error, _ = self._app_jwt()
         if error:
-            return error, None
+            return error, {}
         jws = self.headers.get("X-LP-ON-BEHALF")
         if not jws:
-            return E_MISSING_JWS, None
+            return E_MISSING_JWS, {}
         claims = self.state.check_jws(jws)
-        return (None, claims) if claims else (E_INVALID_JWS, None)
+        return (None, claims) if claims else (E_INVALID_JWS, {})
 
     def conversation(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
         error, consumer = self._consumer()
@@ -442,7 +442,7 @@ class _Server(ThreadingHTTPServer):
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_r or self._stop:
                         return
-                    self._handle_request_noblock()
+                    self._handle_request_noblock()  # type: ignore[attr-defined]  # socketserver's own step
 
     def stop(self) -> None:
         self._stop = True

@@ -7,15 +7,11 @@ from typing import Any
 
 def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, Any] | None = None,
             rules: Any = None, rules_path: str | None = None) -> int:
-    from lp_tui.cli.common import UsageError
     from lp_tui.store import drafts
     from lp_tui.ui.app import make_app
     from lp_tui.ui.session import load_session
 
-    try:
-        session = load_session(force_sandbox=sandbox, profile=profile, flags=flags)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    session = load_session(force_sandbox=sandbox, profile=profile, flags=flags)  # ValueError: an unknown profile
     from lp_tui import paths
 
     session.rules = rules

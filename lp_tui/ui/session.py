@@ -150,17 +150,16 @@ class Session:
 
     def request_url(self) -> str:
         """The CONVERSATION URL as far as it is known (the host comes from CSDS at the first send)."""
-        conn = self.conn
-        base = None
-        if hasattr(self.client, "known_base"):
-            base = self.client.known_base("asyncMessagingEnt")
+        from lp_tui.lp.client import api_url
+
+        base = self.client.known_base("asyncMessagingEnt") if hasattr(self.client, "known_base") else None
         if base is None and self.use_sandbox and self.sandbox is not None:
             base = self.sandbox.csds_url
-        base = base or "https://{asyncMessagingEnt}"
-        return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
+        return api_url(base or "https://{asyncMessagingEnt}", self.conn.account_id or "{accountId}")
 
     def request_headers(self, draft: Any) -> dict[str, str]:
         """The headers as the preview shows them: tokens masked or described, never shown."""
+        from lp_tui.lp.client import api_headers
         from lp_tui.model.build import client_properties_header
         from lp_tui.redact import mask
 
@@ -168,11 +167,7 @@ class Session:
         scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
         app_jwt = mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›"
         jws = mask(conn.consumer_jws) if conn.consumer_jws else f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
-        headers = {"Content-Type": "application/json", "Authorization": scheme + app_jwt, "X-LP-ON-BEHALF": jws}
-        header = client_properties_header(draft)
-        if header:
-            headers["Client-Properties"] = header
-        return headers
+        return api_headers(scheme + app_jwt, jws, client_properties_header(draft))
 
     def badge(self) -> str:
         if self.is_sandbox:

@@ -79,7 +79,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self.session = session
         self.draft = draft or Draft()
         self.raw_mode = raw_body is not None
-        self.AUTO_FOCUS = "#raw-editor" if self.raw_mode else "#f-consumer-customerId"  # where typing starts
+        self.AUTO_FOCUS = "#raw-editor" if self.raw_mode else "#f-consumer-customerId"  # type: ignore[misc]
         self.raw_text = raw_body or ""
         self.findings: list[Finding] = []
         self.body_text = ""
@@ -486,15 +486,19 @@ class ComposeScreen(SendActions, Screen[None]):
         if not views:
             return
         view = views.first()
-        if progress is not None:
-            kind, steps = progress
-            view.show_progress(TITLES[kind] + "…", steps)
-        elif outcome is not None:
-            if outcome.result is not None:
-                view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
-            else:
-                title = TITLES[outcome.kind]
-                view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)
+        try:
+            if progress is not None:
+                kind, steps = progress
+                view.show_progress(TITLES[kind] + "…", steps)
+            elif outcome is not None:
+                if outcome.result is not None:
+                    view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
+                else:
+                    title = TITLES[outcome.kind]
+                    view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)
+        except Exception as exc:  # an answer lp-tui cannot draw must not take the app down
+            view.show_unexpected(f"lp-tui could not draw this answer ({type(exc).__name__}: {exc}); "
+                                 "the raw body is in History (F4). This is a bug in lp-tui; please report it.")
 
     @on(ResponseView.Ready)
     def _response_ready(self) -> None:
