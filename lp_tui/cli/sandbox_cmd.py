@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from lp_tui.cli.common import UsageError, out, rules_for
+from lp_tui.cli.common import UsageError, err, out, rules_for
 from lp_tui.lp.errors import EXIT_OK
 
 
@@ -34,7 +35,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         raise UsageError("--token-lifetime must be at least 1 second")
     if not 0 <= args.port < 65536:
         raise UsageError(f"--port {args.port}: a port number, 1-65535 (0 for a free one)")
+    from lp_tui import paths
+    from lp_tui.sandbox.rules_watch import RulesWatcher
+
     rules = rules_for(args)
+    rules_path = Path(args.rules).expanduser() if args.rules else paths.rules_file()
     try:
         state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
         sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
@@ -53,6 +58,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
         f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} LP_EXT_CONSUMER_ID=demo-consumer")
     out("  lp-tui send --preset sde-ctype-gender")
+    if rules is not None:
+        out(f"Editing {rules_path} reloads the rules (a broken edit keeps the ones in force).")
+        RulesWatcher(rules_path, state, lambda message, ok: (out if ok else err)(message)).start()
     print("Ctrl+C stops it.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

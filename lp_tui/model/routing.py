@@ -272,7 +272,8 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
             start = headers[rule]
             end = headers[rule + 1] - 1 if rule + 1 < len(headers) else len(lines)
         if key is not None:
-            pattern = re.compile(rf"(^|[{{,\s]){re.escape(key)}\s*=|[\"']{re.escape(key)}[\"']\s*=")
+            k = re.escape(key)
+            pattern = re.compile(rf"(^|[{{,\s]){k}\s*=|[\"']{k}[\"']\s*=|^\s*\[\[?\s*{k}\s*[\].]")
             for number in range(start, end + 1):
                 if pattern.search(lines[number - 1]):
                     return f"{source}, line {number}"
@@ -328,3 +329,29 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
             raise RulesError(f"{where(None, key)}: [{key}] must map ids to skill names (text)")
         tables[key] = {str(k): v for k, v in table.items()}
     return Rules(rules, tables["campaigns"], tables["skills"], source)
+
+
+def rules_from_info(info: Any) -> Rules | None:
+    """The rules an lp-tui sandbox reports at ``/_sandbox/info``, checked as a rules file would be."""
+    if not isinstance(info, dict) or not isinstance(info.get("rules"), list):
+        return None
+    try:
+        import tomli_w
+
+        data = {"rules": [{k: v for k, v in r.items() if k in RULE_KEYS} for r in info["rules"] if isinstance(r, dict)],
+                "campaigns": info.get("campaigns") or {}, "skills": info.get("skills") or {}}
+        source = str(info.get("rules_source") or "the sandbox's rules")[:200]
+        return parse_rules(tomli_w.dumps(data), source)
+    except (RulesError, TypeError, ValueError):
+        return None
+
+
+def driving_facts(facts: dict[str, Any], rules: Rules) -> dict[str, str]:
+    """The facts of a request that some rule tests: what drives its routing, for tables and demos."""
+    tested = {key for rule in rules.rules for key in rule.when}
+    out = {}
+    for key in sorted(tested):
+        if _present(facts.get(key)):
+            value = facts[key]
+            out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return out

@@ -29,7 +29,7 @@ class LpTuiApp(App[int]):
         Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
         Binding("f3", "presets", "Presets"),
         Binding("f4", "history", "History"),
-        Binding("f9", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
+        Binding("ctrl+o", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

@@ -1,4 +1,4 @@
-"""The app's way out: "Copy as curl", "Copy as Python", "Save evidence" (palette and F9).
+"""The app's way out: "Copy as curl", "Copy as Python", "Save evidence" (palette and Ctrl+O).
 
 Thin over ``lp_tui.export`` (the text) and ``lp_tui.store.evidence`` (the files): the URL is
 resolved through CSDS and files are written in workers, never on the UI thread, and each
@@ -33,12 +33,23 @@ def export_commands(app: Any) -> Iterable[SystemCommand]:
     yield SystemCommand("Copy as Python", "A standalone httpx script doing the whole flow: CSDS, AppJWT, "
                         "ConsumerJWS, create", lambda: copy_export(app, "python"))
     yield SystemCommand("Save evidence", "The last send as Markdown and JSON for a bug report, in the data "
-                        "folder (F9)", lambda: save_evidence(app))
+                        "folder (Ctrl+O)", lambda: save_evidence(app))
 
 
 # --- copy as curl / Python ----------------------------------------------------------------------
 def copy_export(app: Any, kind: str) -> None:
-    app.run_worker(export_worker(app, kind), group="export", exclusive=True, exit_on_error=False)
+    app.run_worker(said(app, export_worker(app, kind), f"Copy as {LABELS[kind]}"), group="export", exclusive=True,
+                   exit_on_error=False)
+
+
+async def said(app: Any, work: Any, what: str) -> Any:
+    """Run ``work``; an unplanned failure becomes a notification, never a silent dead worker."""
+    try:
+        return await work
+    except Exception as exc:  # noqa: BLE001 (shown to the user, who can report it)
+        app.notify(f"{type(exc).__name__}: {exc}. This is a bug in lp-tui; please report it.",
+                   title=f"{what} failed", severity="error", timeout=10)
+        return None
 
 
 async def resolved_base(session: Any) -> str | None:
@@ -112,7 +123,7 @@ def save_evidence(app: Any) -> None:
     if ev is None:
         app.notify("No send yet: send first (Ctrl+S), then save its evidence.", severity="warning")
         return
-    app.run_worker(write_evidence(app, ev), group="evidence", exit_on_error=False)
+    app.run_worker(said(app, write_evidence(app, ev), "Save evidence"), group="evidence", exit_on_error=False)
 
 
 def save_entry_evidence(app: Any, entry: dict[str, Any]) -> None:
@@ -123,7 +134,7 @@ def save_entry_evidence(app: Any, entry: dict[str, Any]) -> None:
         ev = await asyncio.to_thread(from_entry, entry)
         await write_evidence(app, ev)
 
-    app.run_worker(work(), group="evidence", exit_on_error=False)
+    app.run_worker(said(app, work(), "Save evidence"), group="evidence", exit_on_error=False)
 
 
 async def write_evidence(app: Any, ev: dict[str, Any]) -> tuple[Any, Any] | None:

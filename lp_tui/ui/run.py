@@ -16,8 +16,10 @@ def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, 
         session = load_session(force_sandbox=sandbox, profile=profile, flags=flags)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    from lp_tui import paths
+
     session.rules = rules
-    session.rules_path = rules_path
+    session.rules_path = rules_path or (str(paths.rules_file()) if rules is not None else None)
     slot = drafts.claim()
     saved, problem = drafts.load(slot.path)
     if slot.note:

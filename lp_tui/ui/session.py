@@ -43,6 +43,8 @@ class Session:
     rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
     rules_path: str | None = None  # where they came from, watched for changes
     external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
+    rules_problem: str = ""  # the last rules file problem (the rules in force were kept)
+    on_rules_report: Callable[[str, bool], Any] | None = None  # the app's hook for reloads (from a thread)
     _client: Any = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
@@ -81,7 +83,17 @@ class Session:
         from lp_tui.sandbox.server import Sandbox
         from lp_tui.sandbox.state import SandboxState
 
-        return Sandbox(SandboxState(rules=self.rules)).start()
+        sandbox = Sandbox(SandboxState(rules=self.rules)).start()
+        if self.rules_path:
+            from lp_tui.sandbox.rules_watch import RulesWatcher
+
+            RulesWatcher(Path(self.rules_path), sandbox.state, self._rules_report).start()
+        return sandbox
+
+    def _rules_report(self, message: str, ok: bool) -> None:
+        self.rules_problem = "" if ok else message
+        if self.on_rules_report is not None:
+            self.on_rules_report(message, ok)
 
     def routing_rules(self) -> Any:
         """The rules the sandbox in use routes by (the same engine predicts); None off a sandbox."""

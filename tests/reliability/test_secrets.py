@@ -267,7 +267,7 @@ async def test_app_exports_evidence_and_diff_leak_nothing(world, lp_home):
             await pilot.press("ctrl+s")
             await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
             await settled(pilot)
-        await pilot.press("f9")
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: any(n.title == "Evidence saved" for n in app._notifications))
         await pilot.press("f4")
         await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and len(app.screen.entries) == 2)

@@ -134,7 +134,8 @@ async def test_settings_persist_with_mode_0600(tmp_path):
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f2")
-        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen"
+                    and app.screen.query("#s-profile SelectOverlay"), "the settings form to mount")
         screen = app.screen
         screen.query_one("#s-profile").value = "__new__"
         await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")

@@ -77,11 +77,11 @@ async def test_save_evidence_after_a_send_and_not_before(tmp_path):
     app = make_app(make_session(tmp_path, [result(200, OK)]))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("f9")
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: any("No send yet" in n for n in notes(app)))
         await send(pilot)
         await settled(pilot)
-        await pilot.press("f9")
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: any(n.startswith("Evidence saved") for n in notes(app)), "the evidence")
         folder = paths.data_dir() / "evidence"
         md = next(folder.glob("*.md"))
@@ -191,3 +191,18 @@ async def test_a_broken_check_folder_is_said_in_the_screen(tmp_path):
         app.push_screen(ChecksScreen(session, [str(tmp_path)]))
         await until(pilot, lambda: type(app.screen).__name__ == "ChecksScreen" and app.screen.finished)
         assert "unknown key 'bogus'" in app.screen.problem and str(tmp_path / "bad.toml") in app.screen.problem
+
+
+async def test_an_unplanned_failure_in_an_export_is_said_not_swallowed(tmp_path, monkeypatch):
+    from lp_tui.ui import exports
+
+    async def broken(session):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(exports, "resolved_base", broken)
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        await run_from_palette(pilot, "copy as python", "Copy as Python")
+        await until(pilot, lambda: any("Copy as Python failed" in n and "boom" in n for n in notes(app)))
+        assert app.is_running and app.clipboard == ""

@@ -44,6 +44,7 @@ from lp_tui.ui.widgets.fields import (
 )
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
+from lp_tui.ui.widgets.routing import RoutingView
 from lp_tui.ui.widgets.status import StatusBar
 
 FORM_TABS = (("tab-consumer", "Customer"), ("tab-personal", "Personal"), ("tab-profile", "Profile"),
@@ -64,6 +65,7 @@ class ComposeScreen(SendActions, Screen[None]):
         Binding("ctrl+t", "message", "Msg", tooltip="Send a text message to the open conversation"),
         Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
         Binding("f8", "toggle_view", "View", tooltip="Switch between the forms and the request/response"),
+        Binding("f9", "routing", "Routing", tooltip="The routing rules in force, and the routing matrix"),
         Binding("f6", "toggle_raw", "Raw", priority=True),
         Binding("f1", "app.help", "Help"),
         Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
@@ -122,6 +124,8 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
                         yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
+                    with TabPane("Routing", id="pane-routing"):
+                        yield Lazy(RoutingView(id="routing"))
         yield Footer(compact=True)
 
     @staticmethod
@@ -157,11 +161,128 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify(note, title="lp-tui", timeout=12)
 
     def connection_changed(self, first: bool = False) -> None:
-        """The profile or its settings changed: status, preview, the remembered conversation."""
+        """The profile or its settings changed: status, preview, the remembered conversation, what
+        the server is (an lp-tui sandbox says so itself)."""
         self.conversation_id = None
+        self.session.on_rules_report = self._rules_reported_from_thread
         self.update_status()
         self.refresh_preview()
         self._recall_conversation()
+        self._probe_server()
+
+    @work(group="probe", exclusive=True, exit_on_error=False)
+    async def _probe_server(self) -> None:
+        """Look the account's services up once (the request pane then shows the real host); a
+        server that answers as an lp-tui sandbox is asked for its rules. Failures stay quiet: the
+        first send reports them properly."""
+        session = self.session
+        if session.use_sandbox or not session.conn.account_id:
+            self.show_routing()
+            return
+        from lp_tui.lp.errors import LpError
+        from lp_tui.model.routing import rules_from_info
+
+        client = session.client
+        try:
+            await client.domains()
+        except (LpError, OSError, ValueError):
+            self.show_routing()
+            return
+        if getattr(client, "sandbox_version", None):
+            info = await client.sandbox_info()
+            if client is session.client:
+                session.external_rules = rules_from_info(info)
+        if client is session.client:
+            self.update_status()
+            self.refresh_preview()
+            self.show_routing()
+
+    def _rules_reported_from_thread(self, message: str, ok: bool) -> None:
+        self.app.call_from_thread(self._rules_reported, message, ok)
+
+    def _rules_reported(self, message: str, ok: bool) -> None:
+        self.notify(message, title="Routing rules", severity="information" if ok else "warning", timeout=8)
+        self.refresh_preview()
+        self.show_routing()
+
+    # --- the Routing view -----------------------------------------------------------------------
+    def action_routing(self) -> None:
+        """Show the Routing view with focus in it, so `r` runs the matrix."""
+        self.query_one("#panes", TabbedContent).active = "pane-routing"
+        self.show_right(True)
+        self._focus_routing()
+
+    def _focus_routing(self) -> None:
+        views = self.query(RoutingView)
+        if views and views.first().query("#routing-run"):
+            self.set_focus(None)
+            self.call_after_refresh(views.first().query_one("#routing-run").focus)
+        else:
+            self._routing_focus_pending = True
+
+    @on(RoutingView.Ready)
+    def _routing_ready(self) -> None:
+        self.show_routing()
+        if getattr(self, "_routing_focus_pending", False):
+            self._routing_focus_pending = False
+            self._focus_routing()
+
+    def show_routing(self) -> None:
+        views = self.query(RoutingView)
+        if not views:
+            return
+        session = self.session
+        not_sandbox = ""
+        if not session.is_sandbox:
+            from lp_tui.ui.widgets.response import asked_for
+
+            self.refresh_preview()
+            not_sandbox = ("LivePerson does not tell a connector where a conversation was routed: the Connector API "
+                           "has no read (webhooks do). This request asks for " + asked_for(self.body_text) + ".")
+        views.first().show_rules(session.routing_rules(), session.rules_problem, not_sandbox)
+
+    @on(RoutingView.RunRequested)
+    def _run_matrix(self) -> None:
+        self.run_matrix()
+
+    @work(group="matrix", exclusive=True, exit_on_error=False)
+    async def run_matrix(self) -> None:
+        """Every preset to a fresh sandbox with the rules in force, a fresh consumer each, row by row."""
+        import asyncio
+
+        from lp_tui.lp.client import LpClient
+        from lp_tui.lp.matrix import route_matrix
+        from lp_tui.model import presets
+        from lp_tui.model.connection import Connection, RetryPolicy
+        from lp_tui.model.routing import Rules
+        from lp_tui.sandbox.server import Sandbox
+        from lp_tui.sandbox.state import SandboxState
+
+        view = self.query_one(RoutingView)
+        rules = self.session.routing_rules() or Rules.default()
+        chosen, _problems = await asyncio.to_thread(presets.all_presets, self.session.presets_dir)
+        view.start_matrix(len(chosen))
+        sandbox = await asyncio.to_thread(lambda: Sandbox(SandboxState(rules=rules)).start())
+        values = sandbox.connection_values()
+
+        def make_client(consumer: str) -> Any:
+            conn = Connection(profile="sandbox")
+            conn.apply({**values, "ext_consumer_id": consumer}, "sandbox")
+            conn.retry = RetryPolicy.none()
+            return LpClient(conn)
+
+        def progress(done: int, total: int, row: Any) -> None:
+            if row is not None:
+                view.add_row(done, row)
+
+        problem = ""
+        try:
+            await route_matrix(chosen, make_client, rules, progress)
+        except Exception as exc:  # shown in the table, never a crash
+            problem = f"{type(exc).__name__}: {exc}"
+        finally:
+            await asyncio.to_thread(sandbox.stop)
+            view.end_matrix(problem)
 
     @work(group="recall", exclusive=True, exit_on_error=False)
     async def _recall_conversation(self) -> None:
@@ -636,6 +757,9 @@ class ComposeScreen(SendActions, Screen[None]):
         for i in range(3):
             yield SystemCommand(f"Copy sub-response {i + 1}", f"Element {i + 1} of the last answer",
                                 lambda i=i: self.copy_response(str(i)))
+        yield SystemCommand("Routing view", "The routing rules in force and the routing matrix (F9)", self.action_routing)
+        yield SystemCommand("Run the routing matrix", "Every preset on a fresh sandbox, and where each went",
+                            self.run_matrix)
         yield SystemCommand("Toggle raw mode", "Edit the JSON body directly (F6)", self.action_toggle_raw)
         yield SystemCommand("Clear the form", "Start a new, empty draft (F7)", self.action_clear_draft)
         for i, (tab, label) in enumerate(FORM_TABS):

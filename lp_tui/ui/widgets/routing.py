@@ -1,0 +1,106 @@
+"""The Routing view: the rules in force on a sandbox, their problems, and the routing matrix.
+
+On real LivePerson it says plainly that routing is not readable through the Connector API.
+Rules come from files (names, skills): everything is drawn as plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, ProgressBar, Static
+
+from lp_tui.ui.plain import add, plain
+
+COLUMNS = ("preset", "skill", "rule", "ttrDefName", "routing values")
+
+
+class RoutingView(Vertical, can_focus=True):
+    DEFAULT_CSS = """
+    RoutingView { height: 1fr; }
+    RoutingView #routing-rules-scroll { height: auto; max-height: 45%; }
+    RoutingView #routing-rules { height: auto; padding: 0 1; }
+    RoutingView #routing-bar { height: 1; padding: 0 1; }
+    RoutingView #routing-bar Button { width: auto; min-width: 10; }
+    RoutingView #routing-progress { width: 1fr; padding-left: 2; }
+    RoutingView #routing-matrix { height: 1fr; }
+    """
+    BINDINGS = [Binding("r", "run_matrix", "Run the matrix")]
+
+    class RunRequested(Message):
+        """The user asked for the routing matrix."""
+
+    class Ready(Message):
+        """Mounted (lazily): the screen fills it."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="routing-rules-scroll"):
+            yield Static(id="routing-rules")
+        with Horizontal(id="routing-bar"):
+            yield Button("Run the matrix (r)", id="routing-run", compact=True, variant="primary")
+            yield ProgressBar(id="routing-progress", show_eta=False)
+        table: DataTable[Any] = DataTable(id="routing-matrix", zebra_stripes=True, cursor_type="row")
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one("#routing-progress", ProgressBar).display = False
+        self.post_message(self.Ready())
+
+    def show_rules(self, rules: Any, problem: str = "", not_sandbox: str = "") -> None:
+        """The rules in force (or why there are none to show)."""
+        text = Text()
+        if not_sandbox:
+            text.append("Routing on LivePerson\n", style="bold")
+            add(text, not_sandbox)
+        elif rules is None:
+            text.append("This server is an lp-tui sandbox, but it did not say its rules.", style="dim")
+        else:
+            text.append("Rules in force", style="bold")
+            add(text, f" ({rules.source}), first match wins:\n", "dim")
+            for line in rules.describe():
+                add(text, line + "\n")
+        if problem:
+            text.append("\nProblem: ", style="bold red")
+            add(text, problem)
+        self.query_one("#routing-rules", Static).update(text)
+        self.query_one("#routing-run", Button).disabled = bool(not_sandbox)
+
+    def start_matrix(self, total: int) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        bar = self.query_one("#routing-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=total, progress=0)
+        self.query_one("#routing-run", Button).disabled = True
+
+    def add_row(self, done: int, row: Any) -> None:
+        self.query_one("#routing-progress", ProgressBar).update(progress=done)
+        facts = ", ".join(f"{k}={v}" for k, v in row.facts.items()) or "—"
+        skill = plain(row.skill, "bold magenta", one_line=True, limit=40) if row.skill else Text("(not routed)",
+                                                                                                style="red")
+        self.query_one(DataTable).add_row(plain(row.preset, one_line=True, limit=40), skill,
+                                          plain(row.rule or row.problem, one_line=True, limit=60),
+                                          plain(row.ttr or "—", one_line=True, limit=20),
+                                          plain(facts, one_line=True, limit=60))
+
+    def end_matrix(self, problem: str = "") -> None:
+        self.query_one("#routing-run", Button).disabled = False
+        if problem:
+            self.query_one(DataTable).add_row(Text("(stopped)", style="red"), plain(problem, one_line=True), "", "",
+                                              "")
+
+    @on(Button.Pressed, "#routing-run")
+    def action_run_matrix(self) -> None:
+        if not self.query_one("#routing-run", Button).disabled:
+            self.post_message(self.RunRequested())
+
+    @property
+    def row_count(self) -> int:
+        return self.query_one(DataTable).row_count
