@@ -42,6 +42,8 @@ def account_for(args: argparse.Namespace) -> str | None:
     if os.environ.get("LP_ACCOUNT_ID"):
         return os.environ["LP_ACCOUNT_ID"]
     stored = settings_store.load(paths.settings_file())
+    for problem in stored.problems:
+        warn(problem)
     profile = chosen_profile(args, stored)
     account = stored.values(profile).get("account_id") or None
     if account is None and profile == "sandbox":
