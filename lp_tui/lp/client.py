@@ -254,6 +254,11 @@ class LpClient:
                           urlsplit(self.conn.csds_url).netloc) from None
         return self._base(host)
 
+    async def service_base(self, name: str, observer: Observer = _noop) -> str:
+        """A service's base URL through CSDS, exactly as a send finds it (scheme and port included);
+        LpError when CSDS fails or lists no usable host. Exports use it for the URL they print."""
+        return await self._service(name, observer, [])
+
     def _auth(self, token: str) -> str:
         return f"Bearer {token}" if self.conn.auth_scheme == "bearer" else token
 

@@ -14,6 +14,7 @@ from lp_tui.model import presets
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.text import safe
 from lp_tui.ui.commands import HistoryCommands, PresetCommands, ProfileCommands
+from lp_tui.ui.exports import export_commands, save_evidence
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
@@ -28,6 +29,7 @@ class LpTuiApp(App[int]):
         Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
         Binding("f3", "presets", "Presets"),
         Binding("f4", "history", "History"),
+        Binding("ctrl+o", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -203,10 +205,15 @@ class LpTuiApp(App[int]):
         note = "Loaded the request from history." + (" Not representable: " + "; ".join(lost) if lost else "")
         composer.replace_draft(draft, note)
 
+    def action_save_evidence(self) -> None:
+        """Evidence of the last send, as Markdown and JSON in the data folder (ui/exports.py)."""
+        save_evidence(self)
+
     # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from self.composer.palette_commands()
+        yield from export_commands(self)
         yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)

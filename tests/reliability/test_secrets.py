@@ -183,3 +183,107 @@ def test_committed_pictures_hold_no_secrets():
     assert pictures
     for path in pictures:
         assert_clean(str(path.relative_to(ROOT)), path.read_text(), ["sandbox-secret-0001", SECRET, "not-shown-anywhere"])
+
+
+PUSH = "Push-Token-Secret-7Qz9"  # the body's own secret (privateData.pushNotificationData.token)
+
+
+def _record_sends(world, consumer: str, count: int) -> list[dict]:
+    """Sends carrying the push token, recorded in history as the app records them."""
+    import asyncio
+
+    from lp_tui.lp.client import LpClient
+    from lp_tui.model.build import build_payload
+    from lp_tui.model.connection import Connection
+    from lp_tui.model.draft import Draft
+    from lp_tui.store.history import History
+
+    draft = Draft()
+    draft.set_value("consumer.ctype", "vip")
+    draft.set_value("profile.privateData.pushNotificationData.token", PUSH)
+    conn = Connection(ext_consumer_id=consumer, **world.connection_values())
+
+    async def run():
+        client = LpClient(conn)
+        try:
+            return [await client.create_conversation(build_payload(draft, conn.account_id)) for _ in range(count)]
+        finally:
+            await client.aclose()
+
+    entries = [r.to_record() for r in asyncio.run(run())]
+    for entry in entries:
+        History(paths.history_file()).append(entry)
+    return entries
+
+
+def test_exports_evidence_and_diffs_leak_nothing(world, tmp_path):
+    from lp_tui.export import diff, evidence
+
+    env = connection_env(world, "leak-export")
+    push = ["--set", f"profile.privateData.pushNotificationData.token={PUSH}"]
+    out = tmp_path / "out"
+    out.mkdir()
+    outputs = [run_cli("build", "--as", "curl", "--preset", "sde-ctype-gender", *push, env=env),
+               run_cli("build", "--as", "python", *push, env=env),
+               run_cli("send", *push, "--evidence", str(out / "first.md"), env=env),
+               run_cli("send", *push, "--evidence", str(out / "second.json"), env=env)]
+    minted = list(world.state.minted)
+    outputs.append(run_cli("send", "--preset", "minimal", *push, "--evidence", str(out / "pasted.md"),
+                           env={**env, "LP_APP_JWT": minted[0], "LP_CONSUMER_JWS": minted[1]}))
+    first, second = _record_sends(world, "leak-diff", 2)
+    outputs += [run_cli("diff", first["id"], second["id"]), run_cli("diff")]
+    assert outputs[-2].returncode == 1 and '"status": 400' in outputs[-2].stdout  # the diff was made
+    assert all(r.returncode in (0, 1) for r in outputs), [r.stderr for r in outputs]
+    assert '"$LP_PUSH_TOKEN"' in outputs[0].stdout and "LP_PUSH_TOKEN" in outputs[1].stdout
+    texts = {"entry evidence": evidence.markdown(evidence.from_entry(first)),
+             "entry evidence json": evidence.to_json(evidence.from_entry(second)),
+             "side by side": "\n".join(f"{r.left} {r.right}" for r in diff.side_by_side(first, second))}
+    secrets = [SECRET, PUSH, *world.state.minted]
+    for result in outputs:
+        assert_clean(f"`{' '.join(result.args[3:6])}` output", result.stdout + result.stderr, secrets)
+    for name, text in texts.items():
+        assert_clean(name, text, secrets)
+    assert scan_files(out, secrets, allow=set()) == 3
+
+
+async def test_app_exports_evidence_and_diff_leak_nothing(world, lp_home):
+    from lp_tui.model.connection import Connection
+    from tests.ui.fakes import session_for, settled, typed, until
+
+    conn = Connection(ext_consumer_id="leak-app-export", **world.connection_values())
+    session = session_for(lp_home, conn)
+    app = make_app(session)
+    copied: dict[str, str] = {}
+    pictures: dict[str, str] = {}
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await typed(pilot, "#f-profile-privateData-pushNotificationData-token", PUSH)
+        await settled(pilot)
+        from lp_tui.ui.exports import export_worker
+
+        copied["curl"] = await export_worker(app, "curl")
+        copied["python"] = await export_worker(app, "python")
+        for _ in range(2):
+            before = app.composer.outcome
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
+            await settled(pilot)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: any(n.title == "Evidence saved" for n in app._notifications))
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and len(app.screen.entries) == 2)
+        await pilot.press("e", "d", "down", "d")
+        await until(pilot, lambda: type(app.screen).__name__ == "DiffScreen")
+        pictures["diff"] = app.export_screenshot()
+        await pilot.press("c")
+        await until(pilot, lambda: app.clipboard.startswith("--- "))
+        copied["diff"] = app.clipboard
+        await until(pilot, lambda: len(list((paths.data_dir() / "evidence").glob("*.md"))) == 2)
+        notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+    session.close()
+    assert '"$LP_PUSH_TOKEN"' in copied["curl"] and "PUSH_TOKEN" in copied["python"] and "status" in copied["diff"]
+    evidence_texts = [p.read_text() for p in (paths.data_dir() / "evidence").glob("*.md")]
+    assert all('"token": "(redacted)"' in text for text in evidence_texts)  # the body held one, masked
+    secrets = [SECRET, PUSH, *world.state.minted]
+    for name, text in {**copied, **pictures, "notifications": notes}.items():
+        assert_clean(name, text, secrets)
+    assert scan_files(paths.data_dir() / "evidence", secrets, allow=set()) == 4

@@ -72,6 +72,9 @@ def test_core_layers_do_not_import_textual():
         "import lp_tui.model.routing, lp_tui.model.connection, lp_tui.lp.client, lp_tui.lp.matrix\n"
         "import lp_tui.store.settings, lp_tui.store.history, lp_tui.store.drafts, lp_tui.store.conversations\n"
         "import lp_tui.sandbox.server, lp_tui.sandbox.rules_watch, lp_tui.cli, lp_tui.text, lp_tui.limits\n"
+        "import lp_tui.export.curl, lp_tui.export.python, lp_tui.export.evidence, lp_tui.export.diff\n"
+        "import lp_tui.check.cases, lp_tui.check.runner, lp_tui.check.junit, lp_tui.store.evidence\n"
+        "import lp_tui.cli.check, lp_tui.cli.diff, lp_tui.cli.export\n"
         "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.') or m == 'rich']\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )

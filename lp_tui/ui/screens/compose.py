@@ -28,6 +28,7 @@ from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
 from lp_tui.store import drafts
+from lp_tui.ui.exports import record_of
 from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
@@ -475,7 +476,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     self.notify("Conversation closed. Send again to open a new one.", title="Closed")
             elif outcome.kind == "message" and result.ok:
                 self.notify("Message sent.")
-            self._record(result.to_record())
+            self._record(record_of(outcome))
         self.show_outcome(outcome, None)
         self.refresh_preview()
 

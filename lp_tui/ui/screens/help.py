@@ -24,6 +24,7 @@ KEYS = [
     ("F3", "Presets: load, save as, duplicate, delete"),
     ("F4", "History of sends: view, load, re-send, close or message its conversation"),
     ("F6", "Raw mode: edit the JSON body directly (toggle)"),
+    ("Ctrl+O", "Save evidence of the last send (Markdown and JSON; the palette also copies as curl or Python)"),
     ("F7", "Clear the form (start a new draft)"),
     ("Alt+1 … Alt+6", "Show a form: Customer, Personal, Profile, Routing, Envelope, Raw JSON"),
     ("Ctrl+PgUp / PgDn", "Previous / next form"),
