@@ -20,6 +20,7 @@ from lp_tui.cli.common import (
     run_with_connection,
     warn,
 )
+from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
 from lp_tui.lp.errors import EXIT_API, EXIT_OK
 
 
@@ -30,6 +31,7 @@ def register(sub: Any) -> None:
     add_draft_options(s)
     s.add_argument("--raw", metavar="FILE|-", help="send this body exactly as given (- for stdin)")
     add_client_properties_option(s)
+    add_follow_options(s)
     add_connection_options(s)
     s.set_defaults(func=cmd_send)
 
@@ -114,11 +116,24 @@ def cmd_send(args: argparse.Namespace) -> int:
     from lp_tui.model.build import build_payload, client_properties as props_of
     from lp_tui.model.validate import validate
 
+    check_follow_options(args)
     raw = _read_raw(args.raw) if args.raw else None
     draft = make_draft(args)
     header = client_properties(args, draft)
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        if not args.follow:
+            return await send(client, conn, sandbox)
+        follow = Follow(args, client, conn, sandbox)
+        await follow.start()
+        try:
+            return await send(client, conn, sandbox, follow)
+        finally:
+            await follow.stop()
+
+    async def send(client: Any, conn: Any, sandbox: Any, follow: Follow | None = None) -> int:
+        import time
+
         key = conversation_key(conn, sandbox)
         if raw is not None:
             try:
@@ -130,6 +145,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             payload = build_payload(draft, conn.account_id)
             print_findings(validate(payload, conn.account_id, props_of(draft)))
             result = await client.create_conversation(payload, header)
+        opened = time.monotonic()
         code = print_result(result)
         store = conversations()
         if result.conversation_id:
@@ -148,9 +164,17 @@ def cmd_send(args: argparse.Namespace) -> int:
             routed = await client.sandbox_conversation(result.conversation_id)
             if routed:
                 err(f"sandbox routed it to {routed.get('skill')!r} by rule: {routed.get('rule')}")
-        elif result.conversation_id:
+        elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
-                "(webhooks do).")
+                "(webhooks do: --follow shows them).")
+        if follow is not None and result.conversation_id:
+            await follow.run(result.conversation_id, header, opened)
+            timeline = follow.inbox.timelines.get(result.conversation_id)
+            if timeline is not None and timeline.closed and key is not None:
+                try:
+                    store.forget(key, result.conversation_id)
+                except OSError:
+                    pass
         return code
 
     return run_with_connection(args, job)
