@@ -37,6 +37,8 @@ def account_for(args: argparse.Namespace) -> str | None:
     if os.environ.get("LP_ACCOUNT_ID"):
         return os.environ["LP_ACCOUNT_ID"]
     stored = settings_store.load(paths.settings_file())
+    for problem in stored.problems:
+        warn(problem)
     profile = chosen_profile(args, stored)
     return stored.values(profile).get("account_id") or None
 

@@ -126,6 +126,7 @@ class LpClient:
         started = time.perf_counter()
         tries_429 = tries_5xx = 0
         waiting = False
+        capped = ""  # a wait the server asked for that was cut short: said in the step's last note
         client = self._client()
         try:
             while True:
@@ -152,6 +153,7 @@ class LpClient:
                 if answer.status == 429 and tries_429 < policy.retry_429:
                     tries_429 += 1
                     wait, asked = self._wait(max(policy.wait_429, 0.0), answer)
+                    capped = capped or asked
                     step.note = f"429 throttled; retry {tries_429}/{policy.retry_429} in {wait:g} s" + asked
                 elif answer.status >= 500 and tries_5xx < len(policy.delays_5xx):
                     wait, asked = self._wait(policy.delays_5xx[tries_5xx], None)
@@ -160,7 +162,7 @@ class LpClient:
                 else:
                     step.failed = answer.status >= 400
                     if step.attempts > 1:
-                        step.note = f"answered {answer.status} after {step.attempts} attempts"
+                        step.note = f"answered {answer.status} after {step.attempts} attempts" + capped
                     return answer
                 waiting = True
                 await _emit(observer, step)
@@ -181,7 +183,8 @@ class LpClient:
             if value is not None and value > wait:
                 wait = value
         if wait > self.conn.max_wait:
-            asked = f" (the server asked for {wait:g} s; lp-tui waits at most {self.conn.max_wait:g} s)"
+            shown = "for ever" if wait == float("inf") else f"{wait:g} s"
+            asked = f" (the server asked to wait {shown}; lp-tui waits at most {self.conn.max_wait:g} s)"
             wait = self.conn.max_wait
         return wait, asked
 
