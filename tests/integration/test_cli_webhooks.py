@@ -209,3 +209,24 @@ def test_sandbox_command_takes_webhook_options():
     assert result.returncode == 2 and "http:// or https://" in result.stderr
     result = lp("sandbox", "--webhook-fault", "explode", timeout=60)
     assert result.returncode == 2 and "one of bad_signature" in result.stderr
+
+
+def test_webhooks_prints_hostile_text_as_visible_escapes():
+    running = Running({"LP_CLIENT_SECRET": SECRET})
+    hostile = "\x1b]2;PWNED\x07\x1b[2J[bold]x[/bold]\u202eevil\x9b31m"
+    note = {"kind": "notification", "type": "ms.MessagingEventNotification", "body": {"changes": [{
+        "sequence": 0, "originatorMetadata": {"id": "x", "role": "CONSUMER\x1b[31m"}, "serverTimestamp": 1,
+        "conversationId": "c-\x1b[1mhostile", "event": {"type": "ContentEvent", "message": hostile}}]}}
+    body = json.dumps(note).encode()
+    try:
+        assert running.post(body, {"x-liveperson-signature": sign(body, SECRET)}) == 200
+        line = running.next_line()
+        assert running.post(body, {"x-liveperson-signature": sign(body, "x"), "x-liveperson-client-id": "\x1b[31m"}
+                            ) == 401
+        line += running.next_line()
+    finally:
+        running.stop()
+    assert "\\x1b]2;PWNED\\x07\\x1b[2J[bold]x[/bold]\\u202eevil\\x9b31m" in line
+    assert "c-\\x1b[1mhostile" in line and "CONSUMER\\x1b[31m" in line
+    for raw in ("\x1b", "\x07", "\u202e", "\x9b"):
+        assert raw not in line
