@@ -76,6 +76,15 @@ async def main() -> None:
             await pilot.pause(0.3)
         return press
 
+    async def timeline(pilot):
+        from tests.ui.fakes import timeline_story
+
+        await pilot.press("f10")
+        await pilot.pause(0.3)
+        view = pilot.app.composer.query_one("TimelineView")
+        for delivery in timeline_story():
+            view.follower.inbox.deliver(delivery)
+
     try:
         await shoot("compose", app(), type_vip)
         await shoot("findings", app(preset="campaign-routing"), findings)
@@ -84,6 +93,7 @@ async def main() -> None:
         await shoot("settings", app(), await key("f2"))
         await shoot("presets", app(), await key("f3"))
         await shoot("raw-mode", app(preset="auto-messages"), await key("f6"))
+        await shoot("timeline", app(preset="sde-ctype-gender"), timeline)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

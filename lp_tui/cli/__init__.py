@@ -14,7 +14,7 @@ from lp_tui import __version__
 from lp_tui.cli.common import UsageError, add_connection_options, err
 from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 
-COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd")
+COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from lp_tui.cli.common import (
     run_with_connection,
     warn,
 )
+from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
 from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError
 
 
@@ -32,6 +33,7 @@ def register(sub: Any) -> None:
     s.add_argument("--evidence", metavar="FILE", help="also write evidence of the send for a bug report: "
                    "FILE.md as Markdown, FILE.json as JSON (no secrets)")
     add_client_properties_option(s)
+    add_follow_options(s)
     add_connection_options(s)
     s.set_defaults(func=cmd_send)
 
@@ -116,12 +118,25 @@ def cmd_send(args: argparse.Namespace) -> int:
     from lp_tui.model.build import build_payload, client_properties as props_of, dumps
     from lp_tui.model.validate import validate
 
+    check_follow_options(args)
     evidence = _evidence_path(args.evidence) if args.evidence else None
     raw = _read_raw(args.raw) if args.raw else None
     draft = make_draft(args)
     header = client_properties(args, draft)
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        if not args.follow:
+            return await send(client, conn, sandbox)
+        follow = Follow(args, client, conn, sandbox)
+        await follow.start()
+        try:
+            return await send(client, conn, sandbox, follow)
+        finally:
+            await follow.stop()
+
+    async def send(client: Any, conn: Any, sandbox: Any, follow: Follow | None = None) -> int:
+        import time
+
         key = conversation_key(conn, sandbox)
         steps: list[Any] = []
         if raw is not None:
@@ -144,6 +159,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                     "create conversation", exc, steps, profile=conn.profile, account=conn.account_id,
                     body=body.decode("utf-8", "replace"), client_properties=header))
             raise
+        opened = time.monotonic()
         code = print_result(result)
         store = conversations()
         if result.conversation_id:
@@ -163,14 +179,22 @@ def cmd_send(args: argparse.Namespace) -> int:
             routed = await client.sandbox_conversation(result.conversation_id)
             if routed:
                 err(f"sandbox routed it to {routed.get('skill')!r} by rule: {routed.get('rule')}")
-        elif result.conversation_id:
+        elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
-                "(webhooks do).")
+                "(webhooks do: --follow shows them).")
         if evidence is not None:
             from lp_tui.export.evidence import from_result
 
             _write_evidence(evidence, from_result(result, profile=conn.profile, account=conn.account_id,
                                                   routing=routed, client_properties=header))
+        if follow is not None and result.conversation_id:
+            await follow.run(result.conversation_id, header, opened)
+            timeline = follow.inbox.timelines.get(result.conversation_id)
+            if timeline is not None and timeline.closed and key is not None:
+                try:
+                    store.forget(key, result.conversation_id)
+                except OSError:
+                    pass
         return code
 
     return run_with_connection(args, job)

@@ -18,6 +18,7 @@ from lp_tui.ui.exports import export_commands, save_evidence
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
+from lp_tui.ui.widgets.timeline import palette_commands as timeline_commands
 
 
 class LpTuiApp(App[int]):
@@ -214,6 +215,7 @@ class LpTuiApp(App[int]):
         yield from super().get_system_commands(screen)
         yield from self.composer.palette_commands()
         yield from export_commands(self)
+        yield from timeline_commands(self)
         yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)

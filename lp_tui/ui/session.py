@@ -45,6 +45,8 @@ class Session:
     external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
     rules_problem: str = ""  # the last rules file problem (the rules in force were kept)
     on_rules_report: Callable[[str, bool], Any] | None = None  # the app's hook for reloads (from a thread)
+    follower: Any = None  # the webhook receiver and its timelines (lp_tui.ui.follow.Follower), made on first use
+    follower_factory: Callable[[], Any] | None = None  # tests: a follower with a fake receiver
     _client: Any = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
@@ -192,6 +194,8 @@ class Session:
         return (self.profile, conn.csds_url, conn.account_id, conn.ext_consumer_id)
 
     def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None

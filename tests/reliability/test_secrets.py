@@ -287,3 +287,125 @@ async def test_app_exports_evidence_and_diff_leak_nothing(world, lp_home):
     for name, text in {**copied, **pictures, "notifications": notes}.items():
         assert_clean(name, text, secrets)
     assert scan_files(paths.data_dir() / "evidence", secrets, allow=set()) == 4
+
+
+# --- webhooks: what the sandbox posts, what the receivers print and draw ------------------------------------
+def test_webhook_bodies_and_the_receivers_output_leak_nothing(world, lp_home):
+    import http.client
+    import json
+    import queue
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from lp_tui.lp.webhooks import sign
+
+    posted: queue.Queue = queue.Queue()
+
+    class Capture(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            posted.put("\n".join(f"{k}: {v}" for k, v in self.headers.items()) + "\n" + body.decode())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    capture = ThreadingHTTPServer(("127.0.0.1", 0), Capture)
+    capture.daemon_threads = True
+    threading.Thread(target=capture.serve_forever, daemon=True).start()
+    env = connection_env(world, "leak-webhooks")
+    try:  # 1. every body and header the sandbox posts, over a whole conversation
+        world.send_webhooks_to(f"http://127.0.0.1:{capture.server_address[1]}/", agent_delay=0)
+        sent = run_cli("send", "--preset", "first-message", env=env)
+        conv = json.loads(sent.stdout)[1]["body"]["conversationId"]
+        run_cli("message", conv, "hello", env=env)
+        run_cli("close", conv, env=env)
+        bodies = [posted.get(timeout=60) for _ in range(8)]
+    finally:
+        capture.shutdown()
+        capture.server_close()
+    secrets = [SECRET, *world.state.minted]
+    for i, body in enumerate(bodies):
+        assert_clean(f"webhook notification {i}", body, secrets)
+
+    # 2. `lp-tui webhooks`, with requests that try to make it print the secret
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "webhooks", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    shown = []
+    try:
+        for line in proc.stdout:
+            shown.append(line)
+            if "Ctrl+C stops it." in line:
+                break
+        port = int(next(line for line in shown if " at http://" in line).strip().rstrip("/").rsplit(":", 1)[1])
+        note = {"kind": "notification", "type": "ms.MessagingEventNotification", "body": {"changes": [{
+            "sequence": 0, "originatorMetadata": {"id": "x", "role": "CONSUMER"}, "serverTimestamp": 1,
+            "conversationId": "c-leak", "dialogId": "c-leak",
+            "event": {"type": "ContentEvent", "message": f"my secret is {SECRET}"}}]}}
+        body = json.dumps(note).encode()
+        ids = {"x-liveperson-client-id": env["LP_CLIENT_ID"], "x-liveperson-account-id": env["LP_ACCOUNT_ID"]}
+        tries = [(body, {**ids, "x-liveperson-signature": sign(body, SECRET)}, 200),
+                 (body, {**ids, "x-liveperson-signature": "sha1=" + SECRET}, 401),
+                 (body, {**ids, "x-liveperson-signature": sign(body, SECRET), "x-liveperson-client-id": SECRET}, 401),
+                 (SECRET.encode(), ids, 401)]
+        for data, headers, status in tries:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/", body=data, headers=headers)
+            response = conn.getresponse()
+            assert response.status == status
+            assert_clean("the receiver's answer", response.read().decode(), secrets)
+            conn.close()
+            shown.append(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    output = "".join(shown) + out + err
+    assert "my secret is" in output and "(redacted)" in output and output.count("rejected:") == 3
+    assert_clean("`lp-tui webhooks` output", output, secrets)
+
+    # 3. `lp-tui send --follow` on this sandbox, which then posts to the command's own receiver
+    followed = run_cli("send", "--preset", "sde-ctype-gender", "--follow", "--close-after", "1", "--agent-delay", "0",
+                       env={**env, "LP_EXT_CONSUMER_ID": "leak-follow"})
+    assert followed.returncode == 0 and "closed" in followed.stdout
+    assert_clean("`send --follow` output", followed.stdout + followed.stderr, [SECRET, *world.state.minted])
+    scan_files(lp_home, [SECRET, *world.state.minted], allow=set())
+
+
+async def test_the_timeline_pane_leaks_nothing(world, lp_home):
+    from lp_tui.store import settings as store
+    from lp_tui.ui.follow import follower_of
+    from lp_tui.ui.session import load_session
+    from tests.ui.fakes import settled, typed, until
+
+    values = {**world.connection_values(), "ext_consumer_id": "leak-timeline"}
+    stored = store.with_changes(store.load(paths.settings_file()), "leak", values)
+    stored.active = "leak"
+    store.save(stored)
+    session = load_session(environ={})
+    app = make_app(session)
+    try:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await pilot.press("f10")
+            await until(pilot, lambda: app.composer.query("TimelineView"))
+            url = follower_of(session).start(session, 0)
+            world.send_webhooks_to(url, agent_delay=0)
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.composer.conversation_id and not app.composer.busy)
+            app.composer.message_conversation(app.composer.conversation_id)
+            await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+            await pilot.press(*f"psst {SECRET}", "enter")
+            view = app.composer.query_one("TimelineView")
+            await pilot.press("f10")
+            await until(pilot, lambda: "You wrote: psst" in view.shown_text(), "the echo")
+            await settled(pilot)
+            picture = app.export_screenshot()
+            notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+    finally:
+        session.close()
+    assert "You wrote: psst" in view.shown_text()
+    secrets = [SECRET, *world.state.minted]
+    assert_clean("the Timeline pane", picture + view.shown_text(), secrets)
+    assert_clean("notifications", notes, secrets)

@@ -2,7 +2,7 @@
 
 The layers (arrows point to what a layer may import):
 
-    base: lp_tui (the package), paths, text, limits, redact   -> the standard library only
+    base: lp_tui (the package), paths, text, limits, redact, httpserve -> the standard library only
     model                                    -> base
     lp, store, sandbox                       -> model, base (and themselves)
     export, check (pure helpers over lp)     -> lp, model, base
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "lp_tui"
-BASE = {"lp_tui", "lp_tui.paths", "lp_tui.text", "lp_tui.limits", "lp_tui.redact"}
+BASE = {"lp_tui", "lp_tui.paths", "lp_tui.text", "lp_tui.limits", "lp_tui.redact", "lp_tui.httpserve"}
 ENTRY = {"lp_tui.__main__": "cli"}  # `python -m lp_tui` is the command line
 ALLOWED = {
     "base": set(),
@@ -75,6 +75,8 @@ def test_core_layers_do_not_import_textual():
         "import lp_tui.export.curl, lp_tui.export.python, lp_tui.export.evidence, lp_tui.export.diff\n"
         "import lp_tui.check.cases, lp_tui.check.runner, lp_tui.check.junit, lp_tui.store.evidence\n"
         "import lp_tui.cli.check, lp_tui.cli.diff, lp_tui.cli.export\n"
+        "import lp_tui.sandbox.agent, lp_tui.lp.webhooks, lp_tui.lp.timeline, lp_tui.lp.receiver\n"
+        "import lp_tui.httpserve, lp_tui.ui.follow, lp_tui.cli.follow, lp_tui.cli.webhooks_cmd\n"
         "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.') or m == 'rich']\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )

@@ -46,6 +46,7 @@ from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 from lp_tui.ui.widgets.routing import RoutingView
 from lp_tui.ui.widgets.status import StatusBar
+from lp_tui.ui.widgets.timeline import TimelineView
 
 FORM_TABS = (("tab-consumer", "Customer"), ("tab-personal", "Personal"), ("tab-profile", "Profile"),
              ("tab-conversation", "Routing"), ("tab-envelope", "Envelope"), ("tab-raw", "Raw JSON"))
@@ -66,6 +67,7 @@ class ComposeScreen(SendActions, Screen[None]):
         Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
         Binding("f8", "toggle_view", "View", tooltip="Switch between the forms and the request/response"),
         Binding("f9", "routing", "Routing", tooltip="The routing rules in force, and the routing matrix"),
+        Binding("f10", "timeline", "Timeline", tooltip="What the webhooks say happened to the conversation"),
         Binding("f6", "toggle_raw", "Raw", priority=True),
         Binding("f1", "app.help", "Help"),
         Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
@@ -126,6 +128,8 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
                     with TabPane("Routing", id="pane-routing"):
                         yield Lazy(RoutingView(id="routing"))
+                    with TabPane("Timeline", id="pane-timeline"):
+                        yield Lazy(TimelineView(self.session, id="timeline"))
         yield Footer(compact=True)
 
     @staticmethod
@@ -169,6 +173,8 @@ class ComposeScreen(SendActions, Screen[None]):
         self.refresh_preview()
         self._recall_conversation()
         self._probe_server()
+        for timeline in self.query(TimelineView):  # the webhook receiver follows the profile
+            timeline.connection_changed()
 
     @work(group="probe", exclusive=True, exit_on_error=False)
     async def _probe_server(self) -> None:
@@ -204,6 +210,11 @@ class ComposeScreen(SendActions, Screen[None]):
         self.notify(message, title="Routing rules", severity="information" if ok else "warning", timeout=8)
         self.refresh_preview()
         self.show_routing()
+
+    # --- the Timeline (webhooks; ui/widgets/timeline.py) --------------------------------------------
+    def action_timeline(self) -> None:
+        self.query_one("#panes", TabbedContent).active = "pane-timeline"
+        self.show_right(True)
 
     # --- the Routing view -----------------------------------------------------------------------
     def action_routing(self) -> None:
