@@ -1,6 +1,6 @@
 """Run every benchmark and print each figure with its budget and PASS or FAIL.
 
-    python benchmarks/run.py            (needs tmux for the start-up figures)
+    python tests/benchmarks/run.py            (needs tmux for the start-up figures)
 
 Exit status 1 when a figure misses its budget. Set LP_BENCH_POSTING=/path/to/posting to add
 Posting's start-up for comparison.

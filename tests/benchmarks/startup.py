@@ -47,7 +47,7 @@ def run() -> list[Figure]:
         return [Figure("Start-up (needs tmux)", float("nan"), "s", None, "tmux not found: skipped")]
     home = tempfile.mkdtemp(prefix="lp-bench-start-")
     env = {"LP_TUI_HOME": home, "TERM": os.environ.get("TERM", "xterm-256color"), "PYTHONPATH": str(ROOT)}
-    minimal = f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'benchmarks' / 'minimal_app.py'))}"
+    minimal = f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'tests' / 'benchmarks' / 'minimal_app.py'))}"
     ours, reference, forms = [], [], []
     first_paint(lp_tui_command(), "Findings:", env)  # warm the file cache once, not counted
     first_paint(minimal, "MINIMAL APP READY", env)

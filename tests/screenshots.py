@@ -1,0 +1,139 @@
+"""Make the SVG screenshots in screenshots/ (shown in the README): every picture the README links.
+
+Run: .venv/bin/python tests/screenshots.py
+
+It drives the app as the snapshot tests do: the deterministic fakes of tests/ui/fakes.py (fixed
+sandbox address, ids and answers, no timings), a throwaway home, no blinking cursor, and waits
+on conditions (a form mounted, a send finished, a screen shown), never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "screenshots"
+SIZE = (120, 40)
+
+Action = Callable[[Any], Awaitable[None]]
+
+
+def linked_pictures() -> set[str]:
+    """The screenshots the README shows or links, by name (``compose`` for screenshots/compose.svg)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return set(re.findall(r"screenshots/([\w-]+)\.svg", text))
+
+
+async def shoot(name: str, app: Any, action: Action) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await action(pilot)
+        app.save_screenshot(str(OUT / f"{name}.svg"))
+    print(f"screenshots/{name}.svg")
+
+
+async def main() -> int:
+    home = Path(tempfile.mkdtemp(prefix="lp-tui-shots-"))
+    os.environ["LP_TUI_HOME"] = str(home)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    from textual.widgets import Input, TextArea
+
+    from lp_tui.model.presets import load
+    from lp_tui.store.drafts import SavedDraft
+    from lp_tui.ui.app import make_app
+    from tests.ui.fakes import OK, OPEN, make_session, result, typed, until
+
+    Input.cursor_blink = False  # a blinking cursor would make each picture depend on when it was taken
+    TextArea.cursor_blink = False
+    OUT.mkdir(exist_ok=True)
+
+    def app(script: tuple = (), preset: str | None = None) -> Any:
+        draft = load(preset, home / "none").draft if preset else None
+        return make_app(make_session(home, script), SavedDraft(draft) if draft else None)
+
+    async def ready(pilot: Any) -> None:
+        """The first screen is complete: a form mounted, the request drawn, nothing in flight."""
+        composer = pilot.app.composer
+        await until(pilot, lambda: composer.query("SectionForm") and composer.body_text, "the first screen")
+        await until(pilot, lambda: all(w.is_finished for w in pilot.app.workers), "start-up work")
+        await pilot.pause()
+
+    async def send(pilot: Any) -> None:
+        await ready(pilot)
+        composer = pilot.app.composer
+        before = composer.outcome
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: composer.outcome is not before and not composer.busy, "the send")
+        await until(pilot, lambda: composer.query("ResponseView"), "the response pane")
+        await until(pilot, lambda: all(w.is_finished for w in pilot.app.workers), "the history write")
+        await pilot.pause()
+
+    async def send_twice(pilot: Any) -> None:
+        await send(pilot)
+        await send(pilot)
+
+    async def type_vip(pilot: Any) -> None:
+        await ready(pilot)
+        await typed(pilot, "#f-consumer-ctype", "vip")
+        await until(pilot, lambda: '"ctype": "vip"' in pilot.app.composer.body_text, "the preview")
+        await pilot.pause()
+
+    async def findings(pilot: Any) -> None:
+        await ready(pilot)
+        composer = pilot.app.composer
+        await typed(pilot, "#f-consumer-companySize", "many")
+        await pilot.press("alt+2")
+        await until(pilot, lambda: composer.query("#f-personal-gender"), "the Personal form")
+        composer.query_one("#f-personal-gender").value = ""
+        await typed(pilot, "#f-personal-gender", "male")
+        await until(pilot, lambda: '"gender": "male"' in composer.body_text and composer.findings, "the findings")
+        await pilot.pause()
+
+    def modal(key: str, name: str, loaded: Callable[[Any], Any] = lambda screen: True) -> Action:
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press(key)
+            await until(pilot, lambda: type(pilot.app.screen).__name__ == name and loaded(pilot.app.screen), name)
+            await pilot.pause()
+        return run
+
+    async def raw_mode(pilot: Any) -> None:
+        await ready(pilot)
+        composer = pilot.app.composer
+        await pilot.press("f6")
+        await until(pilot, lambda: composer.raw_mode and pilot.app.focused is composer.query_one("#raw-editor"),
+                    "raw mode")
+        await pilot.pause()
+
+    shots: dict[str, tuple[Any, Action]] = {
+        "compose": (lambda: app(), type_vip),
+        "findings": (lambda: app(preset="campaign-routing"), findings),
+        "sent": (lambda: app((result(200, OK),), "sde-ctype-gender"), send),
+        "open-conversation": (lambda: app((result(200, OK), result(400, OPEN)), "sde-ctype-gender"), send_twice),
+        "settings": (lambda: app(), modal("f2", "SettingsScreen", lambda s: s.query("#s-ext_consumer_id"))),
+        "presets": (lambda: app(), modal("f3", "PresetsScreen", lambda s: s.items)),
+        "raw-mode": (lambda: app(preset="auto-messages"), raw_mode),
+    }
+    missing = linked_pictures() - set(shots)
+    try:
+        for name, (make, action) in shots.items():
+            await shoot(name, make(), action)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    if missing:
+        print(f"the README links pictures this script does not make: {', '.join(sorted(missing))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
