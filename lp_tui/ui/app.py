@@ -191,6 +191,12 @@ class LpTuiApp(App[int]):
             self.notify("That entry's body was too large to keep whole; it cannot be loaded or re-sent.",
                         severity="warning")
             return
+        from lp_tui.redact import REDACTED
+
+        masked = f'"{REDACTED}"' in body  # the push token is masked in history: it cannot come back
+        if masked:
+            self.notify("The entry's push token was masked in history; type it again if the request needs it.",
+                        title="Push token", severity="warning", timeout=10)
         if what == "resend":
             composer.resend_raw(body)
             return

@@ -231,6 +231,8 @@ def test_exports_evidence_and_diffs_leak_nothing(world, tmp_path):
     outputs.append(run_cli("send", "--preset", "minimal", *push, "--evidence", str(out / "pasted.md"),
                            env={**env, "LP_APP_JWT": minted[0], "LP_CONSUMER_JWS": minted[1]}))
     first, second = _record_sends(world, "leak-diff", 2)
+    assert PUSH not in paths.history_file().read_text()  # the body's own secret is masked in history too
+    assert '"token": "(redacted)"' in first["request"]["body"]
     outputs += [run_cli("diff", first["id"], second["id"]), run_cli("diff")]
     assert outputs[-2].returncode == 1 and '"status": 400' in outputs[-2].stdout  # the diff was made
     assert all(r.returncode in (0, 1) for r in outputs), [r.stderr for r in outputs]
