@@ -31,6 +31,7 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
+        children: Any
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

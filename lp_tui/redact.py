@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 SECRET_HEADERS = {"authorization", "x-lp-on-behalf"}
@@ -52,3 +53,12 @@ def scrub_value(value: Any, secrets: Iterable[str | None]) -> Any:
         return node
 
     return walk(value)
+
+
+JWT_SHAPE = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
+
+
+def mask_jwts(text: str) -> str:
+    """Mask anything shaped like a whole JWT in free text: files that leave lp-tui (exports,
+    evidence, diffs) carry no token even when a server echoed one lp-tui did not know of."""
+    return JWT_SHAPE.sub(lambda m: mask(m.group()), text)

@@ -33,8 +33,8 @@ def linked_pictures() -> set[str]:
     return set(re.findall(r"screenshots/([\w-]+)\.svg", text))
 
 
-async def shoot(name: str, app: Any, action: Action) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+async def shoot(name: str, app: Any, action: Action, size: tuple[int, int] = SIZE) -> None:
+    async with app.run_test(size=size) as pilot:
         await action(pilot)
         app.save_screenshot(str(OUT / f"{name}.svg"))
     print(f"screenshots/{name}.svg")
@@ -114,6 +114,45 @@ async def main() -> int:
                     "raw mode")
         await pilot.pause()
 
+    def form(key: str, field: str) -> Action:
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press(key)
+            await until(pilot, lambda: pilot.app.composer.query(field), "the form")
+            await pilot.pause()
+        return run
+
+    async def routing(pilot: Any) -> None:
+        from lp_tui.model.presets import builtin_presets
+
+        await ready(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: pilot.app.focused is not None and pilot.app.focused.id == "routing-run", "F9")
+        await pilot.press("r")
+        view = pilot.app.composer.query_one("RoutingView")
+        await until(pilot, lambda: view.row_count == len(builtin_presets())
+                    and not view.query_one("#routing-run").disabled, "the matrix")
+        await pilot.pause()
+
+    async def narrow(pilot: Any) -> None:
+        await send(pilot)
+        await until(pilot, lambda: pilot.app.composer.has_class("-show-right"), "the response side")
+        await pilot.pause()
+
+    async def timeline(pilot: Any) -> None:
+        from tests.ui.fakes import timeline_story
+
+        await ready(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: pilot.app.composer.query("TimelineView"), "the Timeline pane")
+        view = pilot.app.composer.query_one("TimelineView")
+        await until(pilot, lambda: view.follower.running, "the receiver")
+        story = timeline_story()
+        for delivery in story:
+            view.follower.inbox.deliver(delivery)
+        await until(pilot, lambda: view.shown is not None and view.shown.closed, "the whole story drawn")
+        await pilot.pause()
+
     shots: dict[str, tuple[Any, Action]] = {
         "compose": (lambda: app(), type_vip),
         "findings": (lambda: app(preset="campaign-routing"), findings),
@@ -122,11 +161,16 @@ async def main() -> int:
         "settings": (lambda: app(), modal("f2", "SettingsScreen", lambda s: s.query("#s-ext_consumer_id"))),
         "presets": (lambda: app(), modal("f3", "PresetsScreen", lambda s: s.items)),
         "raw-mode": (lambda: app(preset="auto-messages"), raw_mode),
+        "profile": (lambda: app(preset="demo-app-profile"), form("alt+3", "#f-profile-firstName")),
+        "routing": (lambda: app(), routing),
+        "timeline": (lambda: app(), timeline),
+        "narrow": (lambda: app((result(200, OK),), "sde-ctype-gender"), narrow),
     }
+    sizes = {"narrow": (80, 24)}
     missing = linked_pictures() - set(shots)
     try:
         for name, (make, action) in shots.items():
-            await shoot(name, make(), action)
+            await shoot(name, make(), action, sizes.get(name, SIZE))
     finally:
         shutil.rmtree(home, ignore_errors=True)
     if missing:

@@ -15,7 +15,7 @@ from lp_tui import __version__
 from lp_tui.cli.common import UsageError, add_connection_options, err
 from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 
-COMMAND_MODULES = ("build", "send", "routes", "sandbox_cmd")
+COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd")
 # Commands that end within a second or so: garbage collection stays paused until they return
 # (see gcpause). Any other command, and one added later, resumes it before its work.
 QUICK_COMMANDS = ("build", "presets", "send", "close", "message")
@@ -44,8 +44,11 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     flags = connection_flags(args)
     rules = rules_for(args)
-    return run_app(sandbox=bool(args.sandbox), profile=args.profile, flags=flags, rules=rules,
-                   rules_path=args.rules)
+    try:
+        return run_app(sandbox=bool(args.sandbox), profile=args.profile, flags=flags, rules=rules,
+                       rules_path=args.rules)
+    except ValueError as exc:  # an unknown profile, said before the screen opens
+        raise UsageError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

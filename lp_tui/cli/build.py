@@ -5,19 +5,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lp_tui.cli.common import add_draft_options, err, make_draft, out, print_findings, warn
+from lp_tui.cli.common import add_connection_options, add_draft_options, err, make_draft, out, print_findings, warn
 from lp_tui.lp.errors import EXIT_API, EXIT_OK
 
 
 def register(sub: Any) -> None:
-    b = sub.add_parser("build", help="print the request body JSON (findings on stderr)",
+    b = sub.add_parser("build", help="print the request body JSON, or the call as curl or Python",
                        description="Print the create-conversation body the app would send, byte for byte; "
-                                   "the validator's findings go to stderr.")
+                                   "the validator's findings go to stderr. --as curl prints one curl command for "
+                                   "the call (tokens as $LP_APP_JWT and $LP_CONSUMER_JWS), --as python a "
+                                   "standalone httpx script doing the whole flow. With a connection configured "
+                                   "(settings, LP_* variables or flags) the URL is resolved through CSDS as a "
+                                   "send would; otherwise it is https://$LP_HOST/....")
     add_draft_options(b)
-    b.add_argument("--account", help="account id, used as brandId [LP_ACCOUNT_ID; else the profile's]")
-    b.add_argument("--profile", metavar="NAME", help="take the account id from this profile [LP_PROFILE]")
+    b.add_argument("--as", dest="as_", choices=("json", "curl", "python"), default="json",
+                   help="json: the body (default); curl: a curl command; python: an httpx script")
     b.add_argument("--compact", action="store_true", help="one line, no spaces")
     b.add_argument("--strict", action="store_true", help="exit 1 when there is any error finding (for QA scripts)")
+    add_connection_options(b)  # --account (the brandId), --profile, and what CSDS resolution needs
     b.set_defaults(func=cmd_build)
 
     p = sub.add_parser("presets", help="list built-in and user presets")
@@ -32,21 +37,30 @@ def account_for(args: argparse.Namespace) -> str | None:
     from lp_tui.cli.common import chosen_profile
     from lp_tui.store import settings as settings_store
 
-    if getattr(args, "account", None):
-        return args.account
+    if getattr(args, "set_account_id", None):
+        return args.set_account_id
     if os.environ.get("LP_ACCOUNT_ID"):
         return os.environ["LP_ACCOUNT_ID"]
     stored = settings_store.load(paths.settings_file())
     for problem in stored.problems:
         warn(problem)
     profile = chosen_profile(args, stored)
-    return stored.values(profile).get("account_id") or None
+    account = stored.values(profile).get("account_id") or None
+    if account is None and profile == "sandbox":
+        from lp_tui.sandbox.state import DEMO_ACCOUNT
+
+        return DEMO_ACCOUNT  # the built-in sandbox's one account
+    return account
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps
     from lp_tui.model.validate import ERROR, validate
 
+    if args.as_ != "json":
+        from lp_tui.cli.export import cmd_export
+
+        return cmd_export(args)
     draft = make_draft(args)
     account = account_for(args)
     payload = build_payload(draft, account)

@@ -21,6 +21,13 @@ def register(sub: Any) -> None:
     sb.add_argument("--token-lifetime", type=int, default=3600, metavar="SECONDS",
                     help="AppJWT lifetime (default 3600, as LivePerson's); shorten it to exercise renewal")
     sb.add_argument("--verbose", action="store_true", help="log every request")
+    w = sb.add_argument_group("webhooks (the sandbox plays LivePerson's side after the POST)")
+    w.add_argument("--webhook", metavar="URL", help="post signed webhook notifications here (e.g. `lp-tui webhooks`' "
+                   "address); also settable with POST /_sandbox/webhooks")
+    w.add_argument("--agent-delay", type=float, default=1.0, metavar="SECONDS",
+                   help="seconds before a sandbox agent joins a new conversation and greets the consumer (default 1)")
+    w.add_argument("--webhook-fault", action="append", default=[], metavar="KIND",
+                   help="for QA, once each: bad_signature, duplicate, out_of_order, timeout (repeatable)")
     sb.set_defaults(func=cmd_sandbox)
 
 
@@ -42,7 +49,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     rules_path = Path(args.rules).expanduser() if args.rules else paths.rules_file()
     try:
         state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
+        state.webhooks.update({"url": args.webhook, "agent_delay": args.agent_delay, "faults": args.webhook_fault})
         sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
+    except ValueError as exc:
+        raise UsageError(f"webhooks: {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
     v = sandbox.connection_values()
@@ -58,6 +68,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
         f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} LP_EXT_CONSUMER_ID=demo-consumer")
     out("  lp-tui send --preset sde-ctype-gender")
+    if args.webhook:
+        out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after {args.agent_delay:g} s.")
+    else:
+        out("Webhooks: none are sent until a URL is set (--webhook URL, or POST /_sandbox/webhooks {\"url\": ...}).")
     if rules is not None:
         out(f"Editing {rules_path} reloads the rules (a broken edit keeps the ones in force).")
         RulesWatcher(rules_path, state, lambda message, ok: (out if ok else err)(message)).start()

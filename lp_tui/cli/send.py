@@ -20,7 +20,8 @@ from lp_tui.cli.common import (
     run_with_connection,
     warn,
 )
-from lp_tui.lp.errors import EXIT_API, EXIT_OK
+from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
+from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError
 
 
 def register(sub: Any) -> None:
@@ -29,7 +30,10 @@ def register(sub: Any) -> None:
                                    "POST. The answer's body goes to stdout, the steps and the explanation to stderr.")
     add_draft_options(s)
     s.add_argument("--raw", metavar="FILE|-", help="send this body exactly as given (- for stdin)")
+    s.add_argument("--evidence", metavar="FILE", help="also write evidence of the send for a bug report: "
+                   "FILE.md as Markdown, FILE.json as JSON (no secrets)")
     add_client_properties_option(s)
+    add_follow_options(s)
     add_connection_options(s)
     s.set_defaults(func=cmd_send)
 
@@ -111,25 +115,51 @@ def print_result(result: Any) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from lp_tui.limits import TooDeep, loads_json
-    from lp_tui.model.build import build_payload, client_properties as props_of
+    from lp_tui.model.build import build_payload, client_properties as props_of, dumps
     from lp_tui.model.validate import validate
 
+    check_follow_options(args)
+    evidence = _evidence_path(args.evidence) if args.evidence else None
     raw = _read_raw(args.raw) if args.raw else None
     draft = make_draft(args)
     header = client_properties(args, draft)
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
+        if not args.follow:
+            return await send(client, conn, sandbox)
+        follow = Follow(args, client, conn, sandbox)
+        await follow.start()
+        try:
+            return await send(client, conn, sandbox, follow)
+        finally:
+            await follow.stop()
+
+    async def send(client: Any, conn: Any, sandbox: Any, follow: Follow | None = None) -> int:
+        import time
+
         key = conversation_key(conn, sandbox)
+        steps: list[Any] = []
         if raw is not None:
             try:
                 print_findings(validate(loads_json(raw.decode("utf-8")), conn.account_id))
             except (TooDeep, ValueError, UnicodeDecodeError) as exc:
                 warn(f"--raw body is not valid JSON ({exc}); sending it as given")
-            result = await client.create_conversation(None, header, raw=raw)
+            payload, body = None, raw
         else:
             payload = build_payload(draft, conn.account_id)
             print_findings(validate(payload, conn.account_id, props_of(draft)))
-            result = await client.create_conversation(payload, header)
+            body = dumps(payload).encode("utf-8")
+        try:
+            result = await client.create_conversation(payload, header, _collect(steps), raw=raw)
+        except LpError as exc:
+            if evidence is not None:
+                from lp_tui.export.evidence import from_error
+
+                _write_evidence(evidence, from_error(
+                    "create conversation", exc, steps, profile=conn.profile, account=conn.account_id,
+                    body=body.decode("utf-8", "replace"), client_properties=header))
+            raise
+        opened = time.monotonic()
         code = print_result(result)
         store = conversations()
         if result.conversation_id:
@@ -144,16 +174,62 @@ def cmd_send(args: argparse.Namespace) -> int:
             else:
                 err("lp-tui did not open that conversation, so its id is unknown here; use another "
                     "--ext-consumer-id, or close it where it was opened.")
+        routed = None
         if result.sandbox and result.conversation_id:
             routed = await client.sandbox_conversation(result.conversation_id)
             if routed:
                 err(f"sandbox routed it to {routed.get('skill')!r} by rule: {routed.get('rule')}")
-        elif result.conversation_id:
+        elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
-                "(webhooks do).")
+                "(webhooks do: --follow shows them).")
+        if evidence is not None:
+            from lp_tui.export.evidence import from_result
+
+            _write_evidence(evidence, from_result(result, profile=conn.profile, account=conn.account_id,
+                                                  routing=routed, client_properties=header))
+        if follow is not None and result.conversation_id:
+            await follow.run(result.conversation_id, header, opened)
+            timeline = follow.inbox.timelines.get(result.conversation_id)
+            if timeline is not None and timeline.closed and key is not None:
+                try:
+                    store.forget(key, result.conversation_id)
+                except OSError:
+                    pass
         return code
 
     return run_with_connection(args, job)
+
+
+def _evidence_path(given: str) -> Path:
+    from lp_tui.store.evidence import kind_of
+
+    path = Path(given).expanduser()
+    if kind_of(path) is None:
+        raise UsageError(f"--evidence {given}: name the file .md (Markdown) or .json (JSON)")
+    if not path.parent.is_dir():
+        raise UsageError(f"--evidence {given}: the folder {path.parent} does not exist")
+    return path
+
+
+def _collect(steps: list[Any]) -> Any:
+    """An observer that keeps each step once, for the evidence of a send that fails."""
+    def observe(step: Any) -> None:
+        if not any(s is step for s in steps):
+            steps.append(step)
+    return observe
+
+
+def _write_evidence(path: Path, ev: dict[str, Any]) -> None:
+    from lp_tui.export.evidence import render
+    from lp_tui.store import evidence as store
+    from lp_tui.store.atomic import StoreError
+
+    try:
+        store.write(path, ev, render)
+    except StoreError as exc:
+        warn(f"evidence not written: {exc}")
+        return
+    err(f"Evidence written to {path}")
 
 
 def _target(given: str | None, conn: Any, sandbox: Any, what: str) -> str:

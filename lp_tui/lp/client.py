@@ -32,6 +32,21 @@ STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
 
 SANDBOX_HEADER = "x-lp-tui-sandbox"  # every lp-tui sandbox answer carries it
+CONVERSATION_PATH = "/messaging/consumer/conversation"
+SEND_PATH = "/messaging/consumer/conversation/send"
+
+
+def api_url(base: str, account: str, path: str = CONVERSATION_PATH) -> str:
+    """A Connector API URL: the asyncMessagingEnt base, the account, the call's path, v=3."""
+    return f"{base}/api/account/{account}{path}?v=3"
+
+
+def api_headers(authorization: str, jws: str, client_properties: str | None = None) -> dict[str, str]:
+    """The Connector API headers, in the order the docs list them (the preview shows the same)."""
+    headers = {"Content-Type": "application/json", "Authorization": authorization, "X-LP-ON-BEHALF": jws}
+    if client_properties:
+        headers["Client-Properties"] = client_properties
+    return headers
 
 
 async def _noop(step: Step) -> None:
@@ -239,6 +254,11 @@ class LpClient:
                           urlsplit(self.conn.csds_url).netloc) from None
         return self._base(host)
 
+    async def service_base(self, name: str, observer: Observer = _noop) -> str:
+        """A service's base URL through CSDS, exactly as a send finds it (scheme and port included);
+        LpError when CSDS fails or lists no usable host. Exports use it for the URL they print."""
+        return await self._service(name, observer, [])
+
     def _auth(self, token: str) -> str:
         return f"Bearer {token}" if self.conn.auth_scheme == "bearer" else token
 
@@ -319,14 +339,14 @@ class LpClient:
         from lp_tui.model.build import dumps
 
         body = raw if raw is not None else dumps(payload).encode("utf-8")
-        return await self._send_api(STEP_CREATE, "/messaging/consumer/conversation", body, client_properties, observer)
+        return await self._send_api(STEP_CREATE, CONVERSATION_PATH, body, client_properties, observer)
 
     async def close_conversation(self, conversation_id: str, client_properties: str | None = None,
                                  observer: Observer = _noop) -> SendResult:
         body = {"kind": "req", "id": "1,", "type": "cm.UpdateConversationField",
                 "body": {"conversationId": conversation_id,
                          "conversationField": {"field": "ConversationStateField", "conversationState": "CLOSE"}}}
-        return await self._send_api(STEP_CLOSE, "/messaging/consumer/conversation/send",
+        return await self._send_api(STEP_CLOSE, SEND_PATH,
                                     json.dumps(body).encode(), client_properties, observer)
 
     async def send_message(self, conversation_id: str, text: str, client_properties: str | None = None,
@@ -334,7 +354,7 @@ class LpClient:
         body = {"kind": "req", "id": "1", "type": "ms.PublishEvent",
                 "body": {"dialogId": conversation_id, "conversationId": conversation_id,
                          "event": {"type": "ContentEvent", "contentType": "text/plain", "message": text}}}
-        return await self._send_api(STEP_MESSAGE, "/messaging/consumer/conversation/send",
+        return await self._send_api(STEP_MESSAGE, SEND_PATH,
                                     json.dumps(body, ensure_ascii=False).encode(), client_properties, observer)
 
     async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
@@ -379,10 +399,8 @@ class LpClient:
             app_jwt = await self.app_jwt(observer, steps)
             jws = await self.consumer_jws(app_jwt, observer, steps)
             base = await self._service("asyncMessagingEnt", observer, steps)
-            url = f"{base}/api/account/{self.conn.account_id}{path}?v=3"
-            headers = {"Content-Type": "application/json", "Authorization": self._auth(app_jwt), "X-LP-ON-BEHALF": jws}
-            if client_properties:
-                headers["Client-Properties"] = client_properties
+            url = api_url(base, self.conn.account_id, path)
+            headers = api_headers(self._auth(app_jwt), jws, client_properties)
             step = Step(action)
             steps.append(step)
             answer = await self._request(step, observer, "POST", url, headers=headers, content=body)

@@ -136,14 +136,22 @@ class SendResult:
         return None
 
     def to_record(self) -> dict[str, Any]:
-        """A history entry (no secrets: headers are masked, tokens are absent)."""
+        """A history entry (no secrets: headers are masked, tokens are absent, and a secret the body
+        itself carries, the push token, is masked in the request and in any echo of it)."""
+        from lp_tui.model.build import secret_values_of_text
+        from lp_tui.redact import scrub
+
+        body = self.request_body
+        carried = secret_values_of_text(body) if isinstance(body, str) else []
         return {
             "id": uuid.uuid4().hex[:12],
             "time": time.time(),
             "action": self.action,
             "consumer_id": self.consumer_id,
-            "request": {"method": "POST", "url": self.url, "headers": self.request_headers, "body": self.request_body},
-            "response": {"status": self.status, "headers": self.response_headers, "body": self.body_text[:200_000]},
+            "request": {"method": "POST", "url": self.url, "headers": self.request_headers,
+                        "body": scrub(body, carried) if isinstance(body, str) else body},
+            "response": {"status": self.status, "headers": self.response_headers,
+                         "body": scrub(self.body_text[:200_000], carried)},
             "elapsed": self.elapsed,
             "conversation_id": self.conversation_id,
             "target": self.target,

@@ -14,6 +14,7 @@ from typing import Any
 
 from lp_tui.model import tomlio
 from lp_tui.model.draft import Draft, FieldError
+from lp_tui.model.expect import Expectation, parse_expect
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -29,7 +30,12 @@ class Preset:
     draft: Draft = field(default_factory=Draft)
     builtin: bool = False
     path: Path | None = None  # the file it was read from: the only file a delete may touch
-    expect: dict[str, Any] | None = None  # what `lp-tui check` expects of the answer
+    expect: dict[str, Any] | None = None  # what `lp-tui check` expects of the answer (model/expect.py)
+
+    @property
+    def expectation(self) -> Expectation | None:
+        """The parsed ``[expect]`` table (checked when the preset was read)."""
+        return None if self.expect is None else parse_expect(self.expect)
 
     def to_toml(self) -> str:
         data: dict[str, Any] = {"name": self.name, "description": self.description, "draft": self.draft.to_dict()}
@@ -59,8 +65,8 @@ def from_toml_data(data: dict[str, Any], source: str, builtin: bool = False, pat
             raise FieldError(f"unknown key {unknown[0]!r}; known: {', '.join(KNOWN_KEYS)}")
         draft = Draft.from_dict(tomlio.decode(data.get("draft", {})))
         expect = data.get("expect")
-        if expect is not None and not isinstance(expect, dict):
-            raise FieldError("[expect] must be a table")
+        if expect is not None:
+            parse_expect(expect)  # strict: an unknown key or a wrong type names the key
     except (FieldError, ValueError) as exc:
         raise PresetError(f"{source}: not a valid preset: {exc}") from None
     return Preset(name, description, draft, builtin, path, expect)

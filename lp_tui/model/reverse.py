@@ -36,7 +36,8 @@ def draft_from_payload(payload: Any, account_id: str | None = None) -> tuple[Dra
     found: dict[str, int] = {}
     for i, env in enumerate(payload):
         kind = env.get("type") if isinstance(env, dict) else None
-        slot = {SET_USER_PROFILE: "profile", REQUEST_CONVERSATION: "conversation"}.get(kind)
+        slot = {SET_USER_PROFILE: "profile", REQUEST_CONVERSATION: "conversation"}.get(kind) if isinstance(kind, str) \
+            else None
         if slot and slot not in found and isinstance(env.get("body"), dict):
             found[slot] = i
             _envelope(env, slot, extras)
@@ -106,7 +107,7 @@ def _profile(body: dict[str, Any], draft: Draft, extras: dict[str, Any]) -> None
     seen: set[str] = set()
     order: list[str] = []
     for sde in sdes:
-        kind = sde.get("type") if isinstance(sde, dict) else None
+        kind = str(sde.get("type")) if isinstance(sde, dict) else ""
         match = next(((section, key) for section, k, key in SDE_KINDS if k == kind), None)
         value = sde.get(match[1]) if match and isinstance(sde, dict) else None
         if match is None or kind in seen or not isinstance(value, dict) or other:

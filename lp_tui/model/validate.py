@@ -10,7 +10,7 @@ import calendar
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeGuard
 
 from lp_tui.model import fields as F
 from lp_tui.model.build import PUBLISH_EVENT, REQUEST_CONVERSATION, SET_USER_PROFILE
@@ -59,11 +59,11 @@ def _type_name(value: Any) -> str:
     return "object"
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -309,18 +309,19 @@ def _profile(c: _Checker, body: dict[str, Any], path: str) -> None:
         if key != "lp_sdes":
             c.add(WARNING, f"{path}.authenticatedData.{key}", f"{key!r} is not documented in authenticatedData",
                   "only lp_sdes is")
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for j, sde in enumerate(auth["lp_sdes"]):
         spath = f"{path}.authenticatedData.lp_sdes[{j}]"
         if not isinstance(sde, dict):
             c.add(ERROR, spath, f"an SDE must be an object, not {_type_name(sde)}")
             continue
         kind = sde.get("type")
-        section, key = {"ctmrinfo": ("consumer", "info"), "personal": ("personal", "personal")}.get(kind, (None, None))
-        if section is None or key is None:
+        known: dict[Any, tuple[str, str]] = {"ctmrinfo": ("consumer", "info"), "personal": ("personal", "personal")}
+        if kind not in known:
             c.add(ERROR, f"{spath}.type", f"SDE type {kind!r} is not supported for sending here",
                   "the Connector API accepts only ctmrinfo and personal")
             continue
+        section, key = known[kind]
         if kind in seen:
             c.add(WARNING, spath, f"a second {kind} SDE", "whether LivePerson takes both is not documented")
         seen.add(kind)

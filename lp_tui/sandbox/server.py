@@ -6,7 +6,8 @@ way real LivePerson hosts differ from the CSDS host.
 
 Sandbox-only endpoints (production has no such read): ``GET /_sandbox/info`` (what this is,
 its rules), ``GET /_sandbox/conversations/{id}`` (state and the routing rule that chose the
-skill), ``POST /_sandbox/faults``, ``POST /_sandbox/reset``. Every answer carries the header
+skill), ``POST /_sandbox/faults``, ``POST /_sandbox/reset``, ``GET``/``POST /_sandbox/webhooks``
+(where LivePerson's webhook notifications go; ``agent.py``). Every answer carries the header
 ``X-LP-TUI-Sandbox``, so a client knows it talks to a sandbox from the sandbox itself.
 
 It answers only requests addressed to its own loopback address (a web page cannot reach it
@@ -17,16 +18,16 @@ from __future__ import annotations
 
 import json
 import re
-import selectors
-import socket
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lp_tui import __version__
+from lp_tui.httpserve import QuickServer
 from lp_tui.model.routing import facts_of
+from lp_tui.sandbox.agent import WebhookAgent
 from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState
 
 RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
@@ -38,6 +39,7 @@ RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/sen
 RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
 
 MAX_SEND_CHARS = 5000
+TTR_TYPES = ("CUSTOM", "NORMAL", "PRIORITIZED", "URGENT")  # a TTRField's ttrType (spec §5.5)
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # a larger request body gets 413 without being read
 SANDBOX_HEADER = "X-LP-TUI-Sandbox"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -58,6 +60,10 @@ E_BRAND = auth_error(400, 40001, "Missing parameter", "Brand Id is missing")
 
 def bad_request(req_id: Any = None, msg: str = "Bad Request") -> dict[str, Any]:
     return {"code": "BAD_REQUEST", "body": {"msg": msg}, "reqId": req_id}
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**9
 
 
 class BadRequest(Exception):
@@ -213,6 +219,8 @@ class Handler(BaseHTTPRequestHandler):
             return "sandbox", self.sb_reset, ()
         if method == "GET" and path == "/_sandbox/state":
             return "sandbox", self.sb_state, ()
+        if method in ("GET", "POST") and path == "/_sandbox/webhooks":
+            return "sandbox", self.sb_webhooks, ()
         return None
 
     def do_GET(self) -> None:  # noqa: N802
@@ -278,15 +286,15 @@ class Handler(BaseHTTPRequestHandler):
         return 201, {"token": self.state.mint_jws(ext)}
 
     # --- Connector API ----------------------------------------------------------------------
-    def _consumer(self) -> tuple[tuple[int, Any] | None, dict | None]:
+    def _consumer(self) -> tuple[tuple[int, Any] | None, dict[str, Any]]:
         error, _ = self._app_jwt()
         if error:
-            return error, None
+            return error, {}
         jws = self.headers.get("X-LP-ON-BEHALF")
         if not jws:
-            return E_MISSING_JWS, None
+            return E_MISSING_JWS, {}
         claims = self.state.check_jws(jws)
-        return (None, claims) if claims else (E_INVALID_JWS, None)
+        return (None, claims) if claims else (E_INVALID_JWS, {})
 
     def conversation(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
         error, consumer = self._consumer()
@@ -324,12 +332,15 @@ class Handler(BaseHTTPRequestHandler):
                     second.get("id"),
                     f"Consumer request conversation failed: User {lp_consumer} already has open conversation. "
                     "Can't open another one.")]
-            decision = self.state.rules.route(facts_of(batch, self.headers.get("Client-Properties")))
+            facts = facts_of(batch, self.headers.get("Client-Properties"))
+            decision = self.state.rules.route(facts)
             conv = Conversation(str(uuid.uuid4()), lp_consumer, consumer["ext_consumer_id"], decision.skill,
-                                decision.rule, created=self.state.now())
+                                decision.rule, created=self.state.now(),
+                                skill_id=self.state.skill_id_of(decision, facts))
             self.state.conversations[conv.id] = conv
             answers = [{"code": "OK", "body": {"sequence": conv.publish(e["body"]["event"]["message"])},
                         "reqId": e.get("id")} for e in extras]
+            self.state.emit("created", conv, ttr=conv_body.get("ttrDefName"))
         return 200, [profile_resp, {"code": "OK", "body": {"conversationId": conv.id}, "reqId": second.get("id")},
                      *answers]
 
@@ -360,7 +371,12 @@ class Handler(BaseHTTPRequestHandler):
                 fields = field if isinstance(field, list) else [field]
                 if any(isinstance(f, dict) and f.get("conversationState") == "CLOSE" for f in fields):
                     conv.state, conv.closed = "CLOSE", self.state.now()
+                    self.state.emit("closed", conv)
                     return 200, {"code": "OK", "body": {"msg": "OK Conversation resolved successfully"}, "reqId": rid}
+                ttr = next((f for f in fields if isinstance(f, dict) and f.get("field") == "TTRField"), None)
+                if ttr is not None and ttr.get("ttrType") in TTR_TYPES and _whole(ttr.get("value")):
+                    self.state.emit("ttr", conv, ttr_type=ttr["ttrType"], value=ttr["value"])
+                    return 200, {"code": "OK", "body": {"msg": "OK"}, "reqId": rid}
                 return 400, bad_request(rid)
             if kind == "ms.PublishEvent":
                 event = rbody.get("event")
@@ -368,8 +384,10 @@ class Handler(BaseHTTPRequestHandler):
                     return 400, bad_request(rid)
                 if event.get("type") == "ContentEvent":
                     sequence = conv.publish(str(event.get("message", "")))
+                    self.state.emit("message", conv, sequence=sequence)
                 else:
                     sequence = max(len(conv.messages) - 1, 0)
+                    self.state.emit("event", conv, event=event)
                 return 200, {"reqId": rid, "code": "OK", "body": {"sequence": sequence}}
         return 400, bad_request(rid, f"Bad Request, unsupported type {kind}")
 
@@ -416,45 +434,29 @@ class Handler(BaseHTTPRequestHandler):
             self.state.clear_faults()
         return 200, {"ok": True}
 
+    def sb_webhooks(self, query: dict, body: bytes) -> tuple[int, Any]:
+        """Where the sandbox posts LivePerson's webhook notifications, and how (see agent.py)."""
+        from lp_tui.sandbox.agent import configure
+
+        agent = self.server.agent
+        if agent is None:  # a server made without an agent (a bare test server) posts nothing
+            return 404, {"error": "this sandbox posts no webhooks"}
+        if self.command == "POST":
+            return configure(self.state, agent, body, self.headers.get("Content-Type"))
+        return 200, agent.describe()
+
     def sb_state(self, query: dict, body: bytes) -> tuple[int, Any]:
         with self.state.lock:
             return 200, {"conversations": [self.state.describe(c) for c in self.state.conversations.values()]}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(QuickServer):
     def __init__(self, address: tuple[str, int], state: SandboxState, services: set[str], verbose: bool) -> None:
         super().__init__(address, Handler)
         self.state = state
         self.services = services
         self.verbose = verbose
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._stop = False
-
-    def serve(self) -> None:
-        """Accept until ``stop``; it wakes the loop at once (``serve_forever`` polls every 0.5 s)."""
-        with selectors.DefaultSelector() as selector:
-            selector.register(self, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._stop:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_r or self._stop:
-                        return
-                    self._handle_request_noblock()
-
-    def stop(self) -> None:
-        self._stop = True
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
-
-    def server_close(self) -> None:
-        super().server_close()
-        self._wake_r.close()
-        self._wake_w.close()
+        self.agent: WebhookAgent | None = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken client connection is its own affair: one line with --verbose, never a traceback."""
@@ -469,11 +471,13 @@ class Sandbox:
 
     def __init__(self, state: SandboxState | None = None, port: int = 0, split: bool = False, verbose: bool = False) -> None:
         self.state = state or SandboxState()
+        self.agent = WebhookAgent(self.state)  # LivePerson's side after the POST: webhooks and an agent
         everything = {"csds", "sentinel", "idp", "conversation", "send", "sandbox"}
         groups = [{"csds", "sandbox"}, {"sentinel"}, {"idp"}, {"conversation", "send"}] if split else [everything]
         self.servers = []
         for i, services in enumerate(groups):
             self.servers.append(_Server(("127.0.0.1", port if i == 0 else 0), self.state, services, verbose))
+            self.servers[-1].agent = self.agent
         hosts = [f"127.0.0.1:{s.server_address[1]}" for s in self.servers]
         if split:
             self.state.hosts = {"sentinel": hosts[1], "idp": hosts[2], "asyncMessagingEnt": hosts[3]}
@@ -494,11 +498,13 @@ class Sandbox:
             thread = threading.Thread(target=server.serve, name="lp-sandbox", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.agent.start()
         return self
 
     def stop(self) -> None:
         """Stop at once: the accept loops wake, hanging faults give up, ports are freed."""
         self.state.stopping.set()
+        self.agent.stop()
         for server in self.servers:
             server.stop()
         for thread in self._threads:
@@ -512,6 +518,12 @@ class Sandbox:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def send_webhooks_to(self, url: str | None, **settings: Any) -> None:
+        """Post LivePerson's webhook notifications to ``url`` (None: nowhere); settings as
+        ``POST /_sandbox/webhooks`` takes them (agent_delay, retry_delay, faults, ...)."""
+        with self.state.lock:
+            self.state.webhooks.update({"url": url, **settings})
 
     def connection_values(self) -> dict[str, str]:
         """What to point lp-tui at this sandbox."""

@@ -13,11 +13,14 @@ import secrets
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Callable
 
-from lp_tui.model.routing import Rules
+from lp_tui.model.routing import Decision, Rules
 from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET  # noqa: F401 (named here too)
+from lp_tui.sandbox.webhook_config import WebhookConfig
+
 SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
 LOG_LIMIT = 10_000
 
@@ -100,6 +103,7 @@ class Conversation:
     created: float = field(default_factory=time.time)
     closed: float | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)  # {"sequence", "role", "text"}
+    skill_id: str = ""  # the routed skill's id, as webhooks name it
 
     def publish(self, text: str, role: str = "CONSUMER") -> int:
         """Add a message; its sequence, counted from 0 as LivePerson does."""
@@ -136,6 +140,8 @@ class SandboxState:
         self.released.set()
         self.hosts: dict[str, str] = {}  # CSDS service name -> host:port (set by the server)
         self.minted: collections.deque[str] = collections.deque(maxlen=LOG_LIMIT)  # tokens issued (tests scan for them)
+        self.webhooks = WebhookConfig()  # where agent.py posts LivePerson's notifications (none: nowhere)
+        self.listeners: list[Callable[[str, Conversation, dict[str, Any]], Any]] = []  # see emit
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -207,6 +213,40 @@ class SandboxState:
         with self.lock:
             self.faults.clear()
 
+    # --- what happens to conversations (the webhook agent listens) --------------------------
+    def emit(self, what: str, conv: Conversation, **data: Any) -> None:
+        """Tell the listeners what just happened: created, message, event, ttr, closed.
+
+        Called under ``lock`` by the server; a listener only queues work, and its failure never
+        reaches the request being answered.
+        """
+        for listener in list(self.listeners):
+            try:
+                listener(what, conv, data)
+            except Exception:
+                pass
+
+    def skill_id_of(self, decision: Decision, facts: dict[str, Any]) -> str:
+        """The id webhooks give the routed skill: the request's own skillId, the rules' id for the
+        name, else a stable number made from the name."""
+        rules = self.rules.rules
+        if 0 <= decision.index < len(rules) and rules[decision.index].skill == "$skillId":
+            return str(facts.get("skillId"))[:64]
+        for sid, name in self.rules.skills.items():
+            if name == decision.skill:
+                return sid
+        return str(1_000_000_000 + zlib.crc32(decision.skill.encode("utf-8")))
+
+    def skill_names(self) -> dict[str, str]:
+        """skillId -> name for every skill this sandbox has routed to or may route to."""
+        names = {self.skill_id_of(Decision(r.skill, r.name, -1), {}): r.skill for r in self.rules.rules
+                 if not r.skill.startswith("$")}
+        names.update({self.skill_id_of(Decision(n, "", -1), {}): n for n in self.rules.campaigns.values()})
+        names.update(self.rules.skills)
+        with self.lock:
+            names.update({c.skill_id: c.skill for c in self.conversations.values() if c.skill_id})
+        return names
+
     # --- conversations ------------------------------------------------------------------
     def open_conversation_of(self, consumer: str) -> Conversation | None:
         for conv in self.conversations.values():
@@ -227,6 +267,7 @@ class SandboxState:
                       for r in self.rules.rules],
             "campaigns": dict(self.rules.campaigns),
             "skills": dict(self.rules.skills),
+            "skill_names": self.skill_names(),
         }
 
     def describe(self, conv: Conversation) -> dict[str, Any]:
@@ -234,6 +275,7 @@ class SandboxState:
             "conversationId": conv.id,
             "state": conv.state,
             "skill": conv.skill,
+            "skillId": conv.skill_id,
             "rule": conv.rule,
             "consumer": conv.ext_consumer_id,
             "messages": [dict(m) for m in conv.messages],

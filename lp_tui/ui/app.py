@@ -15,9 +15,11 @@ from lp_tui.model import presets
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.text import safe
 from lp_tui.ui.commands import HistoryCommands, PresetCommands, ProfileCommands
+from lp_tui.ui.exports import export_commands, save_evidence
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
+from lp_tui.ui.widgets.timeline import palette_commands as timeline_commands
 
 
 class LpTuiApp(App[int]):
@@ -29,6 +31,7 @@ class LpTuiApp(App[int]):
         Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
         Binding("f3", "presets", "Presets"),
         Binding("f4", "history", "History"),
+        Binding("ctrl+o", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -41,6 +44,7 @@ class LpTuiApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.session.on_sandbox_started = lambda: self._post_from_thread(self.SandboxStarted())
         self.call_after_refresh(self._after_first_paint)
 
     # --- start-up: what waits until the first screen is painted -----------------------------------
@@ -64,14 +68,12 @@ class LpTuiApp(App[int]):
             self.session.start_sandbox()  # nothing to start now: later, a sandbox starts when needed
 
     def _start_sandbox(self) -> None:
-        """In a thread. Whatever happens is reported as a notification, never printed over the screen."""
+        """In a thread. A failure is a notification, never printed over the screen; a start (by this
+        thread or by a send that came first) is announced by the session's hook."""
         try:
-            started = self.session.start_sandbox()
+            self.session.start_sandbox()
         except Exception as exc:  # no loopback port, most likely: the first send tries again and says why
             self._post_from_thread(self.SandboxStarted(f"The sandbox did not start: {exc}"))
-            return
-        if started:
-            self._post_from_thread(self.SandboxStarted())
 
     def _post_from_thread(self, message: Message) -> None:
         try:
@@ -83,7 +85,7 @@ class LpTuiApp(App[int]):
         if event.problem:
             self.notify(event.problem, title="Sandbox", severity="error", timeout=10)
         else:
-            self.composer.connection_changed()
+            self.composer.sandbox_started()
 
     def get_default_screen(self) -> Screen[Any]:
         draft = self.saved.draft if self.saved else None
@@ -232,6 +234,12 @@ class LpTuiApp(App[int]):
             self.notify("That entry's body was too large to keep whole; it cannot be loaded or re-sent.",
                         severity="warning")
             return
+        from lp_tui.redact import REDACTED
+
+        masked = f'"{REDACTED}"' in body  # the push token is masked in history: it cannot come back
+        if masked:
+            self.notify("The entry's push token was masked in history; type it again if the request needs it.",
+                        title="Push token", severity="warning", timeout=10)
         if what == "resend":
             composer.resend_raw(body)
             return
@@ -247,10 +255,16 @@ class LpTuiApp(App[int]):
         note = "Loaded the request from history." + (" Not representable: " + "; ".join(lost) if lost else "")
         composer.replace_draft(draft, note)
 
+    def action_save_evidence(self) -> None:
+        """Evidence of the last send, as Markdown and JSON in the data folder (ui/exports.py)."""
+        save_evidence(self)
+
     # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield from self.composer.palette_commands()
+        yield from export_commands(self)
+        yield from timeline_commands(self)
         yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)

@@ -22,6 +22,11 @@ HISTORY_IN_PALETTE = 20
 class _ListedCommands(Provider):
     """A provider over a list of (title, help, callback) made when the palette opens."""
 
+    @property
+    def lp(self) -> Any:
+        """The lp-tui app (typed loosely: the palette is built before the app's type is known here)."""
+        return self.app
+
     def _commands(self) -> list[tuple[str, str, Any]]:
         raise NotImplementedError
 
@@ -57,10 +62,10 @@ class PresetCommands(_ListedCommands):
     async def startup(self) -> None:
         from lp_tui.model import presets
 
-        self.items, _problems = await asyncio.to_thread(presets.all_presets, self.app.session.presets_dir)
+        self.items, _problems = await asyncio.to_thread(presets.all_presets, self.lp.session.presets_dir)
 
     def _commands(self) -> list[tuple[str, str, Any]]:
-        return [(f"Load preset: {p.name}", p.description, lambda p=p: self.app.load_preset(p)) for p in self.items]
+        return [(f"Load preset: {p.name}", p.description, lambda p=p: self.lp.load_preset(p)) for p in self.items]
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
@@ -71,20 +76,20 @@ class ProfileCommands(_ListedCommands):
     """`Profile: NAME` switches to a profile."""
 
     async def startup(self) -> None:
-        self.names = self.app.session.settings.names()
+        self.names = self.lp.session.settings.names()
 
     def _commands(self) -> list[tuple[str, str, Any]]:
-        current = self.app.session.profile
+        current = self.lp.session.profile
         return [(f"Profile: {name}", "the one in use" if name == current else
                  ("the built-in sandbox" if name == "sandbox" else "switch to it"),
-                 lambda name=name: self.app.choose_profile(name)) for name in self.names]
+                 lambda name=name: self.lp.choose_profile(name)) for name in self.names]
 
 
 class HistoryCommands(_ListedCommands):
     """Load, re-send, close or message the most recent sends."""
 
     async def startup(self) -> None:
-        entries, _problems = await asyncio.to_thread(self.app.session.history.load)
+        entries, _problems = await asyncio.to_thread(self.lp.session.history.load)
         self.entries = [e for e in reversed(entries) if e.get("action") == "create conversation"][:HISTORY_IN_PALETTE]
 
     def _commands(self) -> list[tuple[str, str, Any]]:
@@ -95,14 +100,14 @@ class HistoryCommands(_ListedCommands):
             conversation = entry.get("conversation_id") if isinstance(entry.get("conversation_id"), str) else ""
             label = f"{when} · HTTP {status}" + (f" · {conversation}" if conversation else "")
             out.append((f"History: load {label}", "Put this request back into the form",
-                        lambda e=entry: self.app.history_action("load", e)))
+                        lambda e=entry: self.lp.history_action("load", e)))
             out.append((f"History: re-send {label}", "Send this exact body again",
-                        lambda e=entry: self.app.history_action("resend", e)))
+                        lambda e=entry: self.lp.history_action("resend", e)))
             if conversation:
                 out.append((f"History: close {label}", "Close this entry's conversation",
-                            lambda e=entry: self.app.history_action("close", e)))
+                            lambda e=entry: self.lp.history_action("close", e)))
                 out.append((f"History: message {label}", "Send a text message to this entry's conversation",
-                            lambda e=entry: self.app.history_action("message", e)))
+                            lambda e=entry: self.lp.history_action("message", e)))
         return out
 
 

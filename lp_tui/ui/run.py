@@ -7,15 +7,12 @@ from typing import Any
 
 def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, Any] | None = None,
             rules: Any = None, rules_path: str | None = None) -> int:
-    from lp_tui.cli.common import UsageError
     from lp_tui.store import drafts
     from lp_tui.ui.app import make_app
     from lp_tui.ui.session import load_session
 
-    try:
-        session = load_session(force_sandbox=sandbox, profile=profile, flags=flags, defer_sandbox=True)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    # ValueError: an unknown profile. The sandbox starts after the first paint (LpTuiApp).
+    session = load_session(force_sandbox=sandbox, profile=profile, flags=flags, defer_sandbox=True)
     from lp_tui import paths
 
     session.rules = rules

@@ -48,6 +48,7 @@ class Session:
     # The app starts the built-in sandbox just after its first paint (start_sandbox, from a thread),
     # not before it: until then the connection holds the sandbox's fixed values and no address.
     defer_sandbox: bool = False
+    on_sandbox_started: Callable[[], Any] | None = None  # the app's hook: the deferred sandbox runs (any thread)
     show_timings: bool = True
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
     rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
@@ -55,6 +56,8 @@ class Session:
     external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
     rules_problem: str = ""  # the last rules file problem (the rules in force were kept)
     on_rules_report: Callable[[str, bool], Any] | None = None  # the app's hook for reloads (from a thread)
+    follower: Any = None  # the webhook receiver and its timelines (lp_tui.ui.follow.Follower), made on first use
+    follower_factory: Callable[[], Any] | None = None  # tests: a follower with a fake receiver
     _client: Any = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
@@ -98,8 +101,8 @@ class Session:
         return self.use_sandbox and self.sandbox is None and self.defer_sandbox
 
     def start_sandbox(self) -> bool:
-        """Start the deferred built-in sandbox, from any thread; True when this call started it (what
-        shows the connection then needs a refresh). Once called, a sandbox starts as soon as needed.
+        """Start the deferred built-in sandbox, from any thread; True when this call started it (then
+        ``on_sandbox_started`` is called). Once called, a sandbox starts as soon as it is needed.
         OSError (no loopback port): still pending, so the next send tries again and says why."""
         with self._sandbox_lock:
             if not self.sandbox_pending:
@@ -108,7 +111,9 @@ class Session:
             self.sandbox = self._start_sandbox()
             self.defer_sandbox = False
             self._conn = None  # resolved again, with the sandbox's address (the consumer id is kept)
-            return True
+        if self.on_sandbox_started is not None:
+            self.on_sandbox_started()
+        return True
 
     def _start_sandbox(self) -> Any:
         if self.sandbox_factory is not None:
@@ -130,8 +135,8 @@ class Session:
 
     def routing_rules(self) -> Any:
         """The rules the sandbox in use routes by (the same engine predicts); None off a sandbox."""
-        if self.use_sandbox and self.sandbox is not None:
-            state = getattr(self.sandbox, "state", None)
+        if self.use_sandbox and (self.sandbox is not None or self.defer_sandbox):
+            state = getattr(self.sandbox, "state", None)  # not started yet: the rules it will start with
             if state is not None:
                 return state.rules
             from lp_tui.model.routing import Rules
@@ -191,17 +196,18 @@ class Session:
 
     def request_url(self) -> str:
         """The CONVERSATION URL as far as it is known (the host comes from CSDS at the first send)."""
-        conn = self.conn
+        from lp_tui.lp.client import api_url
+
         base = None
         if hasattr(self._client, "known_base"):  # only a client made already can know it
             base = self._client.known_base("asyncMessagingEnt")
         if base is None and self.use_sandbox:
             base = self.sandbox.csds_url if self.sandbox is not None else "http://127.0.0.1:{port}"
-        base = base or "https://{asyncMessagingEnt}"
-        return f"{base}/api/account/{conn.account_id or '{accountId}'}/messaging/consumer/conversation?v=3"
+        return api_url(base or "https://{asyncMessagingEnt}", self.conn.account_id or "{accountId}")
 
     def request_headers(self, draft: Any) -> dict[str, str]:
         """The headers as the preview shows them: tokens masked or described, never shown."""
+        from lp_tui.lp.client import api_headers
         from lp_tui.model.build import client_properties_header
         from lp_tui.redact import mask
 
@@ -209,11 +215,7 @@ class Session:
         scheme = "Bearer " if conn.auth_scheme == "bearer" else ""
         app_jwt = mask(conn.app_jwt) if conn.app_jwt else "‹AppJWT, minted by Sentinel at send›"
         jws = mask(conn.consumer_jws) if conn.consumer_jws else f"‹ConsumerJWS for consumer {conn.ext_consumer_id or '?'}›"
-        headers = {"Content-Type": "application/json", "Authorization": scheme + app_jwt, "X-LP-ON-BEHALF": jws}
-        header = client_properties_header(draft)
-        if header:
-            headers["Client-Properties"] = header
-        return headers
+        return api_headers(scheme + app_jwt, jws, client_properties_header(draft))
 
     def badge(self) -> str:
         if self.is_sandbox:
@@ -238,6 +240,8 @@ class Session:
         return (self.profile, conn.csds_url, conn.account_id, conn.ext_consumer_id)
 
     def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         with self._sandbox_lock:
             self.defer_sandbox = False  # a background start after this would find nothing to do
             if self.sandbox is not None:

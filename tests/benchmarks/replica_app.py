@@ -1,7 +1,7 @@
 """The start-up reference: a replica of lp-tui's first screen with none of lp-tui's code.
 
 The same Textual widget types and counts that lp-tui shows at its first paint: a status line,
-two tab sets (six form tabs, two pane tabs, every hidden tab a ``Lazy``), the Customer form (a
+two tab sets (six form tabs, four pane tabs, every hidden tab a ``Lazy``), the Customer form (a
 grid of labels and compact inputs, two date rows, a group title), the help line, the request
 pane (a header, a line-virtualised JSON view, the prediction line, the findings title and an
 OptionList) and a compact footer with as many keys. Its text is the same size as lp-tui's, so
@@ -89,8 +89,8 @@ class Replica(App[None]):
     CSS = CSS
     BINDINGS = [Binding(key, f"nothing({i})", label) for i, (key, label) in enumerate((
         ("ctrl+s", "Send"), ("ctrl+r", "Close"), ("ctrl+t", "Msg"), ("ctrl+n", "New id"), ("f8", "View"),
-        ("f6", "Raw"), ("f1", "Help"), ("f5", "Copy id"), ("f7", "Clear"), ("f2", "Setup"), ("f3", "Presets"),
-        ("f4", "History"), ("f9", "Help")))] + [Binding("ctrl+q", "quit", "Quit", priority=True)]
+        ("f9", "Routing"), ("f10", "Timeline"), ("f6", "Raw"), ("f1", "Help"), ("f5", "Copy id"), ("f7", "Clear"),
+        ("f2", "Setup"), ("f3", "Presets"), ("f4", "History")))] + [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def compose(self) -> ComposeResult:
         yield Static(" SANDBOX   account 12345678 · consumer lp-tui-0a1b2c3d · http://127.0.0.1:40000", id="status")
@@ -113,8 +113,7 @@ class Replica(App[None]):
                         with TabPane(name):
                             yield Lazy(Static(name))
                 yield Static(id="summary")
-                yield Static("Tab moves between fields; the focused field's help shows here. Ctrl+S sends, "
-                             "F1 lists every key, Ctrl+Q quits.", id="help")
+                yield Static("Customer id (string). Unique customer id. Example: 138766AC", id="help")
             with Vertical(id="right"):
                 with TabbedContent():
                     with TabPane("Request"):
@@ -122,11 +121,12 @@ class Replica(App[None]):
                             yield Static(URL + HEADERS, id="request-line")
                             yield LinesView(BODY, id="body")
                             yield Static("Routing → General, rule ‘otherwise any skill’", id="prediction")
-                            yield Static("Findings: 1 info", id="findings-title")
-                            yield OptionList("· $[0].body: no SDEs and no profile: the agent sees no consumer info",
-                                             id="findings")
-                    with TabPane("Response"):
-                        yield Lazy(Static("Response"))
+                            yield Static("Findings: 1 info  (Enter on one jumps to its field)", id="findings-title")
+                            yield OptionList("· $[0].body: no SDEs and no profile: the agent sees no consumer info — "
+                                             "fill Customer Info, Personal Info or Profile", id="findings")
+                    for name in ("Response", "Routing", "Timeline"):
+                        with TabPane(name):
+                            yield Lazy(Static(name))
         yield Footer(compact=True)
 
     def action_nothing(self, which: int) -> None:

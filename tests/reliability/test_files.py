@@ -49,7 +49,7 @@ async def test_corrupt_files_are_named_the_app_starts_and_nothing_is_overwritten
         await until(pilot, lambda: "line 2" in str(app.screen.query_one("#history-problems").render()))
         await pilot.press("escape")
         await pilot.press("f2")
-        await until(pilot, lambda: app.screen.query("#s-profile"))
+        await until(pilot, lambda: app.screen.query("#s-ext_consumer_id"))  # the screen mounted whole
         app.screen.query_one("#s-profile").value = "__new__"
         await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
         await pilot.press(*"qa", "enter")

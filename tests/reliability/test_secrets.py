@@ -183,3 +183,231 @@ def test_committed_pictures_hold_no_secrets():
     assert pictures
     for path in pictures:
         assert_clean(str(path.relative_to(ROOT)), path.read_text(), ["sandbox-secret-0001", SECRET, "not-shown-anywhere"])
+
+
+PUSH = "Push-Token-Secret-7Qz9"  # the body's own secret (privateData.pushNotificationData.token)
+
+
+def _record_sends(world, consumer: str, count: int) -> list[dict]:
+    """Sends carrying the push token, recorded in history as the app records them."""
+    import asyncio
+
+    from lp_tui.lp.client import LpClient
+    from lp_tui.model.build import build_payload
+    from lp_tui.model.connection import Connection
+    from lp_tui.model.draft import Draft
+    from lp_tui.store.history import History
+
+    draft = Draft()
+    draft.set_value("consumer.ctype", "vip")
+    draft.set_value("profile.privateData.pushNotificationData.token", PUSH)
+    conn = Connection(ext_consumer_id=consumer, **world.connection_values())
+
+    async def run():
+        client = LpClient(conn)
+        try:
+            return [await client.create_conversation(build_payload(draft, conn.account_id)) for _ in range(count)]
+        finally:
+            await client.aclose()
+
+    entries = [r.to_record() for r in asyncio.run(run())]
+    for entry in entries:
+        History(paths.history_file()).append(entry)
+    return entries
+
+
+def test_exports_evidence_and_diffs_leak_nothing(world, tmp_path):
+    from lp_tui.export import diff, evidence
+
+    env = connection_env(world, "leak-export")
+    push = ["--set", f"profile.privateData.pushNotificationData.token={PUSH}"]
+    out = tmp_path / "out"
+    out.mkdir()
+    outputs = [run_cli("build", "--as", "curl", "--preset", "sde-ctype-gender", *push, env=env),
+               run_cli("build", "--as", "python", *push, env=env),
+               run_cli("send", *push, "--evidence", str(out / "first.md"), env=env),
+               run_cli("send", *push, "--evidence", str(out / "second.json"), env=env)]
+    minted = list(world.state.minted)
+    outputs.append(run_cli("send", "--preset", "minimal", *push, "--evidence", str(out / "pasted.md"),
+                           env={**env, "LP_APP_JWT": minted[0], "LP_CONSUMER_JWS": minted[1]}))
+    first, second = _record_sends(world, "leak-diff", 2)
+    assert PUSH not in paths.history_file().read_text()  # the body's own secret is masked in history too
+    assert '"token": "(redacted)"' in first["request"]["body"]
+    outputs += [run_cli("diff", first["id"], second["id"]), run_cli("diff")]
+    assert outputs[-2].returncode == 1 and '"status": 400' in outputs[-2].stdout  # the diff was made
+    assert all(r.returncode in (0, 1) for r in outputs), [r.stderr for r in outputs]
+    assert '"$LP_PUSH_TOKEN"' in outputs[0].stdout and "LP_PUSH_TOKEN" in outputs[1].stdout
+    texts = {"entry evidence": evidence.markdown(evidence.from_entry(first)),
+             "entry evidence json": evidence.to_json(evidence.from_entry(second)),
+             "side by side": "\n".join(f"{r.left} {r.right}" for r in diff.side_by_side(first, second))}
+    secrets = [SECRET, PUSH, *world.state.minted]
+    for result in outputs:
+        assert_clean(f"`{' '.join(result.args[3:6])}` output", result.stdout + result.stderr, secrets)
+    for name, text in texts.items():
+        assert_clean(name, text, secrets)
+    assert scan_files(out, secrets, allow=set()) == 3
+
+
+async def test_app_exports_evidence_and_diff_leak_nothing(world, lp_home):
+    from lp_tui.model.connection import Connection
+    from tests.ui.fakes import session_for, settled, typed, until
+
+    conn = Connection(ext_consumer_id="leak-app-export", **world.connection_values())
+    session = session_for(lp_home, conn)
+    app = make_app(session)
+    copied: dict[str, str] = {}
+    pictures: dict[str, str] = {}
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await typed(pilot, "#f-profile-privateData-pushNotificationData-token", PUSH)
+        await settled(pilot)
+        from lp_tui.ui.exports import export_worker
+
+        copied["curl"] = await export_worker(app, "curl")
+        copied["python"] = await export_worker(app, "python")
+        for _ in range(2):
+            before = app.composer.outcome
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
+            await settled(pilot)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: any(n.title == "Evidence saved" for n in app._notifications))
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and len(app.screen.entries) == 2)
+        await pilot.press("e", "d", "down", "d")
+        await until(pilot, lambda: type(app.screen).__name__ == "DiffScreen")
+        pictures["diff"] = app.export_screenshot()
+        await pilot.press("c")
+        await until(pilot, lambda: app.clipboard.startswith("--- "))
+        copied["diff"] = app.clipboard
+        await until(pilot, lambda: len(list((paths.data_dir() / "evidence").glob("*.md"))) == 2)
+        notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+    session.close()
+    assert '"$LP_PUSH_TOKEN"' in copied["curl"] and "PUSH_TOKEN" in copied["python"] and "status" in copied["diff"]
+    evidence_texts = [p.read_text() for p in (paths.data_dir() / "evidence").glob("*.md")]
+    assert all('"token": "(redacted)"' in text for text in evidence_texts)  # the body held one, masked
+    secrets = [SECRET, PUSH, *world.state.minted]
+    for name, text in {**copied, **pictures, "notifications": notes}.items():
+        assert_clean(name, text, secrets)
+    assert scan_files(paths.data_dir() / "evidence", secrets, allow=set()) == 4
+
+
+# --- webhooks: what the sandbox posts, what the receivers print and draw ------------------------------------
+def test_webhook_bodies_and_the_receivers_output_leak_nothing(world, lp_home):
+    import http.client
+    import json
+    import queue
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from lp_tui.lp.webhooks import sign
+
+    posted: queue.Queue = queue.Queue()
+
+    class Capture(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            posted.put("\n".join(f"{k}: {v}" for k, v in self.headers.items()) + "\n" + body.decode())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    capture = ThreadingHTTPServer(("127.0.0.1", 0), Capture)
+    capture.daemon_threads = True
+    threading.Thread(target=capture.serve_forever, daemon=True).start()
+    env = connection_env(world, "leak-webhooks")
+    try:  # 1. every body and header the sandbox posts, over a whole conversation
+        world.send_webhooks_to(f"http://127.0.0.1:{capture.server_address[1]}/", agent_delay=0)
+        sent = run_cli("send", "--preset", "first-message", env=env)
+        conv = json.loads(sent.stdout)[1]["body"]["conversationId"]
+        run_cli("message", conv, "hello", env=env)
+        run_cli("close", conv, env=env)
+        bodies = [posted.get(timeout=60) for _ in range(8)]
+    finally:
+        capture.shutdown()
+        capture.server_close()
+    secrets = [SECRET, *world.state.minted]
+    for i, body in enumerate(bodies):
+        assert_clean(f"webhook notification {i}", body, secrets)
+
+    # 2. `lp-tui webhooks`, with requests that try to make it print the secret
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "webhooks", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    shown = []
+    try:
+        for line in proc.stdout:
+            shown.append(line)
+            if "Ctrl+C stops it." in line:
+                break
+        port = int(next(line for line in shown if " at http://" in line).strip().rstrip("/").rsplit(":", 1)[1])
+        note = {"kind": "notification", "type": "ms.MessagingEventNotification", "body": {"changes": [{
+            "sequence": 0, "originatorMetadata": {"id": "x", "role": "CONSUMER"}, "serverTimestamp": 1,
+            "conversationId": "c-leak", "dialogId": "c-leak",
+            "event": {"type": "ContentEvent", "message": f"my secret is {SECRET}"}}]}}
+        body = json.dumps(note).encode()
+        ids = {"x-liveperson-client-id": env["LP_CLIENT_ID"], "x-liveperson-account-id": env["LP_ACCOUNT_ID"]}
+        tries = [(body, {**ids, "x-liveperson-signature": sign(body, SECRET)}, 200),
+                 (body, {**ids, "x-liveperson-signature": "sha1=" + SECRET}, 401),
+                 (body, {**ids, "x-liveperson-signature": sign(body, SECRET), "x-liveperson-client-id": SECRET}, 401),
+                 (SECRET.encode(), ids, 401)]
+        for data, headers, status in tries:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/", body=data, headers=headers)
+            response = conn.getresponse()
+            assert response.status == status
+            assert_clean("the receiver's answer", response.read().decode(), secrets)
+            conn.close()
+            shown.append(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    output = "".join(shown) + out + err
+    assert "my secret is" in output and "(redacted)" in output and output.count("rejected:") == 3
+    assert_clean("`lp-tui webhooks` output", output, secrets)
+
+    # 3. `lp-tui send --follow` on this sandbox, which then posts to the command's own receiver
+    followed = run_cli("send", "--preset", "sde-ctype-gender", "--follow", "--close-after", "1", "--agent-delay", "0",
+                       env={**env, "LP_EXT_CONSUMER_ID": "leak-follow"})
+    assert followed.returncode == 0 and "closed" in followed.stdout
+    assert_clean("`send --follow` output", followed.stdout + followed.stderr, [SECRET, *world.state.minted])
+    scan_files(lp_home, [SECRET, *world.state.minted], allow=set())
+
+
+async def test_the_timeline_pane_leaks_nothing(world, lp_home):
+    from lp_tui.store import settings as store
+    from lp_tui.ui.follow import follower_of
+    from lp_tui.ui.session import load_session
+    from tests.ui.fakes import settled, typed, until
+
+    values = {**world.connection_values(), "ext_consumer_id": "leak-timeline"}
+    stored = store.with_changes(store.load(paths.settings_file()), "leak", values)
+    stored.active = "leak"
+    store.save(stored)
+    session = load_session(environ={})
+    app = make_app(session)
+    try:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await pilot.press("f10")
+            await until(pilot, lambda: app.composer.query("TimelineView"))
+            url = follower_of(session).start(session, 0)
+            world.send_webhooks_to(url, agent_delay=0)
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.composer.conversation_id and not app.composer.busy)
+            app.composer.message_conversation(app.composer.conversation_id)
+            await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+            await pilot.press(*f"psst {SECRET}", "enter")
+            view = app.composer.query_one("TimelineView")
+            await pilot.press("f10")
+            await until(pilot, lambda: "You wrote: psst" in view.shown_text(), "the echo")
+            await settled(pilot)
+            picture = app.export_screenshot()
+            notes = " ".join(f"{n.title} {n.message}" for n in app._notifications)
+    finally:
+        session.close()
+    assert "You wrote: psst" in view.shown_text()
+    secrets = [SECRET, *world.state.minted]
+    assert_clean("the Timeline pane", picture + view.shown_text(), secrets)
+    assert_clean("notifications", notes, secrets)

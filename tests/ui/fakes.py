@@ -134,10 +134,55 @@ def session_for(tmp_path: Path, conn: Connection | None = None, *, profile: str 
                    conversations=Conversations(tmp_path / "conversations.json"), **kwargs)
 
 
+class FakeReceiver:
+    """A webhook receiver at a fixed address that listens nowhere: tests hand deliveries to the inbox."""
+
+    url = "http://127.0.0.1:8401/"
+
+    def __init__(self, credentials, on_delivery, host="127.0.0.1", port=0):
+        self.on_delivery = on_delivery
+
+    def start(self):
+        return self
+
+    def stop(self):
+        pass
+
+
+class FakeSandboxState:
+    """What the app reads of a sandbox's state: its rules (the built-in demo rules) and its skill names."""
+
+    def __init__(self):
+        from lp_tui.model.routing import Rules
+
+        self.rules = Rules.default()
+
+    def skill_names(self):
+        return {"4235030150": "VIP Support"}
+
+
+class FakeWebhookSandbox(FakeSandbox):
+    """The fake sandbox, taking a webhook URL as the real one does."""
+
+    def __init__(self):
+        self.webhook_url = None
+        self.state = FakeSandboxState()
+
+    def send_webhooks_to(self, url, **settings):
+        self.webhook_url = url
+
+
+def fake_follower():
+    from lp_tui.ui.follow import Follower
+
+    return Follower(receiver_factory=FakeReceiver)
+
+
 def make_session(tmp_path, script=(), sandbox=True) -> Session:
     """The deterministic session of the snapshot tests: a fake sandbox, scripted answers, no timings."""
     return session_for(tmp_path, consumer="snapshot-consumer", show_timings=False,
-                       client_factory=lambda c: FakeClient(script), sandbox_factory=FakeSandbox)
+                       client_factory=lambda c: FakeClient(script), sandbox_factory=FakeWebhookSandbox,
+                       follower_factory=fake_follower)
 
 
 async def until(pilot, predicate, what: str = "the app to get there", limit: float = 60.0) -> None:
@@ -185,3 +230,37 @@ def palette_top(app, text: str) -> bool:
     if not lists or not lists.first().option_count:
         return False
     return text.lower() in str(lists.first().get_option_at_index(0).prompt).lower()
+
+
+def timeline_story():
+    """A conversation's story as the receiver hands it over: the sandbox's own notification bodies with
+    fixed times and ids, parsed as any webhook is; a hostile message, a late receipt, a rejected POST."""
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.webhooks import parse
+    from lp_tui.sandbox import notes
+    from lp_tui.sandbox.agent import Seat
+    from lp_tui.sandbox.state import Conversation, SandboxState
+
+    t0 = 1767225600  # 2026-01-01 00:00:00 UTC
+    conv = Conversation("8602832d-dce1-446b-8445-0d51f5926a42", "5b0f1e2d", "snapshot-consumer", "VIP Support",
+                        "ctype vip routes to the VIP skill", created=t0, skill_id="4235030150")
+    seat = Seat()
+    agent = "e9b2c4d6a8f0"
+    state = SandboxState()
+    bodies = [notes.conversation(state, conv, seat, (t0 + 1) * 1000)]
+    seat.agent_id = agent
+    bodies += [notes.conversation(state, conv, seat, (t0 + 4) * 1000),
+               notes.chat_state(conv, agent, "ASSIGNED_AGENT", "COMPOSING", (t0 + 5) * 1000),
+               notes.message(conv, 0, agent, "ASSIGNED_AGENT", "Hello, this is VIP Support (a sandbox agent). "
+                             "How can I help you today?", (t0 + 6) * 1000),
+               notes.message(conv, 1, conv.consumer, "CONSUMER", "Where is my order? \x1b[31m[bold]now[/bold] "
+                             "\u202eevil", (t0 + 30) * 1000),
+               notes.message(conv, 2, agent, "ASSIGNED_AGENT", "You wrote: Where is my order?", (t0 + 33) * 1000),
+               notes.receipt(conv, agent, "ASSIGNED_AGENT", "READ", [1], (t0 + 31) * 1000)]  # arrives late
+    conv.state, conv.closed = "CLOSE", t0 + 60
+    bodies.append(notes.conversation(state, conv, seat, (t0 + 60) * 1000))
+    story = [Delivery(t0 + i, 200, "", parse(note.body), "127.0.0.1") for i, note in enumerate(bodies)]
+    story.insert(3, Delivery(t0 + 3, 401, "the sha1 signature does not match (a wrong client secret, or a changed "
+                             "body)", None, "127.0.0.1"))
+    return story
+

@@ -134,7 +134,8 @@ async def test_settings_persist_with_mode_0600(tmp_path):
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f2")
-        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen"
+                    and app.screen.query("#s-ext_consumer_id"))  # mounted whole: its rows are there
         screen = app.screen
         screen.query_one("#s-profile").value = "__new__"
         await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
@@ -398,3 +399,19 @@ async def test_form_tabs_switch_with_keys_and_focus_their_first_field(tmp_path):
         await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-conversation")
         await pilot.press("alt+6")
         await until(pilot, lambda: app.composer.raw_mode)
+
+
+async def test_an_answer_that_cannot_be_drawn_never_leaves_the_app_busy(tmp_path, monkeypatch):
+    """Any failure while showing a result: the app says so, stays up, and the next send starts."""
+    def broken(self, *args, **kwargs):
+        raise TypeError("a shape nobody expected")
+
+    monkeypatch.setattr(ResponseView, "show_result", broken)
+    session = make_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot)
+        await until(pilot, lambda: "could not draw this answer" in summary_text(app))
+        assert app.is_running and not app.composer.busy
+        await send(pilot)
+        assert len(session.client.sent) == 2

@@ -20,7 +20,7 @@ from lp_tui.model.presets import load
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.ui.app import make_app
 
-from .fakes import AUTH, OK, OPEN, make_session, result, until
+from .fakes import AUTH, OK, OPEN, make_session, result, timeline_story, until
 
 SIZES = {"wide": (120, 40), "narrow": (80, 24)}
 
@@ -291,6 +291,24 @@ def test_routing_view_with_the_matrix(snap_compare, home, size):
         view = pilot.app.composer.query_one("RoutingView")
         await until(pilot, lambda: view.row_count == len(builtin_presets()) and not
                     view.query_one("#routing-run").disabled, "the matrix")
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
+
+
+def test_timeline_tab(snap_compare, home, size):
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: pilot.app.composer.query("TimelineView"), "the Timeline pane")
+        view = pilot.app.composer.query_one("TimelineView")
+        await until(pilot, lambda: view.follower.running, "the receiver")
+        story = timeline_story()  # fakes.py: the sandbox's own bodies, fixed times
+        for delivery in story:
+            view.follower.inbox.deliver(delivery)
+        await until(pilot, lambda: view.shown is not None and view.shown.accepted == len(story) - 1
+                    and view.shown.closed, "the whole story drawn")
+        await until(pilot, lambda: all(w.is_finished for w in pilot.app.workers), "start-up work")
         await pilot.pause()
 
     assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)

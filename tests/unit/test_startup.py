@@ -221,3 +221,18 @@ async def test_a_sandbox_that_cannot_start_is_reported_and_a_send_fails_cleanly(
         await until(pilot, lambda: app.composer.outcome is not None and not app.composer.busy, "the send to end")
         assert "did not start: no free port" in str(app.composer.outcome.error)
         assert app.composer.draft == before and app.is_running
+
+
+def test_whoever_starts_the_sandbox_the_app_hears_of_it_once(deferred):
+    heard = []
+    deferred.on_sandbox_started = lambda: heard.append(deferred.sandbox)
+    deferred.client  # a send that came before the background start
+    assert deferred.start_sandbox() is False  # the background start then finds nothing to do
+    assert len(heard) == 1 and heard[0] is deferred.sandbox
+
+
+def test_before_its_start_the_sandbox_predicts_by_the_rules_it_will_start_with(deferred):
+    from lp_tui.model.routing import Rules
+
+    assert deferred.sandbox_pending
+    assert deferred.routing_rules() == Rules.default()

@@ -28,6 +28,7 @@ from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
 from lp_tui.store import drafts
+from lp_tui.ui.exports import record_of
 from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
@@ -46,6 +47,7 @@ from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 from lp_tui.ui.widgets.routing import RoutingView
 from lp_tui.ui.widgets.status import StatusBar
+from lp_tui.ui.widgets.timeline import TimelineView
 
 FORM_TABS = (("tab-consumer", "Customer"), ("tab-personal", "Personal"), ("tab-profile", "Profile"),
              ("tab-conversation", "Routing"), ("tab-envelope", "Envelope"), ("tab-raw", "Raw JSON"))
@@ -66,6 +68,7 @@ class ComposeScreen(SendActions, Screen[None]):
         Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
         Binding("f8", "toggle_view", "View", tooltip="Switch between the forms and the request/response"),
         Binding("f9", "routing", "Routing", tooltip="The routing rules in force, and the routing matrix"),
+        Binding("f10", "timeline", "Timeline", tooltip="What the webhooks say happened to the conversation"),
         Binding("f6", "toggle_raw", "Raw", priority=True),
         Binding("f1", "app.help", "Help"),
         Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
@@ -80,7 +83,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self.session = session
         self.draft = draft or Draft()
         self.raw_mode = raw_body is not None
-        self.AUTO_FOCUS = "#raw-editor" if self.raw_mode else "#f-consumer-customerId"  # where typing starts
+        self.AUTO_FOCUS = "#raw-editor" if self.raw_mode else "#f-consumer-customerId"  # type: ignore[misc]
         self.raw_text = raw_body or ""
         self.findings: list[Finding] = []
         self.body_text = ""
@@ -124,6 +127,8 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
                     with TabPane("Routing", id="pane-routing"):
                         yield Lazy(RoutingView(id="routing"))
+                    with TabPane("Timeline", id="pane-timeline"):
+                        yield Lazy(TimelineView(self.session, id="timeline"))
         yield Footer(compact=True)
 
     @staticmethod
@@ -172,6 +177,17 @@ class ComposeScreen(SendActions, Screen[None]):
         self.refresh_preview()
         self._recall_conversation()
         self._probe_server()
+        for timeline in self.query(TimelineView):  # the webhook receiver follows the profile
+            timeline.connection_changed()
+
+    def sandbox_started(self) -> None:
+        """The built-in sandbox started after the first paint: its address, its rules, the webhook
+        receiver that follows it. The same connection, so the conversation stays."""
+        self.update_status()
+        self.refresh_preview()
+        self.show_routing()
+        for timeline in self.query(TimelineView):
+            timeline.connection_changed()
 
     @work(group="probe", exclusive=True, exit_on_error=False)
     async def _probe_server(self) -> None:
@@ -207,6 +223,11 @@ class ComposeScreen(SendActions, Screen[None]):
         self.notify(message, title="Routing rules", severity="information" if ok else "warning", timeout=8)
         self.refresh_preview()
         self.show_routing()
+
+    # --- the Timeline (webhooks; ui/widgets/timeline.py) --------------------------------------------
+    def action_timeline(self) -> None:
+        self.query_one("#panes", TabbedContent).active = "pane-timeline"
+        self.show_right(True)
 
     # --- the Routing view -----------------------------------------------------------------------
     def action_routing(self) -> None:
@@ -478,7 +499,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     self.notify("Conversation closed. Send again to open a new one.", title="Closed")
             elif outcome.kind == "message" and result.ok:
                 self.notify("Message sent.")
-            self._record(result.to_record())
+            self._record(record_of(outcome))
         self.show_outcome(outcome, None)
         self.refresh_preview()
 
@@ -489,15 +510,19 @@ class ComposeScreen(SendActions, Screen[None]):
         if not views:
             return
         view = views.first()
-        if progress is not None:
-            kind, steps = progress
-            view.show_progress(TITLES[kind] + "…", steps)
-        elif outcome is not None:
-            if outcome.result is not None:
-                view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
-            else:
-                title = TITLES[outcome.kind]
-                view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)
+        try:
+            if progress is not None:
+                kind, steps = progress
+                view.show_progress(TITLES[kind] + "…", steps)
+            elif outcome is not None:
+                if outcome.result is not None:
+                    view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
+                else:
+                    title = TITLES[outcome.kind]
+                    view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)
+        except Exception as exc:  # an answer lp-tui cannot draw must not take the app down
+            view.show_unexpected(f"lp-tui could not draw this answer ({type(exc).__name__}: {exc}); "
+                                 "the raw body is in History (F4). This is a bug in lp-tui; please report it.")
 
     @on(ResponseView.Ready)
     def _response_ready(self) -> None:

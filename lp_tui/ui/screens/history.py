@@ -58,7 +58,7 @@ def pretty(value: Any) -> str:
 def entry_detail(entry: dict[str, Any]) -> str:
     """The entry as text (the JSON view makes it safe to show)."""
     request, response = _dict(entry.get("request")), _dict(entry.get("response"))
-    lines = [f"POST {request.get('url', '')}"]
+    lines = [f"id {entry.get('id', '?')}", f"POST {request.get('url', '')}"]
     lines += [f"{k}: {v}" for k, v in _dict(request.get("headers")).items()]
     lines += ["", pretty(request.get("body", ""))]
     if request.get("truncated"):
@@ -82,12 +82,15 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         Binding("r", "resend", "Re-send"),
         Binding("c", "close_conversation", "Close conv."),
         Binding("m", "message", "Message"),
+        Binding("e", "evidence", "Evidence"),
+        Binding("d", "diff", "Diff"),
     ]
 
     def __init__(self, history: History) -> None:
         super().__init__()
         self.history = history
         self.entries: list[dict[str, Any]] = []
+        self.marked: dict[str, Any] | None = None  # the first entry picked for a diff
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -97,10 +100,12 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             yield Static("", id="history-problems")
             yield JsonView("Loading…", id="history-detail")
             with Horizontal(classes="buttons"):
-                yield Button("Load into form", id="load", variant="primary", compact=True)
+                yield Button("Load", id="load", variant="primary", compact=True)
                 yield Button("Re-send", id="resend", variant="warning", compact=True)
-                yield Button("Close conversation", id="close-conversation", compact=True)
+                yield Button("Close conv.", id="close-conversation", compact=True)
                 yield Button("Message", id="message", compact=True)
+                yield Button("Evidence", id="evidence", compact=True)
+                yield Button("Diff", id="diff", compact=True)
                 yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
@@ -157,6 +162,43 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         entry = self._chosen()
         if entry:
             self.dismiss(("message", entry))
+
+    @on(Button.Pressed, "#evidence")
+    def action_evidence(self) -> None:
+        """Evidence of this entry, as Markdown and JSON in the data folder."""
+        from lp_tui.ui.exports import save_entry_evidence
+
+        entry = self._chosen()
+        if entry:
+            save_entry_evidence(self.app, entry)
+
+    @on(Button.Pressed, "#diff")
+    def action_diff(self) -> None:
+        """The first press marks an entry; the second, on another entry, shows the two side by side."""
+        from lp_tui.ui.screens.diff import DiffScreen
+
+        entry = self._chosen()
+        if entry is None:
+            return
+        if self.marked is None or self.marked is entry:
+            self._mark(None if self.marked is entry else entry)
+            self.notify("Marked for the diff: highlight another entry and press d." if self.marked
+                        else "Diff mark removed.", title="Diff")
+            return
+        first = self.marked
+        self._mark(None)
+        self.app.push_screen(DiffScreen(first, entry))
+
+    def _mark(self, entry: dict[str, Any] | None) -> None:
+        """Mark one entry for a diff (a ◆ before its title), unmarking any other."""
+        options = self.query_one(OptionList)
+        for index, shown in enumerate(self.entries):
+            if shown is self.marked or shown is entry:
+                title = entry_title(shown)
+                if shown is entry:
+                    title = Text("◆ ", style="bold yellow") + title
+                options.replace_option_prompt_at_index(index, title)
+        self.marked = entry
 
     @on(Button.Pressed, "#close")
     def action_cancel(self) -> None:

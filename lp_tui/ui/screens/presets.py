@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.text import Text
@@ -29,6 +30,7 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
         Binding("s", "save_as", "Save current as…"),
         Binding("d", "duplicate", "Duplicate"),
         Binding("delete", "delete", "Delete"),
+        Binding("r", "run_checks", "Run checks…"),
     ]
 
     def __init__(self, directory: Path, current: Draft) -> None:
@@ -47,6 +49,7 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
                 yield Button("Save current as…", id="save-as", compact=True)
                 yield Button("Duplicate…", id="duplicate", compact=True)
                 yield Button("Delete", id="delete", variant="error", compact=True)
+                yield Button("Run checks…", id="run-checks", compact=True)
                 yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
@@ -121,6 +124,25 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
             return
         self.app.call_from_thread(self.notify, f"Saved {path}", title="Preset saved")
         self.refresh_list(preset.name)
+
+    @on(Button.Pressed, "#run-checks")
+    def action_run_checks(self) -> None:
+        """Run a folder of presets with [expect] tables (empty: the built-in edge cases) with live results."""
+        from lp_tui.ui.screens.checks import ChecksScreen
+
+        def done(folder: str | None) -> None:
+            if folder is not None:
+                target = os.path.expandvars(folder.strip())
+                from lp_tui.ui.app import LpTuiApp
+
+                app = self.app
+                assert isinstance(app, LpTuiApp)
+                app.push_screen(ChecksScreen(app.session, [target] if target else []))
+
+        self.app.push_screen(PromptScreen(
+            "Run checks", "Folder of presets with [expect] tables (empty: the built-in edge cases). Each check is "
+            "sent with a fresh consumer on the current profile, and what it opens is closed.", "",
+            placeholder=paths.shown(self.directory), ok="Run"), done)
 
     @on(Button.Pressed, "#delete")
     def action_delete(self) -> None:

@@ -46,6 +46,7 @@ class Outcome:
     error: LpError | None = None
     cancelled: bool = False
     routing: dict[str, Any] | None = None
+    body: bytes | None = None  # what a create sent (evidence of a send that failed before an answer)
 
 
 class SendProgress(Message):
@@ -184,7 +185,7 @@ class SendActions(_Base):
     @work(group="send", exit_on_error=False)
     async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
                           header: str | None) -> None:
-        outcome = Outcome(kind)
+        outcome = Outcome(kind, body=body)
 
         def observe(step: Any) -> None:
             if not any(s is step for s in outcome.steps):

@@ -180,7 +180,7 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
             found = self.query(f"#s-{setting.name.replace('.', '-')}")
             if not found:
                 continue
-            widget = found.first()
+            widget: Any = found.first()
             if widget.disabled:
                 continue
             if isinstance(widget, Checkbox):

@@ -117,6 +117,11 @@ class ResponseView(Vertical):
                 add(text, error.hint + "\n")
         self.query_one("#summary", Static).update(text)
 
+    def show_unexpected(self, message: str) -> None:
+        text = Text("Could not show the answer\n", style="bold red")
+        add(text, message)
+        self.query_one("#summary", Static).update(text)
+
     def show_result(self, result: Any, routing: dict[str, Any] | None = None, sandbox: bool = False,
                     current_conversation: str | None = None) -> None:
         self.result = result

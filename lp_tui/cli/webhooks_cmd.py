@@ -1,0 +1,105 @@
+"""``lp-tui webhooks``: LivePerson's webhook receiver in the foreground, one line per event."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_connection, warn
+from lp_tui.lp.errors import EXIT_OK
+
+DEFAULT_PORT = 8787
+
+
+def register(sub: Any) -> None:
+    w = sub.add_parser(
+        "webhooks", help="receive LivePerson's webhook notifications and print each event",
+        description="A webhook receiver on 127.0.0.1: each POST's x-liveperson-signature is checked with the "
+                    "connection's client secret (and the client and account ids when set); a correctly signed "
+                    "notification is answered 200 and printed as timeline lines, anything else is answered 401 "
+                    "(or 400/413) and printed as rejected. LivePerson reaches it only through your own HTTPS "
+                    "reverse proxy or tunnel, registered as the app installation's webhook endpoint; lp-tui "
+                    "does not tunnel.")
+    w.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; "
+                   "0 for a free one)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    add_connection_options(w)
+    w.set_defaults(func=cmd_webhooks)
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    import queue
+    import signal
+
+    from lp_tui.lp.receiver import Receiver
+    from lp_tui.lp.timeline import Inbox
+    from lp_tui.lp.webhooks import Credentials
+    from lp_tui.model.connection import is_loopback
+    from lp_tui.redact import scrub
+
+    if getattr(args, "sandbox", False) or getattr(args, "profile", None) == "sandbox":
+        raise UsageError("the built-in sandbox lives only as long as one command: run `lp-tui sandbox --webhook "
+                         f"http://127.0.0.1:{args.port}/` in another terminal, or `lp-tui send --sandbox --follow`")
+    if not 0 <= args.port < 65536:
+        raise UsageError(f"--port {args.port}: a port number, 1-65535 (0 for a free one)")
+    conn, _sandbox = resolve_connection(args)
+    if not conn.client_secret:
+        raise UsageError("the receiver checks each signature with the app's client secret: set LP_CLIENT_SECRET, "
+                         "--client-secret-file or the profile's client secret")
+    for value, header, flag in ((conn.client_id, "x-liveperson-client-id", "LP_CLIENT_ID"),
+                                (conn.account_id, "x-liveperson-account-id", "LP_ACCOUNT_ID")):
+        if not value:
+            warn(f"{flag} is not set, so {header} is not checked")
+    if not is_loopback(args.host):
+        warn(f"listening on {args.host}: plain http beyond this machine; put it behind your own HTTPS reverse proxy")
+    deliveries: queue.Queue[Any] = queue.Queue()
+    try:
+        receiver = Receiver(Credentials(conn.client_secret, conn.client_id, conn.account_id), deliveries.put,
+                            host=args.host, port=args.port).start()
+    except (OSError, OverflowError) as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
+    secrets = conn.secrets()
+    inbox = Inbox(scrub=lambda text: scrub(text, secrets))
+    out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
+    out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
+        "installation's webhook endpoint (lp-tui does not tunnel).")
+    out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as rejected.")
+    print("Ctrl+C stops it.", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: deliveries.put(None))
+    try:
+        while True:
+            delivery = deliveries.get()
+            if delivery is None:
+                break
+            show(inbox, delivery)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()
+    return EXIT_OK
+
+
+def show(inbox: Any, delivery: Any) -> None:
+    """One delivery as lines: each new timeline entry, or why nothing is new, or why it was rejected."""
+    import sys
+
+    from lp_tui.lp.timeline import clock, line
+
+    made = inbox.deliver(delivery)
+    stamp = clock(int(delivery.received * 1000))
+    if not delivery.accepted:
+        reason = inbox.rejected[-1].reason
+        out(f"{stamp}  rejected: {reason} (answered {delivery.status} to {delivery.peer or '?'})")
+    elif made:
+        for entry in made:
+            out(line(entry, with_conversation=True))
+    else:
+        note = delivery.notification
+        ids = sorted({e.conversation_id for e in note.events})
+        which = f"{ids[0]}  " if len(ids) == 1 else ""
+        if note.events:
+            what = "nothing new (a repeat, or older than what is known)"
+        else:
+            what = "no event lp-tui reads in it"
+        out(f"{stamp}  {which}{note.type}: {what}")
+    sys.stdout.flush()

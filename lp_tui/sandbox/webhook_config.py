@@ -1,0 +1,115 @@
+"""Where and how the sandbox posts LivePerson's webhook notifications, and the faults it can play.
+
+Set by ``POST /_sandbox/webhooks``, ``lp-tui sandbox --webhook``, or ``Sandbox.send_webhooks_to``;
+every value is checked before any is applied. ``agent.py`` does the posting. No Textual.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from lp_tui.sandbox.notes import Note
+
+FAULT_KINDS = {
+    "bad_signature": "the first attempt is signed with a wrong key (the receiver must answer 401; the retry is right)",
+    "duplicate": "the notification is delivered twice",
+    "out_of_order": "the notification is held back and delivered after the next one",
+    "timeout": "the first attempt counts as unanswered in time, so it is retried (the receiver sees it twice)",
+}
+
+
+@dataclass
+class WebhookFault:
+    kind: str
+    times: int = 1  # -1: until cleared
+    type: str = ""  # only notifications of this type or event type (e.g. ContentEvent); "": any
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"webhook fault {self.kind!r}: one of {', '.join(FAULT_KINDS)}")
+        if not isinstance(self.times, int) or isinstance(self.times, bool) or self.times == 0 or self.times < -1:
+            raise ValueError(f"times {self.times!r}: a positive whole number, or -1 for until cleared")
+        if not isinstance(self.type, str) or len(self.type) > 80:
+            raise ValueError("type: a notification or event type, e.g. ContentEvent")
+
+    def matches(self, note: "Note") -> bool:
+        return not self.type or self.type in (note.type, note.type.rsplit(".", 1)[-1], note.event)
+
+
+@dataclass
+class WebhookConfig:
+    """Where and how the sandbox posts; changed under ``state.lock``."""
+
+    url: str | None = None
+    agent_delay: float = 1.0
+    retry_delay: float = 0.5
+    max_retries: int = 5
+    timeout: float = 5.0
+    signature: str = "sha1"
+    faults: list[WebhookFault] = field(default_factory=list)
+
+    NUMBERS = {"agent_delay": (0.0, 120.0), "retry_delay": (0.0, 120.0), "timeout": (0.05, 30.0)}
+
+    def update(self, data: dict[str, Any]) -> None:
+        """Apply a JSON object's settings, all checked before any is applied (ValueError names the first bad)."""
+        known = {"url", "agent_delay", "retry_delay", "max_retries", "timeout", "signature", "faults", "clear_faults"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
+        changes: dict[str, Any] = {}
+        if "url" in data:
+            changes["url"] = check_url(data["url"]) if data["url"] is not None else None
+        for name, (low, high) in self.NUMBERS.items():
+            if name in data:
+                value = data[name]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                        or not low <= value <= high:
+                    raise ValueError(f"{name} {value!r}: seconds, {low:g}-{high:g}")
+                changes[name] = float(value)
+        if "max_retries" in data:
+            value = data["max_retries"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise ValueError(f"max_retries {value!r}: 0-10 (LivePerson allows up to 5)")
+            changes["max_retries"] = value
+        if "signature" in data:
+            if data["signature"] not in ("sha1", "sha256"):
+                raise ValueError("signature: sha1 or sha256")
+            changes["signature"] = data["signature"]
+        faults = list(self.faults) if not data.get("clear_faults") else []
+        items = data.get("faults", [])
+        if not isinstance(items, list) or len(items) > 100:
+            raise ValueError("faults: a list of fault kinds, or of {kind, times, type}")
+        for item in items:
+            faults.append(WebhookFault(item) if isinstance(item, str) else WebhookFault(**_fault_fields(item)))
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.faults = faults
+
+    def describe(self) -> dict[str, Any]:
+        return {"url": self.url, "agent_delay": self.agent_delay, "retry_delay": self.retry_delay,
+                "max_retries": self.max_retries, "timeout": self.timeout, "signature": self.signature,
+                "faults": [f.__dict__.copy() for f in self.faults], "fault_kinds": FAULT_KINDS}
+
+
+def _fault_fields(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict) or set(item) - {"kind", "times", "type"}:
+        raise ValueError("a fault is a kind, or {kind, times, type}")
+    return item
+
+
+def check_url(url: Any) -> str:
+    """An http(s) URL with a host: where notifications go."""
+    if not isinstance(url, str) or len(url) > 2000:
+        raise ValueError("url: an http:// or https:// URL")
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        raise ValueError(f"url {url!r} is not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\r\n\x00 "):
+        raise ValueError(f"url {url!r}: an http:// or https:// URL with a host")
+    return url

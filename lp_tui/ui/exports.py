@@ -1,0 +1,152 @@
+"""The app's way out: "Copy as curl", "Copy as Python", "Save evidence" (palette and Ctrl+O).
+
+Thin over ``lp_tui.export`` (the text) and ``lp_tui.store.evidence`` (the files): the URL is
+resolved through CSDS and files are written in workers, never on the UI thread, and each
+action says what it did in a notification. Nothing copied or written carries a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Iterable
+
+from textual.app import SystemCommand
+
+from lp_tui.lp.client import STEP_CLOSE, STEP_CREATE, STEP_MESSAGE
+from lp_tui.lp.errors import LpError
+
+ACTIONS = {"create": STEP_CREATE, "close": STEP_CLOSE, "message": STEP_MESSAGE}
+LABELS = {"curl": "curl", "python": "Python"}
+
+
+def record_of(outcome: Any) -> dict[str, Any]:
+    """The history entry of a send that got an answer, with where a sandbox routed it."""
+    record = outcome.result.to_record()
+    if isinstance(outcome.routing, dict):
+        record["routing"] = {"skill": outcome.routing.get("skill"), "rule": outcome.routing.get("rule")}
+    return record
+
+
+def export_commands(app: Any) -> Iterable[SystemCommand]:
+    yield SystemCommand("Copy as curl", "The create call as one curl command; tokens as $LP_APP_JWT and "
+                        "$LP_CONSUMER_JWS, never their values", lambda: copy_export(app, "curl"))
+    yield SystemCommand("Copy as Python", "A standalone httpx script doing the whole flow: CSDS, AppJWT, "
+                        "ConsumerJWS, create", lambda: copy_export(app, "python"))
+    yield SystemCommand("Save evidence", "The last send as Markdown and JSON for a bug report, in the data "
+                        "folder (Ctrl+O)", lambda: save_evidence(app))
+
+
+# --- copy as curl / Python ----------------------------------------------------------------------
+def copy_export(app: Any, kind: str) -> None:
+    app.run_worker(said(app, export_worker(app, kind), f"Copy as {LABELS[kind]}"), group="export", exclusive=True,
+                   exit_on_error=False)
+
+
+async def said(app: Any, work: Any, what: str) -> Any:
+    """Run ``work``; an unplanned failure becomes a notification, never a silent dead worker."""
+    try:
+        return await work
+    except Exception as exc:  # noqa: BLE001 (shown to the user, who can report it)
+        app.notify(f"{type(exc).__name__}: {exc}. This is a bug in lp-tui; please report it.",
+                   title=f"{what} failed", severity="error", timeout=10)
+        return None
+
+
+async def resolved_base(session: Any) -> str | None:
+    """The CONVERSATION host through CSDS when a connection is configured (None otherwise)."""
+    conn = session.conn
+    if not (session.use_sandbox or conn.is_configured()):
+        return None
+    client = session.client
+    if hasattr(client, "service_base"):
+        return await client.service_base("asyncMessagingEnt")
+    return client.known_base("asyncMessagingEnt")
+
+
+async def export_worker(app: Any, kind: str) -> str | None:
+    """Build the export of the request as the request pane shows it, and copy it."""
+    from lp_tui.export import spec_from_text
+    from lp_tui.export.curl import curl_command
+    from lp_tui.export.python import python_script
+    from lp_tui.model.build import client_properties_header
+
+    composer, session = app.composer, app.session
+    composer.refresh_preview()
+    body, header = composer.body_text, client_properties_header(composer.draft)
+    try:
+        base = await resolved_base(session)
+    except LpError as exc:
+        app.notify(f"{exc}", title=f"Copy as {LABELS[kind]}: the URL could not be resolved", severity="error",
+                   timeout=10)
+        return None
+    conn = session.conn
+    spec = spec_from_text(body, conn.account_id or None, base, client_properties=header,
+                          bearer=conn.auth_scheme == "bearer", source="the lp-tui app")
+    text = curl_command(spec) if kind == "curl" else python_script(spec)
+    app.copy_to_clipboard(text)
+    where = "the URL through CSDS" if base else "https://$LP_HOST (no connection configured)"
+    extra = "; the push token as $LP_PUSH_TOKEN" if spec.push_tokens else ""
+    if kind == "curl":
+        app.notify(f"Copied a curl command ({where}; tokens as $LP_APP_JWT and $LP_CONSUMER_JWS{extra}).",
+                   title="Copied as curl")
+    else:
+        app.notify(f"Copied a Python script (httpx; reads LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET, "
+                   f"LP_EXT_CONSUMER_ID, LP_CSDS_URL{extra}).", title="Copied as Python")
+    return text
+
+
+# --- evidence -----------------------------------------------------------------------------------
+def evidence_of(outcome: Any, session: Any) -> dict[str, Any] | None:
+    """Evidence of the last send, whatever its end (an answer, a failure, a cancel); None if none."""
+    from lp_tui.export import evidence
+
+    conn = session.conn
+    if outcome.result is not None:
+        result = outcome.result
+        return evidence.from_result(result, profile=session.profile, account=conn.account_id,
+                                    routing=outcome.routing,
+                                    client_properties=result.request_headers.get("Client-Properties"))
+    error = outcome.error
+    if error is None and outcome.cancelled:
+        last = outcome.steps[-1].name if outcome.steps else ACTIONS[outcome.kind]
+        error = LpError("cancelled", last, "the send was cancelled")
+    if error is None:
+        return None
+    body = outcome.body.decode("utf-8", "replace") if outcome.body else ""
+    return evidence.from_error(ACTIONS[outcome.kind], error, outcome.steps, profile=session.profile,
+                               account=conn.account_id, body=body, sandbox=session.is_sandbox)
+
+
+def save_evidence(app: Any) -> None:
+    outcome = app.composer.outcome
+    ev = evidence_of(outcome, app.session) if outcome is not None else None
+    if ev is None:
+        app.notify("No send yet: send first (Ctrl+S), then save its evidence.", severity="warning")
+        return
+    app.run_worker(said(app, write_evidence(app, ev), "Save evidence"), group="evidence", exit_on_error=False)
+
+
+def save_entry_evidence(app: Any, entry: dict[str, Any]) -> None:
+    """Evidence of a history entry (built and written off the UI thread)."""
+    async def work() -> None:
+        from lp_tui.export.evidence import from_entry
+
+        ev = await asyncio.to_thread(from_entry, entry)
+        await write_evidence(app, ev)
+
+    app.run_worker(said(app, work(), "Save evidence"), group="evidence", exit_on_error=False)
+
+
+async def write_evidence(app: Any, ev: dict[str, Any]) -> tuple[Any, Any] | None:
+    from lp_tui import paths
+    from lp_tui.export.evidence import render
+    from lp_tui.store import evidence as store
+    from lp_tui.store.atomic import StoreError
+
+    try:
+        md, js = await asyncio.to_thread(store.save_pair, ev, render)
+    except StoreError as exc:
+        app.notify(f"{exc}", title="Evidence not saved", severity="error", timeout=10)
+        return None
+    app.notify(f"Saved {paths.shown(md)} (and {js.name} beside it).", title="Evidence saved")
+    return md, js

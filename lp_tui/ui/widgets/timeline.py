@@ -1,0 +1,222 @@
+"""The Timeline pane: what LivePerson's webhooks say happened to the conversation, live.
+
+The receiver's threads fold deliveries into the session follower's inbox and post ``Changed``
+(thread-safe) once until the next draw; the pane draws at most ten times a second, so a flood
+of events costs a few redraws, never a frozen screen. Everything from a webhook is drawn as
+plain text (``plain``/``add``): escapes visible, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from lp_tui.lp.timeline import clock
+from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
+from lp_tui.ui.plain import add, plain
+
+KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold cyan", "left": "cyan",
+              "ttr": "yellow", "message": "bold", "rich": "bold", "chat": "dim", "receipt": "dim",
+              "closed": "bold red"}
+MAX_REJECTED_SHOWN = 5
+COOLDOWN = 0.1  # seconds between two draws at most
+
+
+class TimelineView(Vertical):
+    DEFAULT_CSS = """
+    TimelineView { height: 1fr; }
+    TimelineView #timeline-head { height: auto; padding: 0 1; background: $boost; }
+    TimelineView #timeline-scroll { height: 1fr; }
+    TimelineView #timeline-body { height: auto; padding: 0 1; }
+    """
+
+    class Changed(Message):
+        """Something new in the inbox (posted from the receiver's threads)."""
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.focus_id: str | None = None  # the conversation the composer opened last
+        self.draws = 0
+        self.shown: Any = None  # the InboxView drawn last
+        self._cooling = False
+        self._again = False
+
+    @property
+    def follower(self) -> Follower:
+        return follower_of(self.session)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="timeline-head")
+        with VerticalScroll(id="timeline-scroll"):
+            yield Static(id="timeline-body")
+
+    def on_mount(self) -> None:
+        self.follower.on_change = lambda: self.post_message(self.Changed())
+        self.connection_changed()
+        if hasattr(self.screen, "conversation_id"):
+            self.watch(self.screen, "conversation_id", self._conversation_opened, init=True)
+
+    def on_unmount(self) -> None:
+        self.follower.on_change = lambda: None
+
+    def connection_changed(self) -> None:
+        """The profile changed: the receiver follows the built-in sandbox, or stops."""
+        try:
+            self.follower.follow_session(self.session)
+        except (OSError, ValueError) as exc:
+            self.notify(f"The webhook receiver did not start: {exc}", title="Timeline", severity="warning")
+        self.redraw()
+
+    def _conversation_opened(self, conversation_id: str | None) -> None:
+        if conversation_id:
+            self.focus_id = conversation_id
+            self.redraw()
+
+    # --- drawing, coalesced --------------------------------------------------------------------------
+    def on_timeline_view_changed(self, event: Changed) -> None:
+        event.stop()
+        if self._cooling:
+            self._again = True
+            return
+        self.redraw()
+        self._cooling = True
+        self.set_timer(COOLDOWN, self._cooled)
+
+    def _cooled(self) -> None:
+        self._cooling = False
+        if self._again:
+            self._again = False
+            self.on_timeline_view_changed(self.Changed())
+
+    def redraw(self) -> None:
+        if not self.is_mounted:
+            return
+        self.draws += 1
+        follower = self.follower
+        view = self.shown = follower.inbox.view(self.focus_id)
+        self.query_one("#timeline-head", Static).update(self._head(follower, view))
+        scroll = self.query_one("#timeline-scroll", VerticalScroll)
+        at_end = scroll.scroll_y >= scroll.max_scroll_y - 1
+        self.query_one("#timeline-body", Static).update(self._body(view))
+        if at_end:
+            scroll.call_after_refresh(scroll.scroll_end, animate=False)
+
+    def shown_text(self) -> str:
+        """What the pane shows, as lines of plain text (for tests and copying)."""
+        view = self.shown
+        if view is None:
+            return ""
+        lines = [f"{entry.kind} {entry.text}" + (" (arrived late)" if entry.late else "") for entry in view.entries]
+        lines += [f"rejected {item.status} {item.reason}" for item in view.rejected]
+        return "\n".join(lines)
+
+    def _head(self, follower: Follower, view: Any) -> Text:
+        text = Text("Webhook receiver ", style="bold")
+        if follower.mode == SANDBOX:
+            add(text, follower.url, "bold green", one_line=True, limit=80)
+            text.append(" · the sandbox posts here; signatures checked\n", style="dim")
+        elif follower.mode == ACCOUNT:
+            add(text, follower.url, "bold green", one_line=True, limit=80)
+            text.append(" · LivePerson reaches it through your HTTPS reverse proxy or tunnel, registered in the app "
+                        "installation (lp-tui does not tunnel)\n", style="dim")
+        else:
+            text.append("not running", style="bold yellow")
+            text.append(" · for a real account, start it from the palette (Ctrl+P: Start the webhook receiver)\n",
+                        style="dim")
+        text.append(f"{view.accepted} accepted · ")
+        text.append(f"{view.rejected_count} rejected", style="bold red" if view.rejected_count else "")
+        if view.others:
+            text.append(f" · {view.others} other conversation{'s' if view.others > 1 else ''} seen", style="dim")
+        return text
+
+    def _body(self, view: Any) -> Group:
+        text = Text()
+        if view.conversation_id is None:
+            text.append("No webhook events yet. Send (Ctrl+S): the conversation's timeline fills in here as the "
+                        "notifications arrive.", style="dim")
+        else:
+            text.append("Conversation ", style="bold")
+            add(text, view.conversation_id, "bold", one_line=True, limit=80)
+            text.append(" · closed\n" if view.closed else "\n", style="bold red" if view.closed else "")
+            if view.dropped:
+                text.append(f"({view.dropped} earlier events not kept)\n", style="dim")
+        text.rstrip()
+        parts: list[Any] = [text]
+        if view.entries:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True, style="dim")
+            grid.add_column(no_wrap=True, min_width=7)
+            grid.add_column(ratio=1)
+            for entry in view.entries:
+                line = plain(entry.text, one_line=True, limit=2000)
+                if entry.late:
+                    line.append("  (arrived late)", style="italic yellow")
+                grid.add_row(clock(entry.time), Text(entry.kind, style=KIND_STYLE.get(entry.kind, "")), line)
+            parts.append(grid)
+        if view.rejected:
+            parts.append(Text("\nRejected (answered without taking them)", style="bold red"))
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True, style="dim")
+            grid.add_column(no_wrap=True, style="bold red")
+            grid.add_column(ratio=1)
+            for item in view.rejected[-MAX_REJECTED_SHOWN:]:
+                grid.add_row(clock(int(item.time * 1000)), str(item.status), plain(item.reason, one_line=True,
+                                                                                   limit=300))
+            parts.append(grid)
+        return Group(*parts)
+
+
+# --- the palette -----------------------------------------------------------------------------------------
+def palette_commands(app: Any) -> Iterable[SystemCommand]:
+    composer = app.composer
+    follower = follower_of(app.session)
+    yield SystemCommand("Timeline", "What the webhooks say happened to the conversation (F10)",
+                        composer.action_timeline)
+    if follower.running:
+        yield SystemCommand("Stop the webhook receiver", f"It listens on {follower.url}",
+                            lambda: _stop(app))
+    else:
+        yield SystemCommand("Start the webhook receiver", "Receive LivePerson's signed webhooks for this profile "
+                            "(on 127.0.0.1; your HTTPS tunnel forwards there)", lambda: _ask_port(app))
+
+
+def _ask_port(app: Any) -> None:
+    from lp_tui.ui.screens.dialogs import PromptScreen
+
+    if app.session.use_sandbox:
+        _start(app, "0")
+        return
+
+    def check(text: str) -> str | None:
+        return None if text.strip().isdigit() and 0 < int(text) < 65536 else "A port number, 1-65535."
+
+    app.push_screen(PromptScreen("Start the webhook receiver", "Port on 127.0.0.1 (register the HTTPS address of your "
+                                 "reverse proxy or tunnel that forwards here in the app installation):",
+                                 str(DEFAULT_PORT), ok="Start", check=check), lambda port: _start(app, port))
+
+
+def _start(app: Any, port: str | None) -> None:
+    if port is None:
+        return
+    follower = follower_of(app.session)
+    try:
+        url = follower.start(app.session, int(port))
+    except (OSError, ValueError) as exc:
+        app.notify(f"The webhook receiver did not start: {getattr(exc, 'strerror', None) or exc}", title="Timeline",
+                   severity="error", timeout=10)
+        return
+    app.notify(f"The webhook receiver listens on {url}.", title="Timeline")
+    app.composer.action_timeline()
+
+
+def _stop(app: Any) -> None:
+    follower_of(app.session).stop()
+    app.notify("The webhook receiver stopped.", title="Timeline")

@@ -1,0 +1,156 @@
+"""The acceptance runs: with `lp-tui sandbox` running and its variables exported, what
+`lp-tui build --as python` prints runs with this Python and opens a conversation, and what
+`--as curl` prints, run by sh with tokens minted from that sandbox, opens one too; both for
+bodies with hostile quoting. A routing rule that matches the hostile value exactly proves it
+arrived unchanged (the sandbox routes by the JSON it parsed)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+import tomli_w
+
+from lp_tui.lp.client import LpClient
+from lp_tui.model.connection import Connection
+from lp_tui.model.routing import DEFAULT_RULES_TOML
+
+HOSTILE = [
+    "it's \"quoted\" $HOME and ${PATH}",
+    "back`tick` $(id) \\ back\\slash \\n not a newline, ends with \\",
+    "a real\nnewline and a\ttab",
+    "Unicode é 中文 🎉 ‘curly’ — ∑",
+    "'\"'\"' mixed '\\'' \"\\\"\" %s %n $'x' !!",
+]
+EXACT = "Exact Match"
+
+
+def lp(*args, env, timeout=60):
+    result = subprocess.run([sys.executable, "-m", "lp_tui", *args], capture_output=True, text=True,
+                            timeout=timeout, env={**os.environ, **env})
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """`lp-tui sandbox --split` in its own process; the banner says where (each service its own port)."""
+    folder = tmp_path_factory.mktemp("sandbox")
+    rules = folder / "rules.toml"
+    hostile_rules = [{"name": f"hostile {i}", "when": {"companyBranch": value}, "skill": EXACT}
+                     for i, value in enumerate(HOSTILE)]
+    rules.write_text(tomli_w.dumps({"rules": hostile_rules}) + "\n" + DEFAULT_RULES_TOML)
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox", "--split", "--rules", str(rules)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "LP_TUI_HOME": str(folder / "home")})
+    banner = []
+    try:
+        for line in proc.stdout:  # up once it says how to stop it
+            banner.append(line)
+            if "Ctrl+C stops it." in line:
+                break
+        values = {}
+        for line in banner:
+            for key, name in (("CSDS URL:", "LP_CSDS_URL"), ("account id:", "LP_ACCOUNT_ID"),
+                              ("client id:", "LP_CLIENT_ID"), ("client secret:", "LP_CLIENT_SECRET")):
+                if line.strip().startswith(key):
+                    values[name] = line.split(":", 1)[1].split()[0]
+        assert len(values) == 4, "".join(banner) + proc.stderr.read()
+        yield values
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
+def consumer_env(live) -> dict[str, str]:
+    return {**live, "LP_EXT_CONSUMER_ID": f"export-{uuid.uuid4().hex[:8]}"}
+
+
+def routed_skill(live, conversation_id: str) -> str:
+    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["skill"]
+
+
+def run_python_export(tmp_path, live, *build_args) -> str:
+    env = consumer_env(live)
+    built = lp("build", "--as", "python", *build_args, env=env)
+    assert built.returncode == 0, built.stderr
+    script = tmp_path / f"create-{uuid.uuid4().hex[:6]}.py"
+    script.write_text(built.stdout)
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **env})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    lines = [line for line in ran.stdout.splitlines() if line.startswith("conversationId: ")]
+    assert lines, ran.stdout
+    assert live["LP_CLIENT_SECRET"] not in built.stdout  # the script reads it, never holds it
+    return lines[0].split(": ", 1)[1]
+
+
+def mint(live, consumer: str) -> tuple[str, str]:
+    """An AppJWT and a ConsumerJWS from that sandbox, as lp-tui's own client gets them."""
+    conn = Connection(account_id=live["LP_ACCOUNT_ID"], csds_url=live["LP_CSDS_URL"],
+                      client_id=live["LP_CLIENT_ID"], client_secret=live["LP_CLIENT_SECRET"], ext_consumer_id=consumer)
+
+    async def run() -> tuple[str, str]:
+        client = LpClient(conn)
+        try:
+            app_jwt = await client.app_jwt()
+            return app_jwt, await client.consumer_jws(app_jwt)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def run_curl_export(live, *build_args) -> str:
+    env = consumer_env(live)
+    built = lp("build", "--as", "curl", *build_args, env=env)
+    assert built.returncode == 0, built.stderr
+    port = live["LP_CSDS_URL"].rsplit(":", 1)[1]
+    assert "http://127.0.0.1:" in built.stdout and f":{port}/api/account/" not in built.stdout  # the CSDS-listed port
+    app_jwt, jws = mint(live, env["LP_EXT_CONSUMER_ID"])
+    assert app_jwt not in built.stdout and jws not in built.stdout
+    ran = subprocess.run(["sh", "-c", built.stdout], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "LP_APP_JWT": app_jwt, "LP_CONSUMER_JWS": jws})
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer[0]["code"] == "OK" and answer[1]["code"] == "OK", ran.stdout
+    return answer[1]["body"]["conversationId"]
+
+
+def test_the_python_export_of_sde_ctype_gender_opens_a_conversation(live, tmp_path):
+    conversation_id = run_python_export(tmp_path, live, "--preset", "sde-ctype-gender")
+    assert routed_skill(live, conversation_id) == "VIP Support"
+
+
+def test_the_curl_export_of_sde_ctype_gender_opens_a_conversation(live):
+    conversation_id = run_curl_export(live, "--preset", "sde-ctype-gender")
+    assert routed_skill(live, conversation_id) == "VIP Support"
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_quoting_survives_the_python_export(live, tmp_path, value):
+    conversation_id = run_python_export(tmp_path, live, "--preset", "sde-ctype-gender",
+                                        "--set", f"consumer.companyBranch={value}")
+    assert routed_skill(live, conversation_id) == EXACT  # the exact value arrived
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_quoting_survives_the_curl_export(live, value):
+    conversation_id = run_curl_export(live, "--preset", "sde-ctype-gender", "--set",
+                                      f"consumer.companyBranch={value}")
+    assert routed_skill(live, conversation_id) == EXACT
+
+
+def test_a_near_miss_is_not_routed_as_exact(live, tmp_path):
+    """The rule is exact: one character off does not match (so the tests above can fail)."""
+    conversation_id = run_python_export(tmp_path, live, "--preset", "sde-ctype-gender", "--set",
+                                        f"consumer.companyBranch={HOSTILE[0]} ")
+    assert routed_skill(live, conversation_id) == "VIP Support"

@@ -1,0 +1,217 @@
+"""Exports as pure functions: curl and Python text, evidence, diffs. The shell and Python runs
+against a live sandbox are in tests/integration/test_exports_run.py."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lp_tui.export import RequestSpec, spec_from_draft, spec_from_text, split_at_secrets
+from lp_tui.export import diff, evidence
+from lp_tui.export.curl import curl_command, single_quoted
+from lp_tui.export.python import python_script
+from lp_tui.lp.errors import LpError
+from lp_tui.model.build import build_payload, dumps
+from lp_tui.model.draft import Draft
+from lp_tui.model.presets import load
+
+HOSTILE = "it's \"$HOME\" `id` $(echo pwned) \\back\\slash\\ %s\nnew line é 中文 🎉 '\"' end\\"
+PUSH = "Push-Token-Secret-7Qz9'$x\""
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzb21lb25lLWVsc2UifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+
+
+def preset(name: str) -> Draft:
+    return load(name, Path("/nonexistent")).draft
+
+
+def hostile_draft() -> Draft:
+    draft = preset("sde-ctype-gender")
+    draft.set_value("consumer.companyBranch", HOSTILE)
+    draft.set_value("personal.firstname", "'")
+    draft.set_value("profile.privateData.pushNotificationData.token", PUSH)
+    draft.set_value("clientProperties.features", ["AUTO_MESSAGES"])
+    draft.set_value("clientProperties.appId", "it's $x")
+    return draft
+
+
+# --- curl ------------------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+def test_single_quoting_gives_sh_back_every_byte(text):
+    result = subprocess.run(["sh", "-c", f"printf '%s' {single_quoted(text)}"], capture_output=True, timeout=30)
+    assert result.stdout == text.encode("utf-8")
+
+
+def test_curl_holds_references_never_tokens_and_the_push_token_comes_from_the_environment():
+    spec = spec_from_draft(hostile_draft(), "12345678", "http://127.0.0.1:8400")
+    text = curl_command(spec)
+    assert '"Authorization: $LP_APP_JWT"' in text and '"X-LP-ON-BEHALF: $LP_CONSUMER_JWS"' in text
+    assert PUSH not in text and "Push-Token-Secret" not in text
+    assert '"$LP_PUSH_TOKEN"' in text
+    assert "'http://127.0.0.1:8400/api/account/12345678/messaging/consumer/conversation?v=3'" in text
+    assert "-H 'Client-Properties: " in text and "it'\\''s $x" in text
+    assert text.rstrip().endswith("--data-binary @-")
+
+
+def test_curl_sends_exactly_the_preview_body(tmp_path):
+    """A stand-in curl on PATH keeps what it got on stdin: byte for byte the builder's output."""
+    draft = hostile_draft()
+    draft.unset("profile.privateData.pushNotificationData.token")
+    spec = spec_from_draft(draft, "12345678", "http://127.0.0.1:1")
+    fake = tmp_path / "bin" / "curl"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\ncat > {tmp_path}/body\nprintf "%s\\n" "$@" > {tmp_path}/args\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "LP_APP_JWT": "app.jwt.value", "LP_CONSUMER_JWS": "jws value"}
+    subprocess.run(["sh", "-c", curl_command(spec)], env=env, check=True, timeout=30)
+    assert (tmp_path / "body").read_bytes() == dumps(build_payload(draft, "12345678")).encode("utf-8")
+    args = (tmp_path / "args").read_text().split("\n")
+    assert "Authorization: app.jwt.value" in args and "X-LP-ON-BEHALF: jws value" in args
+    assert "Client-Properties: " + spec.client_properties in args
+
+
+def test_curl_without_a_connection_uses_lp_host_and_the_account_variable(tmp_path):
+    spec = spec_from_draft(preset("minimal"), None)
+    text = curl_command(spec)
+    assert '"https://$LP_HOST"/api/account/"$LP_ACCOUNT_ID"' in text
+    fake = tmp_path / "curl"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\n')
+    fake.chmod(0o755)
+    subprocess.run(["sh", "-c", text], env={"PATH": f"{tmp_path}:/usr/bin:/bin", "LP_HOST": "va.msg.example",
+                                            "LP_ACCOUNT_ID": "42"}, check=True, timeout=30)
+    assert "https://va.msg.example/api/account/42/messaging/consumer/conversation?v=3" in (tmp_path / "args").read_text()
+
+
+def test_terminal_controls_in_the_body_become_json_escapes_in_curl():
+    spec = spec_from_text('[{"x": "\x1b]2;t\x07 \u202e"}]', "1", "https://h")
+    text = curl_command(spec)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "\\u001b]2;t\\u0007 \\u202e" in text
+
+
+def test_bearer_scheme_is_kept():
+    spec = spec_from_draft(preset("minimal"), "1", "https://h", bearer=True)
+    assert '"Authorization: Bearer $LP_APP_JWT"' in curl_command(spec)
+    assert 'f"Bearer {app_jwt}"' in python_script(spec)
+
+
+def test_split_at_secrets_finds_each_encoding():
+    assert split_at_secrets('a "t\\"k" b t"k', ['t"k']) == ['a "', None, '" b t"k']  # only JSON's spelling
+    assert split_at_secrets('"é" "\\u00e9"', ["é"]) == ['"', None, '" "', None, '"']
+
+
+# --- Python ------------------------------------------------------------------------------------
+def test_python_script_embeds_the_exact_body_and_reads_the_push_token(tmp_path, monkeypatch):
+    draft = hostile_draft()
+    spec = spec_from_draft(draft, "12345678", source="preset x")
+    text = python_script(spec)
+    assert PUSH not in text and "Push-Token-Secret" not in text
+    path = tmp_path / "script.py"
+    path.write_text(text)
+    monkeypatch.setenv("LP_PUSH_TOKEN", PUSH)
+    module = runpy.run_path(str(path), run_name="not-main")
+    assert module["BODY"] == dumps(build_payload(draft, "12345678"))
+    assert module["CLIENT_PROPERTIES"] == spec.client_properties
+    assert "LP_CLIENT_SECRET" in text and "raise_for_status" in text and "conversationId" in text
+
+
+def test_python_script_without_an_account_fills_the_brand_from_the_environment(tmp_path):
+    text = python_script(spec_from_draft(preset("minimal"), None))
+    assert 'request[1]["body"]["brandId"] = account' in text
+    compile(text, "script.py", "exec")
+    with_account = python_script(spec_from_draft(preset("minimal"), "1"))
+    assert "brandId\"] = account" not in with_account
+
+
+# --- evidence -----------------------------------------------------------------------------------
+def _result(body_text: str, status: int = 200):
+    from tests.ui.fakes import OK, result
+
+    res = result(status, OK)
+    res.request_body = body_text
+    res.request_headers = {**res.request_headers, "Client-Properties": '{"type":".ClientProperties"}'}
+    res.response_headers = {"content-type": "application/json", "x-echo": JWT}
+    return res
+
+
+def test_evidence_has_every_section_and_no_secret():
+    body = dumps(build_payload(hostile_draft(), "12345678"))
+    ev = evidence.from_result(_result(body + " " * 0), profile="qa", account="12345678",
+                              routing={"skill": "VIP Support", "rule": "ctype vip"}, when=1767225600,
+                              client_properties='{"type":".ClientProperties"}')
+    text = evidence.markdown(ev)
+    for heading in ("## Request", "## Findings", "## Steps", "## Response", "## Explanation", "## Routing"):
+        assert heading in text
+    assert "2026-01-01 00:00:00 UTC" in text and "| Profile | qa |" in text
+    assert "VIP Support" in text and "domain lookup" in text and "10 ms" in text
+    assert PUSH not in text and "Push-Token-Secret" not in text and JWT not in text
+    as_json = json.loads(evidence.to_json(ev))
+    assert as_json["request"]["headers"]["Authorization"].endswith("(redacted)")
+    assert as_json["response"]["subs"][1]["body"]["conversationId"]
+    assert PUSH not in evidence.to_json(ev) and JWT not in evidence.to_json(ev)
+
+
+def test_evidence_markdown_cannot_be_broken_out_of():
+    body = '[{"x": "```\\n# injected"}, {"y": "[link](https://evil.example) <img src=x> | cell"}]'
+    ev = evidence.from_result(_result(body), profile="p|x", account="1", when=0)
+    text = evidence.markdown(ev)
+    assert "\n````json\n" in text  # a fence longer than the body's own backticks
+    assert "| Profile | p\\|x |" in text
+    assert "[link](https://evil" not in text.split("## Response")[1].split("Body:")[0]
+
+
+def test_evidence_of_a_failure_and_of_a_history_entry():
+    from tests.ui.fakes import OPEN, result
+
+    error = LpError("transport", "domain lookup", "connection refused", "is the sandbox running?", "127.0.0.1:9")
+    ev = evidence.from_error("create conversation", error, [], profile="p", account="1", body="[]", when=0)
+    text = evidence.markdown(ev)
+    assert "→ no answer" in text and "connection refused" in text and "not reached" in text
+    entry = result(400, OPEN).to_record()
+    entry.update(id="abc123", time=0, profile="sandbox")
+    text = evidence.markdown(evidence.from_entry(entry))
+    assert "abc123" in text and "already has open conversation" in text and "BAD\\_REQUEST" in text
+
+
+# --- diff ---------------------------------------------------------------------------------------
+def _entries():
+    from tests.ui.fakes import OK, OPEN, result
+
+    first = result(200, OK).to_record()
+    second = result(400, OPEN).to_record()
+    first.update(id="first0000001", time=0, profile="p")
+    second.update(id="second000002", time=60, profile="p")
+    first["request"]["headers"]["Authorization"] = JWT  # as if a file held one: never shown
+    return first, second
+
+
+def test_unified_diff_marks_status_and_bodies():
+    first, second = _entries()
+    text = diff.unified(first, second)
+    assert text.startswith("--- first0000001") and "+++ second000002" in text
+    assert '-    "status": 200,' in text and '+    "status": 400,' in text
+    assert '+        "code": "BAD_REQUEST",' in text
+    assert JWT not in text and "time" not in text.split("\n", 2)[2]
+    assert diff.unified(first, first) == ""
+
+
+def test_side_by_side_rows_pair_changes():
+    first, second = _entries()
+    rows = diff.side_by_side(first, second)
+    changed = [r for r in rows if r.kind == diff.CHANGED]
+    assert any('"status": 200' in r.left and '"status": 400' in r.right for r in changed)
+    assert diff.count_differences(rows) == sum(1 for r in rows if r.kind != diff.SAME) > 0
+    assert all(r.left == r.right for r in rows if r.kind == diff.SAME)
+
+
+def test_request_spec_url_needs_host_and_account():
+    assert RequestSpec("[]", "1", "http://h:1").url == "http://h:1/api/account/1/messaging/consumer/conversation?v=3"
+    assert RequestSpec("[]", None, "http://h:1").url is None
+    with pytest.raises(AssertionError):
+        assert RequestSpec("[]", "1", None).url
