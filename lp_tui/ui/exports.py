@@ -12,11 +12,16 @@ from typing import Any, Iterable
 
 from textual.app import SystemCommand
 
-from lp_tui.lp.client import STEP_CLOSE, STEP_CREATE, STEP_MESSAGE
 from lp_tui.lp.errors import LpError
 
-ACTIONS = {"create": STEP_CREATE, "close": STEP_CLOSE, "message": STEP_MESSAGE}
 LABELS = {"curl": "curl", "python": "Python"}
+
+
+def step_of(kind: str) -> str:
+    """The client's step for a send of ``kind`` (lp.client is imported when needed, not at start-up)."""
+    from lp_tui.lp.client import STEP_CLOSE, STEP_CREATE, STEP_MESSAGE
+
+    return {"create": STEP_CREATE, "close": STEP_CLOSE, "message": STEP_MESSAGE}[kind]
 
 
 def record_of(outcome: Any) -> dict[str, Any]:
@@ -108,12 +113,12 @@ def evidence_of(outcome: Any, session: Any) -> dict[str, Any] | None:
                                     client_properties=result.request_headers.get("Client-Properties"))
     error = outcome.error
     if error is None and outcome.cancelled:
-        last = outcome.steps[-1].name if outcome.steps else ACTIONS[outcome.kind]
+        last = outcome.steps[-1].name if outcome.steps else step_of(outcome.kind)
         error = LpError("cancelled", last, "the send was cancelled")
     if error is None:
         return None
     body = outcome.body.decode("utf-8", "replace") if outcome.body else ""
-    return evidence.from_error(ACTIONS[outcome.kind], error, outcome.steps, profile=session.profile,
+    return evidence.from_error(step_of(outcome.kind), error, outcome.steps, profile=session.profile,
                                account=conn.account_id, body=body, sandbox=session.is_sandbox)
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from lp_tui.lp.timeline import Inbox
-
 SANDBOX, ACCOUNT = "sandbox", "account"
 DEFAULT_PORT = 8787
 
 
 class Follower:
     def __init__(self, receiver_factory: Callable[..., Any] | None = None) -> None:
+        from lp_tui.lp.timeline import Inbox  # here, not at the top: the first screen has no timeline
+
         self.inbox = Inbox()
         self.receiver: Any = None
         self.mode = ""  # SANDBOX, ACCOUNT, or "" when not running
@@ -59,6 +59,7 @@ class Follower:
     def start(self, session: Any, port: int = 0, host: str = "127.0.0.1") -> str:
         """Start the receiver with the session's credentials; its URL. ValueError/OSError say why not."""
         from lp_tui.lp.receiver import Receiver
+        from lp_tui.lp.timeline import Inbox
         from lp_tui.lp.webhooks import Credentials
         from lp_tui.redact import scrub
 

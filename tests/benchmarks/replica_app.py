@@ -17,13 +17,14 @@ import re
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import lazy
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.lazy import Lazy
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, OptionList, Static, TabbedContent, TabPane
 
 FIELDS = [("Customer id", "138766AC"), ("Social id", "1234567890"), ("IMEI", "3543546543545688"),
@@ -61,6 +62,22 @@ TabPane { padding: 0; }
 #prediction, #findings-title { height: auto; padding: 0 1; background: $boost; }
 #findings { height: auto; max-height: 10; border: none; }
 """
+
+
+class Lazy(lazy.Lazy):
+    """Textual's Lazy, but quitting before it mounts is no error (Textual's raises MountError)."""
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
+            return
+
+        async def mount() -> None:
+            if parent.is_attached:
+                await parent.mount(self._replace_widget, after=self)
+                await self.remove()
+
+        self.call_after_refresh(mount)
 
 
 class LinesView(ScrollView):

@@ -31,6 +31,21 @@ XDG = ("CONFIG", "DATA", "STATE", "CACHE")  # a fresh home for programs that use
 class Run:
     paint: float  # seconds from start to every marker written
     quit: float | None  # seconds from Ctrl+Q to the process gone (None: not asked)
+    cpu: float | None = None  # CPU seconds the program had used when every marker was written
+
+
+def cpu_seconds(shell_pid: int) -> float | None:
+    """CPU time of the pane shell's child (the program), every thread, from /proc (Linux); None elsewhere.
+
+    Wall time on a shared machine is stretched by whatever else runs; CPU time much less so."""
+    try:
+        children = Path(f"/proc/{shell_pid}/task/{shell_pid}/children").read_text().split()
+        total = 0
+        for task in Path(f"/proc/{children[0]}/task").iterdir():
+            total += int((task / "schedstat").read_text().split()[0])  # nanoseconds on a CPU
+        return total / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Terminal:
@@ -61,17 +76,19 @@ class Terminal:
         os.mkfifo(fifo)
         fresh = {"LP_TUI_HOME": home, **{f"XDG_{d}_HOME": home / "xdg" / d.lower() for d in XDG}}
         env = "env -u PYTHONDONTWRITEBYTECODE " + " ".join(f"{k}={shlex.quote(str(v))}" for k, v in fresh.items())
-        script = f"read _ < {shlex.quote(str(fifo))}; {env} {command}; : > {shlex.quote(str(done))}"
+        script = f"read _ < {shlex.quote(str(fifo))}; {env} {command}; echo $? > {shlex.quote(str(done))}"
         started = self.tmux("new-session", "-d", "-s", session, "-x", str(SIZE[0]), "-y", str(SIZE[1]),
                             f"sh -c {shlex.quote(script)}")
         if started.returncode != 0:
             raise RuntimeError(f"tmux new-session failed: {started.stderr.strip()}")
         try:
             self.tmux("pipe-pane", "-o", "-t", session, f"cat > {shlex.quote(str(out))}")
+            pane_pid = int(self.tmux("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip() or 0)
             with open(fifo, "w") as go:  # blocks until the pane's shell waits on the FIFO
                 t0 = time.perf_counter()
                 go.write("go\n")
             paint = self._wait_for(out, markers, t0)
+            cpu = cpu_seconds(pane_pid) if pane_pid else None
             quit = None
             if quit_key:
                 t1 = time.perf_counter()
@@ -81,10 +98,22 @@ class Terminal:
                         raise RuntimeError(f"{command!r} did not exit within {TIMEOUT:g} s of {quit_key}")
                     time.sleep(0.001)
                 quit = time.perf_counter() - t1
-            return Run(paint, quit)
+            self.tmux("kill-session", "-t", session)  # the pane closes: what it printed is all in `out`
+            if quit_key:
+                self._check_exit(command, done, out)
+            return Run(paint, quit, cpu)
         finally:
             self.tmux("kill-session", "-t", session)
             shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _check_exit(command: str, done: Path, out: Path) -> None:
+        """A run that crashed (a traceback on the terminal, a failing exit status) is not a figure."""
+        status = done.read_text().strip()
+        text = ESCAPES.sub(b"", out.read_bytes()).decode("utf-8", "replace")
+        if status != "0" or "Traceback" in text:
+            lines = [line for line in text.splitlines() if "Error" in line][-3:]
+            raise RuntimeError(f"{command!r} failed (exit status {status}): " + " / ".join(lines))
 
     @staticmethod
     def _wait_for(out: Path, markers: list[str], t0: float) -> float:

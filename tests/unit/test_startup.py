@@ -236,3 +236,34 @@ def test_before_its_start_the_sandbox_predicts_by_the_rules_it_will_start_with(d
 
     assert deferred.sandbox_pending
     assert deferred.routing_rules() == Rules.default()
+
+
+# --- quitting before what starts hidden has mounted ---------------------------------------------------
+async def test_hidden_widgets_that_never_mounted_are_no_error_when_the_app_quits_at_once():
+    """Textual's Lazy raises MountError (a traceback over the terminal) when the app quits before
+    its widget mounts; lp-tui's Lazy and Deferred let it go."""
+    from textual.app import App
+    from textual.widgets import Static, TabbedContent, TabPane
+
+    from lp_tui.ui.widgets.deferred import Deferred, Lazy
+
+    built = []
+
+    class Quick(App[None]):
+        def compose(self):
+            with TabbedContent():
+                with TabPane("shown"):
+                    yield Static("shown")
+                with TabPane("lazy"):
+                    yield Lazy(Static("lazy"))
+                with TabPane("deferred"):
+                    yield Deferred(lambda: built.append(1) or Static("deferred"))
+
+        def on_mount(self):
+            self.exit()
+
+    app = Quick()
+    await app.run_async(headless=True)
+    assert app._exception is None and app.return_code == 0
+    assert built == []  # never needed, never built
+

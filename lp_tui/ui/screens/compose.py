@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
 
@@ -33,7 +32,7 @@ from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
 from lp_tui.ui.session import Session
-from lp_tui.ui.widgets.deferred import Deferred
+from lp_tui.ui.widgets.deferred import Deferred, Lazy
 from lp_tui.ui.widgets.fields import (
     TTR_NULL,
     TTR_OMIT,

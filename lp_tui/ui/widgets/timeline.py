@@ -18,7 +18,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from lp_tui.lp.timeline import clock
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
 from lp_tui.ui.plain import add, plain
 
@@ -138,6 +137,8 @@ class TimelineView(Vertical):
         return text
 
     def _body(self, view: Any) -> Group:
+        from lp_tui.lp.timeline import clock  # here, not at the top: the first screen has no timeline
+
         text = Text()
         if view.conversation_id is None:
             text.append("No webhook events yet. Send (Ctrl+S): the conversation's timeline fills in here as the "
