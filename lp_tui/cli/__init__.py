@@ -17,10 +17,19 @@ from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd")
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage mistakes get one line naming the mistake and where help is, not the whole usage block."""
+
+    def error(self, message: str) -> Any:
+        err(f"{self.prog}: error: {message}")
+        err(f"Try `{self.prog} --help`.")
+        raise SystemExit(EXIT_USAGE)
+
+
 def parser() -> argparse.ArgumentParser:
     import importlib
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="lp-tui",
         description="Compose and send LivePerson Connector API 'create conversation and set user profile' requests.",
         epilog="Run without a command to open the terminal app (it takes the same connection options). "

@@ -31,7 +31,7 @@ class Step:
         status = "failed" if self.failed and self.status is None else (str(self.status) if self.status else "…")
         parts = urlsplit(self.url)
         text = f"{self.name}: {self.method} {parts.path} → {status}"
-        if timings:
+        if timings and self.done:  # a step still waiting has no time yet
             text += f" in {self.elapsed * 1000:.0f} ms"
         if self.attempts > 1:
             text += f" ({self.attempts} attempts)"
