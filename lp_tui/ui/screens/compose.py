@@ -576,10 +576,10 @@ class ComposeScreen(SendActions, Screen[None]):
         self.notify(f"Copied {what}.")
 
     def copy_request_body(self) -> None:
-        from lp_tui.redact import scrub
+        from lp_tui.redact import scrub_body
 
         self.refresh_preview()
-        self.copy_text(scrub(self.body_text, secret_values(self.current_payload())), "the request body")
+        self.copy_text(scrub_body(self.body_text, secret_values(self.current_payload())), "the request body")
 
     def copy_response(self, part: str) -> None:
         result = self.outcome.result if self.outcome else None
@@ -650,7 +650,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify("Raw mode: the forms are not in use. Press F6 to go back to them.", severity="warning")
             return False
         parts = path.split(".")
-        if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isdigit():
+        if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isascii() and parts[2].isdigit():
             for editor in self.query(ContactsEditor):
                 editor.set_state(len(self.draft.contacts()), int(parts[2]))
                 self.fill(self)
