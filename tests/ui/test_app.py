@@ -483,25 +483,6 @@ async def test_a_profile_chosen_in_the_palette_is_the_one_next_start_uses(tmp_pa
     assert saved.profiles["prod"]["account_id"] == "87654321"
 
 
-def test_alt_digits_from_a_terminal_are_the_form_keys_not_symbols():
-    """xterm and tmux send Alt+2 as ESC 2; it must reach the app as alt+2 (the Profile form), never "™"."""
-    from textual._xterm_parser import XTermParser
-
-    from lp_tui.ui.app import alt_digits_as_alt_keys
-
-    alt_digits_as_alt_keys()
-    for digit in "123456":
-        parser = XTermParser()
-        keys = [getattr(t, "key", None) for t in parser.feed(f"\x1b{digit}")]
-        try:
-            keys += [getattr(t, "key", None) for t in parser.feed("")]  # end of input flushes the escape
-        except Exception:
-            pass
-        assert keys == [f"alt+{digit}"], keys
-    parser = XTermParser()
-    assert [t.character for t in parser.feed("™") if hasattr(t, "character")] == ["™"]  # typed as itself
-
-
 async def test_alt_digit_with_its_character_switches_form_and_types_nothing(tmp_path):
     """A real terminal's Alt+3 carries the character "3": it shows the Profile form, the field keeps its text."""
     from textual import events
