@@ -33,7 +33,7 @@ def read_body(handler: BaseHTTPRequestHandler, limit: int) -> bytes:
     if not values:
         return b""
     text = values[0].strip()
-    if len(set(values)) > 1 or not text.isdigit() or len(text) > 12:
+    if len(set(values)) > 1 or not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise BodyError(400, "Content-Length must be one non-negative whole number")
     length = int(text)
     if length > limit:

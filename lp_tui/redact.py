@@ -62,3 +62,18 @@ def mask_jwts(text: str) -> str:
     """Mask anything shaped like a whole JWT in free text: files that leave lp-tui (exports,
     evidence, diffs) carry no token even when a server echoed one lp-tui did not know of."""
     return JWT_SHAPE.sub(lambda m: mask(m.group()), text)
+
+
+def encoded_forms(secret: str) -> list[str]:
+    """How ``secret`` can appear inside a JSON string of a body lp-tui serialised."""
+    import json
+
+    forms = [json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1]]
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def scrub_body(text: str, secrets: Iterable[str | None]) -> str:
+    """``scrub`` for a JSON body: each secret as it is and as a JSON string holds it (escaped)."""
+    forms: set[str] = {form for s in secrets if s and len(s) >= 4 for form in (s, *encoded_forms(s))}
+    longest_first: list[str] = sorted(forms, key=len, reverse=True)
+    return scrub(text, longest_first)

@@ -21,10 +21,19 @@ COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd", "w
 QUICK_COMMANDS = ("build", "presets", "send", "close", "message")
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage mistakes get one line naming the mistake and where help is, not the whole usage block."""
+
+    def error(self, message: str) -> Any:
+        err(f"{self.prog}: error: {message}")
+        err(f"Try `{self.prog} --help`.")
+        raise SystemExit(EXIT_USAGE)
+
+
 def parser() -> argparse.ArgumentParser:
     import importlib
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="lp-tui",
         description="Compose and send LivePerson Connector API 'create conversation and set user profile' requests.",
         epilog="Run without a command to open the terminal app (it takes the same connection options). "

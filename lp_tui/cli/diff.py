@@ -32,6 +32,9 @@ def find(entries: list[dict[str, Any]], given: str) -> dict[str, Any]:
         return hits[0]
     if hits:
         raise UsageError(f"{given!r} matches {len(hits)} history entries; give more of the id")
+    if len(given) < MIN_PREFIX:
+        raise UsageError(f"{given!r} is too short: give an id, or at least {MIN_PREFIX} of its first characters "
+                         "(`lp-tui diff` without ids lists them)")
     raise UsageError(f"no history entry {given!r}; `lp-tui diff` without ids lists them")
 
 
@@ -49,7 +52,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         warn(problem)
     if not args.ids:
         if not entries:
-            out(f"No history yet ({paths.shown(paths.history_file())}): the app records every send.")
+            out(f"No history yet ({paths.shown(paths.history_file())}): every send is recorded there, from the app and the command line.")
         for entry in reversed(entries[-30:]):
             out(f"{label(entry)}  {entry.get('action', '')}  {entry.get('conversation_id') or ''}".rstrip())
         return EXIT_OK

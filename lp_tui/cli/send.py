@@ -182,6 +182,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
                 "(webhooks do: --follow shows them).")
+        _record_history(result, conn, routed)
         if evidence is not None:
             from lp_tui.export.evidence import from_result
 
@@ -198,6 +199,21 @@ def cmd_send(args: argparse.Namespace) -> int:
         return code
 
     return run_with_connection(args, job)
+
+
+def _record_history(result: Any, conn: Any, routed: Any = None) -> None:
+    """Every send is in the history the app shows (F4) and `lp-tui diff` reads, from the CLI too."""
+    from lp_tui import paths
+    from lp_tui.store.history import History
+
+    entry = result.to_record()
+    entry["profile"] = conn.profile
+    if isinstance(routed, dict):
+        entry["routing"] = {"skill": routed.get("skill"), "rule": routed.get("rule")}
+    try:
+        History(paths.history_file()).append(entry)
+    except OSError as exc:
+        warn(f"history not saved: {exc}")
 
 
 def _evidence_path(given: str) -> Path:
@@ -252,6 +268,7 @@ def cmd_close(args: argparse.Namespace) -> int:
         target = _target(args.conversation_id, conn, sandbox, "close")
         result = await client.close_conversation(target, header)
         code = print_result(result)
+        _record_history(result, conn)
         if result.ok or any(e.title.startswith("The conversation is closed") for e in result.explanations):
             try:
                 conversations().forget(conversation_key(conn, sandbox), target)
@@ -271,7 +288,10 @@ def cmd_message(args: argparse.Namespace) -> int:
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
         target = _target(given, conn, sandbox, "message")
-        return print_result(await client.send_message(target, text, header))
+        result = await client.send_message(target, text, header)
+        code = print_result(result)
+        _record_history(result, conn)
+        return code
 
     return _with_early_checks(args, job, "message")
 

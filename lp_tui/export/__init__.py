@@ -25,7 +25,7 @@ class RequestSpec:
     client_properties: str | None = None  # the Client-Properties header value, when set
     push_tokens: list[str] = field(default_factory=list)  # secrets the body carries (secret_values)
     bearer: bool = False  # "Bearer <AppJWT>" instead of the bare token
-    source: str = ""  # where the request came from, for the script's docstring (a preset name)
+    source: str = ""  # where the request came from (a preset name or path), shown in the script as a comment
 
     @property
     def url(self) -> str | None:
@@ -54,12 +54,7 @@ def spec_from_text(body: str, account: str | None, base_url: str | None = None, 
                        source)
 
 
-def encoded_forms(secret: str) -> list[str]:
-    """How ``secret`` can appear inside a JSON string of a body lp-tui serialised."""
-    import json
-
-    forms = [json.dumps(secret, ensure_ascii=False)[1:-1], json.dumps(secret)[1:-1]]
-    return [f for f in dict.fromkeys(forms) if f]
+from lp_tui.redact import encoded_forms  # noqa: E402  (how a secret appears inside a JSON string)
 
 
 def split_at_secrets(text: str, secrets: list[str]) -> list[str | None]:

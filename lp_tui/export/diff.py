@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from lp_tui.export import clean
 from lp_tui.export.evidence import when_text
@@ -68,10 +68,41 @@ def label(entry: dict[str, Any]) -> str:
     return f"{entry.get('id', '?')} ({when_text(entry.get('time'))}, HTTP {status})"
 
 
+# Aligning two sequences costs up to len(a) × len(b) steps: past this many, the differing middle
+# is compared line by line in place instead (a hostile answer must not stall a diff for a minute).
+MAX_ALIGNED = 2_000_000
+
+
+def _common_ends(left: list[str], right: list[str]) -> tuple[int, int]:
+    """How many lines the two share at the start, and then at the end."""
+    start = 0
+    top = min(len(left), len(right))
+    while start < top and left[start] == right[start]:
+        start += 1
+    end = 0
+    while end < top - start and left[-1 - end] == right[-1 - end]:
+        end += 1
+    return start, end
+
+
+def _too_large(left: list[str], right: list[str]) -> bool:
+    start, end = _common_ends(left, right)
+    return (len(left) - start - end) * (len(right) - start - end) > MAX_ALIGNED
+
+
 def unified(a: dict[str, Any], b: dict[str, Any], context: int = 3) -> str:
     """A unified diff of the two entries' JSON; empty when they are the same."""
-    diff = difflib.unified_diff(lines_of(a), lines_of(b), fromfile=label(a), tofile=label(b), lineterm="", n=context)
-    return "\n".join(diff)
+    left, right = lines_of(a), lines_of(b)
+    if not _too_large(left, right):
+        diff = difflib.unified_diff(left, right, fromfile=label(a), tofile=label(b), lineterm="", n=context)
+        return "\n".join(diff)
+    out = [f"--- {label(a)}", f"+++ {label(b)}",
+           "@@ too large to align: the differing lines are compared in place @@"]
+    for row in side_by_side(a, b):
+        if row.kind != SAME:
+            out += [f"-{row.left}"] if row.left is not None else []
+            out += [f"+{row.right}"] if row.right is not None else []
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -85,8 +116,14 @@ def side_by_side(a: dict[str, Any], b: dict[str, Any]) -> list[Row]:
     """The two entries' JSON lines aligned, each pair marked same, changed or one-sided."""
     left, right = lines_of(a), lines_of(b)
     rows: list[Row] = []
-    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    if _too_large(left, right):  # same ends aligned, the middle compared in place: linear time
+        start, end = _common_ends(left, right)
+        opcodes: Sequence[tuple[str, int, int, int, int]] = [("equal", 0, start, 0, start),
+                   ("replace", start, len(left) - end, start, len(right) - end),
+                   ("equal", len(left) - end, len(left), len(right) - end, len(right))]
+    else:
+        opcodes = difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             rows += [Row(left[i], right[j], SAME) for i, j in zip(range(i1, i2), range(j1, j2))]
             continue

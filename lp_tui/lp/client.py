@@ -182,6 +182,11 @@ class LpClient:
                 waiting = True
                 await _emit(observer, step)
                 await self._sleep(wait)
+        except asyncio.CancelledError:
+            if step.status is None and not waiting:  # the request went out; its answer never came
+                step.failed = True
+                step.note = "cancelled before the answer: the server may still have acted on it"
+            raise
         finally:  # however the step ends (answer, failure, cancel), it is over: no stale "retry in" notes
             step.elapsed, step.done = time.perf_counter() - started, True
             if waiting:
@@ -210,7 +215,7 @@ class LpClient:
         return value
 
     async def domains(self, observer: Observer = _noop, steps: list[Step] | None = None) -> dict[str, str]:
-        acct = self._need("account id", self.conn.account_id, "set it with --account or LP_ACCOUNT_ID", STEP_CSDS)
+        acct = self._need("account id", self.conn.account_id, "set it in Settings (F2) in the app, or with --account or LP_ACCOUNT_ID", STEP_CSDS)
         key = (self.conn.csds_url, acct)
         step = Step(STEP_CSDS)
         if steps is not None:
@@ -273,8 +278,8 @@ class LpClient:
             steps.append(step)
             await _emit(observer, step)
             return self.conn.app_jwt
-        client_id = self._need("client id", self.conn.client_id, "set --client-id or LP_CLIENT_ID, or paste an AppJWT", STEP_APPJWT)
-        secret = self._need("client secret", self.conn.client_secret, "set --client-secret or LP_CLIENT_SECRET", STEP_APPJWT)
+        client_id = self._need("client id", self.conn.client_id, "set it in Settings (F2) in the app, or with --client-id or LP_CLIENT_ID; or paste an AppJWT", STEP_APPJWT)
+        secret = self._need("client secret", self.conn.client_secret, "set it in Settings (F2) in the app, or with LP_CLIENT_SECRET or --client-secret-file", STEP_APPJWT)
         key = (self.conn.csds_url, self.conn.account_id, client_id)
         token = self._app_jwt.get(key)
         if token and tokens.fresh(token, self._clock()):
@@ -306,7 +311,7 @@ class LpClient:
             await _emit(observer, step)
             return self.conn.consumer_jws
         consumer = self._need("external consumer id", self.conn.ext_consumer_id,
-                              "set --ext-consumer-id or LP_EXT_CONSUMER_ID, or paste a ConsumerJWS", STEP_JWS)
+                              "set it in Settings (F2) in the app, or with --ext-consumer-id or LP_EXT_CONSUMER_ID; or paste a ConsumerJWS", STEP_JWS)
         key = (self.conn.csds_url, self.conn.account_id, consumer)  # one token per consumer, never shared
         if key in self._jws:
             step = Step(STEP_JWS, cached=True, done=True)

@@ -89,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reason is not None:
             return Delivery(received, 401, reason, None, peer)
         try:
-            return Delivery(received, 200, "", parse(body), peer)
+            return Delivery(received, 200, "", parse(body, [self.server.credentials.secret]), peer)
         except NotAWebhook as exc:
             return Delivery(received, 400, str(exc), None, peer)
 

@@ -31,7 +31,7 @@ class Step:
         status = "failed" if self.failed and self.status is None else (str(self.status) if self.status else "…")
         parts = urlsplit(self.url)
         text = f"{self.name}: {self.method} {parts.path} → {status}"
-        if timings:
+        if timings and self.done:  # a step still waiting has no time yet
             text += f" in {self.elapsed * 1000:.0f} ms"
         if self.attempts > 1:
             text += f" ({self.attempts} attempts)"
@@ -139,7 +139,7 @@ class SendResult:
         """A history entry (no secrets: headers are masked, tokens are absent, and a secret the body
         itself carries, the push token, is masked in the request and in any echo of it)."""
         from lp_tui.model.build import secret_values_of_text
-        from lp_tui.redact import scrub
+        from lp_tui.redact import scrub_body as scrub
 
         body = self.request_body
         carried = secret_values_of_text(body) if isinstance(body, str) else []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -138,8 +139,8 @@ class Timeline:
     def _messaging(self, event: MessagingEvent, now_ms: int) -> list[Entry]:
         if isinstance(event, (Message, RichContent)) and event.sequence is not None:
             key: Any = ("message", event.dialog_id, event.sequence)
-        else:
-            key = event
+        else:  # remembered by a digest, not the event: 4000 keys of 4000-character texts would be 16 MB
+            key = hashlib.blake2b(repr(event).encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key in self._keys:
             return []
         self._keys[key] = None

@@ -133,7 +133,7 @@ def check_host(value: Any, service: str) -> str:
             if not all(HOST_LABEL.match(label) for label in labels):
                 raise ValueError(f"CSDS gave service {service!r} the host {value!r}: only a host name or IP with "
                                  "an optional :port is allowed there") from None
-    if port is not None and (not port.isdigit() or not 0 < int(port) < 65536):
+    if port is not None and (not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536):
         raise ValueError(f"CSDS gave service {service!r} the host {value!r}, whose port is not a port number")
     return value
 

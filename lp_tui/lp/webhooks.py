@@ -14,6 +14,7 @@ and nothing is trusted until the signature matched. No Textual, no HTTP.
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import hmac
 import math
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from lp_tui.limits import TooDeep, loads_json
-from lp_tui.redact import mask
+from lp_tui.redact import mask, scrub
 
 SIGNATURE = "x-liveperson-signature"
 CLIENT_ID = "x-liveperson-client-id"
@@ -166,8 +167,23 @@ class NotAWebhook(ValueError):
     """A signed body that is not a LivePerson notification lp-tui can read; the message says why."""
 
 
-def parse(body: bytes) -> Notification:
-    """The events in a notification's raw body; NotAWebhook when it is not one."""
+_MASKED: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("_MASKED", default=())
+
+
+def parse(body: bytes, secrets: Iterable[str | None] = ()) -> Notification:
+    """The events in a notification's raw body; NotAWebhook when it is not one.
+
+    ``secrets`` are masked in every text before it is cut to its bound, so a secret that straddles
+    the cut cannot show its first characters.
+    """
+    token = _MASKED.set(tuple(s for s in secrets if s and len(s) >= 4))
+    try:
+        return _parse(body)
+    finally:
+        _MASKED.reset(token)
+
+
+def _parse(body: bytes) -> Notification:
     if len(body) > MAX_BODY_BYTES:
         raise NotAWebhook(f"the body is larger than {MAX_BODY_BYTES // 1024} kB")
     try:
@@ -205,6 +221,9 @@ def _text(value: Any, limit: int = MAX_ID) -> str:
         value = str(int(value)) if float(value).is_integer() else str(value)
     if not isinstance(value, str):
         return ""
+    masked = _MASKED.get()
+    if masked:
+        value = scrub(value, masked)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
@@ -214,7 +233,7 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    if isinstance(value, str) and value.isascii() and value.strip().lstrip("-").isdigit() and len(value) < 20:
         value = int(value)
     return value if isinstance(value, int) and -1 <= value < 2**53 else None
 

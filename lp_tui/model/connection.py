@@ -97,8 +97,10 @@ class Setting:
                 value = float(value.strip())
             except ValueError:
                 raise SettingError(f"{label}: {value!r} is not a number; e.g. {self.default}") from None
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SettingError(f"{label} must be a finite number, not {_type(value)}")
+        if not isinstance(value, (int, float)):
+            raise SettingError(f"{label} must be a number, not {_type(value)}")
+        if not math.isfinite(value):
+            raise SettingError(f"{label} must be a finite number, not {value!r}; e.g. {self.default}")
         if not self.minimum <= value <= self.maximum:
             top = "" if math.isinf(self.maximum) else f" and at most {self.maximum:g}"
             raise SettingError(f"{label} must be at least {self.minimum:g}{top}, not {value:g}")

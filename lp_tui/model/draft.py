@@ -81,7 +81,7 @@ class Draft:
         for part in path.split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            elif isinstance(node, list) and part.isascii() and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
                 return default
@@ -100,7 +100,7 @@ class Draft:
         node: Any = self.data
         for i, part in enumerate(parts[:-1]):
             nxt = parts[i + 1]
-            want: Any = [] if nxt.isdigit() else {}
+            want: Any = [] if nxt.isascii() and nxt.isdigit() else {}
             node = _child(node, part, want, ".".join(parts[: i + 1]))
         last = parts[-1]
         if isinstance(node, list):
@@ -123,7 +123,7 @@ class Draft:
             chain.append((node, part))
             if isinstance(node, dict) and part in node:
                 node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            elif isinstance(node, list) and part.isascii() and part.isdigit() and int(part) < len(node):
                 node = node[int(part)]
             else:
                 return

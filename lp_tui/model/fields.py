@@ -273,7 +273,7 @@ PROFILE_ORDER = ("firstName", "lastName", "userId", "avatarUrl", "role", "backgn
 
 def pattern_of(path: str) -> str:
     """``personal.contacts.3.email`` -> ``personal.contacts.*.email``."""
-    return ".".join("*" if part.isdigit() else part for part in path.split("."))
+    return ".".join("*" if part.isascii() and part.isdigit() else part for part in path.split("."))
 
 
 def field_for(path: str) -> Field | None:

@@ -107,7 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         if not values:
             return b""
         text = values[0].strip()
-        if len(set(values)) > 1 or not text.isdigit() or len(text) > 12:
+        if len(set(values)) > 1 or not (text.isascii() and text.isdigit()) or len(text) > 12:
             raise BadRequest(400, "Content-Length must be one non-negative whole number")
         length = int(text)
         if length > MAX_REQUEST_BYTES:

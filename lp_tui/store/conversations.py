@@ -46,6 +46,24 @@ class Conversations:
         value = entry.get("conversation_id") if isinstance(entry, dict) else None
         return value if isinstance(value, str) and value else None
 
+    def latest(self, profile: str, csds_url: str, account: str) -> tuple[str, str] | None:
+        """The newest remembered (consumer, conversation) of a profile, whatever its consumer: a
+        consumer id lp-tui made up for a session is found again after a restart."""
+        best: tuple[float, str, str] | None = None
+        for name, entry in self._read().items():
+            try:
+                key = json.loads(name)
+            except ValueError:
+                continue
+            if not (isinstance(key, list) and len(key) == 4 and key[:3] == [profile, csds_url, account]
+                    and isinstance(key[3], str) and key[3] and isinstance(entry, dict)):
+                continue
+            conversation, when = entry.get("conversation_id"), entry.get("time", 0)
+            if isinstance(conversation, str) and conversation and isinstance(when, (int, float)):
+                if best is None or when > best[0]:
+                    best = (float(when), key[3], conversation)
+        return (best[1], best[2]) if best else None
+
     def remember(self, key: Key | None, conversation_id: str) -> None:
         self._change(key, conversation_id)
 

@@ -161,7 +161,25 @@ class LpTuiApp(App[int]):
             self.notify(f"Now using profile {profile}: {self.session.describe()}", title="Profile")
 
     def choose_profile(self, profile: str) -> None:
+        """The palette's "Profile: NAME": switch now, and start on it next time."""
         self.run_worker(self.switch_profile(profile), group="profile", exit_on_error=False)
+        from lp_tui.store import settings as store
+
+        self.session.settings.active = profile
+        path = self.session.settings.path
+
+        def write() -> None:
+            current = store.load(path)  # as it is on disk now: only the chosen profile changes
+            if current.bad_file or current.active == profile:
+                return
+            current.active = profile
+            try:
+                store.save(current)
+            except OSError as exc:
+                self.call_from_thread(self.notify, f"{exc}. Profile {profile} applies to this session only.",
+                                      title="Profile not remembered", severity="warning")
+
+        self.run_worker(write, thread=True, group="profile-save", exit_on_error=False)
 
     def _theme_changed(self, theme: Any) -> None:
         """Remember the chosen theme for the next start."""
@@ -280,7 +298,22 @@ class LpTuiApp(App[int]):
             pass
 
 
+def alt_digits_as_alt_keys() -> None:
+    """Alt+digit arrives as ESC followed by the digit (xterm, tmux, GNOME, Windows Terminal).
+
+    Textual reads those sequences as the characters macOS's Option key types (ESC 2 as "™"), so
+    the Alt+1 … Alt+6 form keys never fire and a field gets a "™" instead. Without that mapping
+    the parser reports them as ``alt+1`` … ``alt+0``; a "™" typed as itself is still a "™".
+    """
+    from textual import _ansi_sequences
+
+    sequences: Any = _ansi_sequences.ANSI_SEQUENCES_KEYS  # a dict, typed as a read-only Mapping
+    for digit in "0123456789":
+        sequences.pop(f"\x1b{digit}", None)
+
+
 def make_app(session: Session, saved: SavedDraft | None = None) -> LpTuiApp:
+    alt_digits_as_alt_keys()
     return LpTuiApp(session, saved)
 
 

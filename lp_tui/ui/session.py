@@ -51,6 +51,7 @@ class Session:
     on_sandbox_started: Callable[[], Any] | None = None  # the app's hook: the deferred sandbox runs (any thread)
     show_timings: bool = True
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
+    consumer_made_up: bool = False  # no consumer configured: lp-tui made this session's up
     rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
     rules_path: str | None = None  # where they came from, watched for changes
     external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
@@ -92,6 +93,7 @@ class Session:
             conn.set("ext_consumer_id", self.consumer_override, "session")
         elif not conn.ext_consumer_id and not conn.consumer_jws:
             self.consumer_override = new_consumer_id()
+            self.consumer_made_up = True  # the app may adopt the one a previous session made up
             conn.set("ext_consumer_id", self.consumer_override, "session")
         return conn
 
@@ -177,10 +179,12 @@ class Session:
     async def switch(self, profile: str) -> None:
         self.profile = profile
         self.consumer_override = ""
+        self.consumer_made_up = False
         await self.reconnect()
 
     def set_consumer(self, consumer_id: str) -> None:
         self.consumer_override = consumer_id
+        self.consumer_made_up = False
         self.conn.set("ext_consumer_id", consumer_id, "session")
 
     # --- what the request pane and the status bar show ------------------------------------
@@ -275,8 +279,12 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
             notes.append(f"Profile {chosen!r} is not complete: " + "; ".join(session.conn.missing()) +
                          ". Open Settings (F2) to finish it.")
         else:
-            notes.append("No LivePerson credentials are configured, so lp-tui runs on its built-in sandbox. "
-                         "Open Settings (F2) to connect a real account.")
+            if chosen in stored.profiles and any(stored.profiles[chosen].values()):
+                notes.append(f"Profile {chosen!r} is not complete (" + "; ".join(session.conn.missing()) +
+                             "), so lp-tui runs on its built-in sandbox. Open Settings (F2) to finish it.")
+            else:
+                notes.append("No LivePerson credentials are configured, so lp-tui runs on its built-in sandbox. "
+                             "Open Settings (F2) to connect a real account.")
             session.profile = SANDBOX_PROFILE
             session._conn = None
     notes += session.problems

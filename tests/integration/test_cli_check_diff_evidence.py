@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -183,3 +186,27 @@ def test_build_as_with_an_unreachable_csds_is_one_line_exit_3():
                                                      "LP_CLIENT_ID": "c", "LP_CLIENT_SECRET": "s"})
     assert result.returncode == 3 and result.stdout == ""
     assert [line for line in result.stderr.splitlines() if line.startswith("lp-tui:")]
+
+
+def test_sends_from_the_command_line_are_in_the_history_diff_reads(tmp_path):
+    """`lp-tui send` records history as the app does, so `lp-tui diff` can compare two CLI sends."""
+    import json as _json
+
+    env = {**os.environ, "LP_TUI_HOME": str(tmp_path / "home")}
+    for _ in range(2):
+        sent = subprocess.run([sys.executable, "-m", "lp_tui", "send", "--sandbox", "--preset", "minimal"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert sent.returncode == 0, sent.stderr
+    listed = subprocess.run([sys.executable, "-m", "lp_tui", "diff"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    history = tmp_path / "home" / "data" / "history.jsonl"
+    entries = [_json.loads(line) for line in history.read_text().splitlines()]
+    assert [e["action"] for e in entries] == ["create conversation"] * 2
+    assert all(e["profile"] == "sandbox" and e["routing"]["skill"] for e in entries)
+    assert entries[0]["id"] in listed.stdout and entries[1]["id"] in listed.stdout
+    diffed = subprocess.run([sys.executable, "-m", "lp_tui", "diff", entries[0]["id"], entries[1]["id"]],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert diffed.returncode == 1 and "conversationId" in diffed.stdout  # two conversations, two ids
+    short = subprocess.run([sys.executable, "-m", "lp_tui", "diff", "abc", entries[1]["id"]],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert short.returncode == 2 and "too short" in short.stderr

@@ -266,3 +266,33 @@ async def test_a_short_lived_appjwt_is_minted_again_each_time(sandbox):
     await client.app_jwt()
     await client.aclose()
     assert sum(1 for _, p in sandbox.state.log if p.endswith("/app/token")) == 2
+
+
+async def test_a_create_cancelled_while_its_post_waits_is_marked_cancelled_not_done(sandbox):
+    """The request went out and no answer came: the step says so (the server may still act on it)."""
+    import asyncio
+
+    client = make_client(sandbox)
+    steps = []
+
+    def observe(step):
+        if step not in steps:
+            steps.append(step)
+
+    await client.create_conversation(payload(sandbox))  # tokens cached: the next send is only the POST
+    sandbox.state.released.clear()  # the sandbox holds every request until released
+    try:
+        task = asyncio.create_task(client.create_conversation(payload(sandbox), None, observe))
+        while not (steps and steps[-1].name == STEP_CREATE and steps[-1].attempts == 1):
+            await asyncio.sleep(0.01)
+        while len(sandbox.state.log) < 5:  # the POST reached the sandbox, which holds it
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        sandbox.state.released.set()
+        await client.aclose()
+    create = steps[-1]
+    assert create.done and create.failed and create.status is None
+    assert "→ failed" in create.line() and "cancelled before the answer" in create.line()

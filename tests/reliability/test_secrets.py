@@ -188,7 +188,7 @@ def test_committed_pictures_hold_no_secrets():
 PUSH = "Push-Token-Secret-7Qz9"  # the body's own secret (privateData.pushNotificationData.token)
 
 
-def _record_sends(world, consumer: str, count: int) -> list[dict]:
+def _record_sends(world, consumer: str, count: int, token: str = PUSH) -> list[dict]:
     """Sends carrying the push token, recorded in history as the app records them."""
     import asyncio
 
@@ -200,7 +200,7 @@ def _record_sends(world, consumer: str, count: int) -> list[dict]:
 
     draft = Draft()
     draft.set_value("consumer.ctype", "vip")
-    draft.set_value("profile.privateData.pushNotificationData.token", PUSH)
+    draft.set_value("profile.privateData.pushNotificationData.token", token)
     conn = Connection(ext_consumer_id=consumer, **world.connection_values())
 
     async def run():
@@ -233,6 +233,9 @@ def test_exports_evidence_and_diffs_leak_nothing(world, tmp_path):
     first, second = _record_sends(world, "leak-diff", 2)
     assert PUSH not in paths.history_file().read_text()  # the body's own secret is masked in history too
     assert '"token": "(redacted)"' in first["request"]["body"]
+    odd = 'Push\\Tok"en-7Qz9'  # a token JSON has to escape is masked in its escaped form too
+    entry, = _record_sends(world, "leak-odd", 1, token=odd)
+    assert "Tok" not in entry["request"]["body"] and "Tok" not in paths.history_file().read_text()
     outputs += [run_cli("diff", first["id"], second["id"]), run_cli("diff")]
     assert outputs[-2].returncode == 1 and '"status": 400' in outputs[-2].stdout  # the diff was made
     assert all(r.returncode in (0, 1) for r in outputs), [r.stderr for r in outputs]

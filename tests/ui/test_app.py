@@ -415,3 +415,83 @@ async def test_an_answer_that_cannot_be_drawn_never_leaves_the_app_busy(tmp_path
         assert app.is_running and not app.composer.busy
         await send(pilot)
         assert len(session.client.sent) == 2
+
+
+# --- daily use: restarts, remembered conversations, the chosen profile ---------------------------------
+def _external_box():
+    from lp_tui.sandbox.server import Sandbox
+    from lp_tui.sandbox.state import SandboxState
+
+    return Sandbox(SandboxState()).start()
+
+
+async def _open_then_restart(tmp_path, box, consumer: str) -> tuple[str, object]:
+    """Open a conversation in one app, quit, start a second app on the same files."""
+    def session():
+        conn = Connection(ext_consumer_id=consumer)
+        conn.apply(box.connection_values(), "test")
+        if not consumer:
+            conn.set("ext_consumer_id", "", "test")
+        return session_for(tmp_path, conn, profile="qa")
+
+    first = session()
+    app = make_app(first)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "SANDBOX" in str(app.composer.query_one("#status-bar").render()))
+        await send(pilot)
+        opened = app.composer.conversation_id
+        assert opened
+        await until(pilot, lambda: first.conversations.get(first.conversation_key()) == opened, "remembered")
+    first.close()
+    return opened, session()
+
+
+@pytest.mark.parametrize("consumer", ["configured-consumer", ""], ids=["configured consumer", "made-up consumer"])
+async def test_after_a_restart_ctrl_r_closes_the_conversation_the_last_session_opened(tmp_path, consumer):
+    box = _external_box()
+    try:
+        opened, second = await _open_then_restart(tmp_path, box, consumer)
+        app = make_app(second)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await until(pilot, lambda: app.composer.conversation_id == opened, "the remembered conversation")
+            if not consumer:  # the made-up consumer of the last session is taken again, and said so
+                assert any("from the last session" in n.message for n in app._notifications)
+            await send(pilot, "ctrl+r")
+            assert app.composer.conversation_id is None
+            assert box.state.conversations[opened].state == "CLOSE"
+            await send(pilot)  # the same consumer can open a new one now
+            assert app.composer.conversation_id not in (None, opened)
+        second.close()
+    finally:
+        box.stop()
+
+
+async def test_a_profile_chosen_in_the_palette_is_the_one_next_start_uses(tmp_path):
+    from lp_tui.store import settings as store
+
+    session = session_for(tmp_path, Connection(ext_consumer_id="p"), profile="qa")
+    session.settings.profiles["prod"] = {"account_id": "87654321"}
+    store.save(session.settings)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        app.choose_profile("prod")
+        await until(pilot, lambda: session.profile == "prod", "the switch")
+        await until(pilot, lambda: store.load(session.settings.path).active == "prod", "the choice saved")
+    session.close()
+    saved = store.load(session.settings.path)
+    assert saved.chosen() == "prod"
+    assert saved.profiles["prod"]["account_id"] == "87654321"
+
+
+async def test_alt_digit_with_its_character_switches_form_and_types_nothing(tmp_path):
+    """A real terminal's Alt+3 carries the character "3": it shows the Profile form, the field keeps its text."""
+    from textual import events
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await typed(pilot, "#f-consumer-customerId", "abc")
+        await until(pilot, lambda: app.composer.draft.get("consumer.customerId") == "abc")
+        app.post_message(events.Key("alt+3", "3"))
+        await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-profile", "the Profile form")
+        await settled(pilot)
+        assert app.composer.draft.get("consumer.customerId") == "abc"

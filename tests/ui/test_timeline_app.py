@@ -245,3 +245,28 @@ async def test_new_credentials_restart_the_accounts_receiver_on_its_port(tmp_pat
             assert statuses == [401, 200]  # the same port, checking with the new secret
     finally:
         session.close()
+
+
+async def test_a_thousand_long_messages_draw_only_the_newest_rows(tmp_path):
+    """A redraw costs what it shows: the pane draws the newest MAX_SHOWN rows, each cut, and says so."""
+    from rich.table import Table
+
+    from lp_tui.ui.widgets.timeline import MAX_SHOWN, MAX_SHOWN_TEXT
+
+    session = make_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_timeline(pilot)
+        await until(pilot, lambda: view.follower.running)
+        inbox = view.follower.inbox
+        for i in range(1000):
+            note = Notification("ms.MessagingEventNotification",
+                                (Message("long", 1_700_000_000_000 + i, sequence=i, role="CONSUMER", text="y" * 4000),))
+            inbox.deliver(Delivery(1_700_000_000.0, 200, "", note))
+        await until(pilot, lambda: view.shown is not None and view.shown.accepted == 1000, "the last draw")
+        parts = view._body(view.shown).renderables
+        grids = [p for p in parts if isinstance(p, Table)]
+        assert grids and grids[0].row_count == MAX_SHOWN
+        assert any(f"{1000 - MAX_SHOWN} earlier events not shown" in str(p) for p in parts)
+        cells = grids[0].columns[2]._cells
+        assert all(len(str(cell)) <= MAX_SHOWN_TEXT for cell in cells)

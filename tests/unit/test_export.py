@@ -215,3 +215,41 @@ def test_request_spec_url_needs_host_and_account():
     assert RequestSpec("[]", None, "http://h:1").url is None
     with pytest.raises(AssertionError):
         assert RequestSpec("[]", "1", None).url
+
+
+def test_a_hostile_preset_path_cannot_become_code_in_the_python_script():
+    """The preset's path is shown in the script as data: no docstring or line it could break out of."""
+    import ast
+
+    from lp_tui.export import RequestSpec
+    from lp_tui.export.python import python_script
+
+    for source in ['preset x"""+__import__(\'os\').system(\'echo PWNED\')+""".toml', "preset a\\N{b}.toml",
+                   "preset line\nbreak.toml", "preset \u2028sep'''.toml"]:
+        spec = RequestSpec(body="[]", account="1", source=source)
+        script = python_script(spec)
+        tree = ast.parse(script)  # still valid Python
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "__import__"]
+        assert not calls and "PWNED" not in ast.get_docstring(tree)
+        assert "# Made from: " in script
+
+
+def test_a_diff_of_huge_answers_made_to_be_slow_to_align_ends_at_once():
+    """40,000 numbers from a pool of 120 in each body: aligning them would take about a minute."""
+    import random
+
+    from lp_tui.export.diff import CHANGED, MAX_ALIGNED, side_by_side, unified
+
+    rng = random.Random(7)
+
+    def entry(i):
+        body = json.dumps([rng.randrange(120) for _ in range(40_000)], indent=1)
+        return {"id": f"e{i}", "time": 0, "action": "create conversation",
+                "request": {"body": "[]"}, "response": {"status": 200, "body": body}}
+
+    a, b = entry(1), entry(2)
+    rows = side_by_side(a, b)
+    assert any(r.kind == CHANGED for r in rows) and len(rows) >= 40_000
+    text = unified(a, b)
+    assert "too large to align" in text and text.count("\n-") > 1000
+    assert MAX_ALIGNED < 40_000 * 40_000

@@ -239,3 +239,16 @@ def test_hostile_text_is_kept_raw_and_made_harmless_at_the_boundary():
     shown = safe(event.text, one_line=True)
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown and "\x9b" not in shown
     assert "\\x1b]2;PWNED\\x07[bold red]x[/]" in shown  # visible, and markup stays text
+
+
+def test_a_secret_cut_in_half_by_a_bound_shows_none_of_itself():
+    """Texts are cut to their bound after masking: a secret across the cut leaves no prefix behind."""
+    from lp_tui.lp.webhooks import MAX_TEXT, parse
+
+    secret = "s3cr3t-VALUE-123x"
+    text = "a" * (MAX_TEXT - 5) + secret  # the secret straddles the cut
+    note = {"kind": "notification", "type": "ms.MessagingEventNotification", "body": {"changes": [{
+        "sequence": 0, "originatorMetadata": {"id": "x" * 120 + secret, "role": "CONSUMER"}, "serverTimestamp": 1,
+        "conversationId": "c-1", "dialogId": "c-1", "event": {"type": "ContentEvent", "message": text}}]}}
+    shown = repr(parse(json.dumps(note).encode(), [secret]))
+    assert secret[:4] not in shown.replace("(redacted)", "")

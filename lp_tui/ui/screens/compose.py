@@ -72,7 +72,9 @@ class ComposeScreen(SendActions, Screen[None]):
         Binding("f1", "app.help", "Help"),
         Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
         Binding("f7", "clear_draft", "Clear"),
-        *[Binding(f"alt+{i + 1}", f"form_tab('{tab}')", label, show=False) for i, (tab, label) in enumerate(FORM_TABS)],
+        # priority: a terminal sends Alt+2 with the character "2", which a focused field would type
+        *[Binding(f"alt+{i + 1}", f"form_tab('{tab}')", label, show=False, priority=True)
+          for i, (tab, label) in enumerate(FORM_TABS)],
         Binding("ctrl+pagedown", "next_form_tab(1)", "Next form", show=False),
         Binding("ctrl+pageup", "next_form_tab(-1)", "Previous form", show=False),
     ]
@@ -150,6 +152,13 @@ class ComposeScreen(SendActions, Screen[None]):
             self._focus_first_in(self.query_one("#forms", TabbedContent).active or "tab-consumer")
         else:
             self.query_one("#panes", TabbedContent).query_one("Tabs").focus()
+
+    def _show_forms_side(self) -> None:
+        """A form key on a narrow screen showing the request: the forms come back, or the keys
+        would go to a form nobody sees."""
+        if self.has_class("-narrow") and self.has_class("-show-right"):
+            self.set_focus(None)
+            self.set_class(False, "-show-right")
 
     def show_right(self, show: bool = True) -> None:
         if self.has_class("-narrow") and show != self.has_class("-show-right"):
@@ -312,8 +321,20 @@ class ComposeScreen(SendActions, Screen[None]):
         key = self.session.conversation_key()
         if key is None:
             return
-        remembered = await asyncio.to_thread(self.session.conversations.get, key)
-        if remembered and self.session.conversation_key() == key:
+        session = self.session
+        remembered = await asyncio.to_thread(session.conversations.get, key)
+        if remembered is None and session.consumer_made_up:
+            # No consumer is configured, so each session makes one up: the one a previous session
+            # made up (and opened a conversation for) is taken again, so Ctrl+R can close it.
+            found = await asyncio.to_thread(session.conversations.latest, *key[:3])
+            if found and session.conversation_key() == key and session.consumer_made_up:
+                session.set_consumer(found[0])
+                key, remembered = session.conversation_key(), found[1]
+                self.update_status()
+                self.refresh_preview()
+                self.notify(f"Consumer {found[0]} from the last session is used again: its conversation "
+                            f"{found[1]} is still open (Ctrl+R closes it, Ctrl+N starts afresh).", title="Open conversation")
+        if remembered and session.conversation_key() == key:
             self.conversation_id = remembered
 
     # --- draft <-> forms ------------------------------------------------------------------
@@ -484,7 +505,12 @@ class ComposeScreen(SendActions, Screen[None]):
         result = outcome.result
         key = self.session.conversation_key()
         if outcome.cancelled:
-            self.notify("The send was cancelled; the steps show where it stopped.", title="Cancelled")
+            posted = outcome.kind == "create" and any(
+                s.name == "create conversation" and s.failed and s.status is None for s in outcome.steps)
+            self.notify("The send was cancelled; the steps show where it stopped." + (
+                " The request had gone out, so LivePerson may have opened the conversation anyway: if the next "
+                "send says one is already open, Ctrl+N switches to a fresh consumer." if posted else ""),
+                title="Cancelled", timeout=12 if posted else 5)
         elif result is not None:
             if outcome.kind == "create" and result.conversation_id:
                 self.conversation_id = result.conversation_id
@@ -561,10 +587,10 @@ class ComposeScreen(SendActions, Screen[None]):
         self.notify(f"Copied {what}.")
 
     def copy_request_body(self) -> None:
-        from lp_tui.redact import scrub
+        from lp_tui.redact import scrub_body
 
         self.refresh_preview()
-        self.copy_text(scrub(self.body_text, secret_values(self.current_payload())), "the request body")
+        self.copy_text(scrub_body(self.body_text, secret_values(self.current_payload())), "the request body")
 
     def copy_response(self, part: str) -> None:
         result = self.outcome.result if self.outcome else None
@@ -606,6 +632,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.leave_raw(tab)
             return
         self.set_focus(None)  # else the hidden field's focus moves on by itself, racing ours
+        self._show_forms_side()
         self.query_one("#forms", TabbedContent).active = tab
         self.call_after_refresh(self._focus_first_in, tab)
 
@@ -634,7 +661,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify("Raw mode: the forms are not in use. Press F6 to go back to them.", severity="warning")
             return False
         parts = path.split(".")
-        if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isdigit():
+        if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isascii() and parts[2].isdigit():
             for editor in self.query(ContactsEditor):
                 editor.set_state(len(self.draft.contacts()), int(parts[2]))
                 self.fill(self)
@@ -692,6 +719,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
         editor = self.query_one("#raw-editor", TextArea)
         editor.load_text(self.raw_text)
+        self._show_forms_side()
         self._activate("tab-raw")
         editor.focus()
         self.update_status()

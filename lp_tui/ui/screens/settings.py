@@ -65,7 +65,7 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
                 yield Checkbox("Use it now", value=True, id="s-use", compact=True,
                                tooltip="Switch to this profile when saving, and start with it next time")
             yield Static(id="settings-note")
-            yield VerticalScroll(id="settings-rows")
+            yield VerticalScroll(id="settings-rows", can_focus=False)  # a Tab stop nobody could see
             yield Static("", id="settings-error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -123,7 +123,9 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
             return Select([(c, c) for c in setting.choices], value=text or setting.default, allow_blank=False,
                           id=ident, compact=True, disabled=from_env, tooltip=setting.help)
         cls = SecretInput if setting.secret else Input
-        return cls(text, password=setting.secret, id=ident, placeholder=setting.help, disabled=from_env,
+        default = setting.text(setting.default) if setting.default not in (None, "", []) else ""
+        hint = f"default {default} · {setting.help}" if default else setting.help  # what an empty field means
+        return cls(text, password=setting.secret, id=ident, placeholder=hint, disabled=from_env,
                    tooltip=setting.help, compact=True)
 
     # --- actions --------------------------------------------------------------------------------

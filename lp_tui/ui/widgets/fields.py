@@ -219,8 +219,15 @@ class ContactsEditor(Vertical):
         """Show ``count`` contacts with ``index`` selected; inputs are re-bound, not re-made."""
         self.count = count
         self.index = max(0, min(index, count - 1)) if count else 0
-        if not self.is_mounted:
+        self._show()
+
+    def _show(self) -> None:
+        if not self.is_mounted or not self.is_attached:
+            return  # on_mount shows the state once mounted
+        if not self.query("#contact-pos"):  # mounted, its rows still being composed: just after
+            self.call_after_refresh(self._show)
             return
+        count = self.count
         self.query_one("#contact-pos", Label).update(
             f"Contact {self.index + 1} of {count}" if count else "No contacts")
         self.query_one("#contact-fields").display = count > 0

@@ -25,6 +25,8 @@ KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold 
               "ttr": "yellow", "message": "bold", "rich": "bold", "chat": "dim", "receipt": "dim",
               "closed": "bold red"}
 MAX_REJECTED_SHOWN = 5
+MAX_SHOWN = 100  # newest entries drawn (the pane is for watching, `lp-tui webhooks` keeps the record)
+MAX_SHOWN_TEXT = 600  # characters drawn of one entry
 COOLDOWN = 0.1  # seconds between two draws at most
 
 
@@ -152,12 +154,16 @@ class TimelineView(Vertical):
         text.rstrip()
         parts: list[Any] = [text]
         if view.entries:
+            hidden = len(view.entries) - MAX_SHOWN
+            if hidden > 0:  # a redraw costs what it shows: a flood must not freeze the app
+                parts.append(Text(f"({hidden} earlier events not shown here; `lp-tui webhooks` prints every one)",
+                                  style="dim"))
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True, style="dim")
             grid.add_column(no_wrap=True, min_width=7)
             grid.add_column(ratio=1)
-            for entry in view.entries:
-                line = plain(entry.text, one_line=True, limit=2000)
+            for entry in view.entries[-MAX_SHOWN:]:
+                line = plain(entry.text, one_line=True, limit=MAX_SHOWN_TEXT)
                 if entry.late:
                     line.append("  (arrived late)", style="italic yellow")
                 grid.add_row(clock(entry.time), Text(entry.kind, style=KIND_STYLE.get(entry.kind, "")), line)
@@ -197,7 +203,7 @@ def _ask_port(app: Any) -> None:
         return
 
     def check(text: str) -> str | None:
-        return None if text.strip().isdigit() and 0 < int(text) < 65536 else "A port number, 1-65535."
+        return None if text.strip().isascii() and text.strip().isdigit() and 0 < int(text) < 65536 else "A port number, 1-65535."
 
     app.push_screen(PromptScreen("Start the webhook receiver", "Port on 127.0.0.1 (register the HTTPS address of your "
                                  "reverse proxy or tunnel that forwards here in the app installation):",
