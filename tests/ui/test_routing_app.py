@@ -75,7 +75,7 @@ async def test_rules_edited_during_a_demo_reload_and_a_bad_edit_is_shown(tmp_pat
             await until(pilot, lambda: "Boston Sales" in prediction(app))
             path.write_text(BOSTON.replace("Boston Sales", "Boston Desk") + "\n")
             await until(pilot, lambda: "Boston Desk" in prediction(app), "the reload")
-            assert any("reloaded" in n.message for n in app._notifications)
+            await until(pilot, lambda: any("reloaded" in n.message for n in app._notifications), "the reload said")
             path.write_text('[[rules]]\nwehn = {}\nskill = "X"\n')
             await until(pilot, lambda: any("'wehn'" in n.message for n in app._notifications), "the bad edit")
             assert "Boston Desk" in prediction(app)  # the rules in force stay
