@@ -42,9 +42,14 @@ async def measure(draft) -> tuple[list[float], list[float]]:
     app = make_app(make_session(home), SavedDraft(draft) if draft is not None else None)
     updated, painted = [], []
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        from tests.ui.fakes import settled, until
+
+        # typing is measured once the app is idle: the first screen complete, and what mounts after
+        # the first paint (hidden forms and panes, the built-in sandbox) done
+        await until(pilot, lambda: app.composer.query("SectionForm") and app.composer.body_text, "the first screen")
+        await settled(pilot)
         await pilot.click("#f-consumer-ctype")
-        await pilot.pause(0.2)
+        await settled(pilot)
         screen = app.screen
         frames: list[float] = []
         original = screen._compositor_refresh
