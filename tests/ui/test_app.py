@@ -495,3 +495,31 @@ async def test_alt_digit_with_its_character_switches_form_and_types_nothing(tmp_
         await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-profile", "the Profile form")
         await settled(pilot)
         assert app.composer.draft.get("consumer.customerId") == "abc"
+
+
+async def test_a_production_profile_asks_once_before_anything_is_sent_and_says_what(tmp_path):
+    box = _external_box()
+    conn = Connection(ext_consumer_id="prod-consumer", production=True)
+    conn.apply(box.connection_values(), "test")
+    session = session_for(tmp_path, conn, profile="prod")
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "SANDBOX" in str(app.composer.query_one("#status-bar").render()))
+            app.composer.start_send("close", conversation_id="c-123")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question")
+            assert "closes conversation c-123" in app.screen.message
+            await pilot.press("escape")  # cancelled: nothing goes out
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
+            assert not any("/messaging/" in path for _, path in box.state.log) and app.composer.outcome is None
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question again")
+            assert "opens a real conversation" in app.screen.message
+            await pilot.press("y")
+            await until(pilot, lambda: app.composer.conversation_id is not None, "the send")
+            opened = app.composer.conversation_id
+            await send(pilot, "ctrl+r")  # asked once per session: the close goes straight out
+            assert box.state.conversations[opened].state == "CLOSE"
+    finally:
+        session.close()
+        box.stop()

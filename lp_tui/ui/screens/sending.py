@@ -171,10 +171,12 @@ class SendActions(_Base):
                     self._confirmed_production = True
                     self.start_send(kind, body, conversation_id, text)
 
+            what = {"create": "This opens a real conversation that real agents may see.",
+                    "close": f"This closes conversation {conversation_id} on the real account.",
+                    }.get(kind, f"This sends a message into conversation {conversation_id}, which real agents see.")
             self.app.push_screen(ConfirmScreen(
                 "Send to production?", f"Profile {self.session.profile!r} is marked production (account "
-                f"{self.session.conn.account_id}). This opens a real conversation that real agents may see. "
-                "Send? (lp-tui asks once per session.)", yes="Send"), done)
+                f"{self.session.conn.account_id}). {what} Send? (lp-tui asks once per session.)", yes="Send"), done)
             return
         self.busy = kind
         self.query_one("#panes", TabbedContent).active = "pane-response"
