@@ -523,3 +523,17 @@ async def test_a_production_profile_asks_once_before_anything_is_sent_and_says_w
     finally:
         session.close()
         box.stop()
+
+
+async def test_the_preview_masks_a_push_token_json_has_to_escape(tmp_path):
+    """The preview shows the body as sent, with the push token masked, also in its escaped form."""
+    token = 'Tok"en\\7Qz9-secret'
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await typed(pilot, "#f-profile-privateData-pushNotificationData-token", token)
+        await until(pilot, lambda: app.composer.draft.get("profile.privateData.pushNotificationData.token") == token)
+        await settled(pilot)
+        shown = app.composer.query_one("#request-body")._text
+        assert '"token": "(redacted)"' in shown and "7Qz9" not in shown
+        assert json.dumps(token)[1:-1] in app.composer.body_text  # what is sent keeps it

@@ -15,7 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from lp_tui.model.validate import Finding, summary
-from lp_tui.redact import scrub
+from lp_tui.redact import scrub_body
 from lp_tui.ui.plain import add, plain
 from lp_tui.ui.widgets.json_view import JsonView
 
@@ -82,7 +82,7 @@ class RequestPreview(Vertical):
 
     def show_request(self, url: str, headers: dict[str, str], body: str, secrets: list[str] | None = None) -> None:
         """The request as it will be sent; a secret the body carries (a push token) is masked in the view."""
-        self.query_one("#request-body", JsonView).set_text(scrub(body, secrets or []))
+        self.query_one("#request-body", JsonView).set_text(scrub_body(body, secrets or []))
         key = (url, tuple(headers.items()))
         if key == self._request_key:  # unchanged: no relayout on every keystroke
             return
