@@ -32,4 +32,4 @@ def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, 
     finally:
         session.close()
         slot.release()
-    return 0
+    return app.return_code or 0  # 1 after a crash (the draft is saved; the report names it)
