@@ -182,12 +182,12 @@ def cmd_send(args: argparse.Namespace) -> int:
         elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
                 "(webhooks do: --follow shows them).")
-        _record_history(result, conn, routed)
+        history_id = _record_history(result, conn, routed)
         if evidence is not None:
             from lp_tui.export.evidence import from_result
 
             _write_evidence(evidence, from_result(result, profile=conn.profile, account=conn.account_id,
-                                                  routing=routed, client_properties=header))
+                                                  routing=routed, client_properties=header, history_id=history_id))
         if follow is not None and result.conversation_id:
             await follow.run(result.conversation_id, header, opened)
             timeline = follow.inbox.timelines.get(result.conversation_id)
@@ -201,8 +201,9 @@ def cmd_send(args: argparse.Namespace) -> int:
     return run_with_connection(args, job)
 
 
-def _record_history(result: Any, conn: Any, routed: Any = None) -> None:
-    """Every send is in the history the app shows (F4) and `lp-tui diff` reads, from the CLI too."""
+def _record_history(result: Any, conn: Any, routed: Any = None) -> str | None:
+    """Every send is in the history the app shows (F4) and `lp-tui diff` reads, from the CLI too;
+    the entry's id, or None when it could not be written."""
     from lp_tui import paths
     from lp_tui.store.history import History
 
@@ -214,6 +215,8 @@ def _record_history(result: Any, conn: Any, routed: Any = None) -> None:
         History(paths.history_file()).append(entry)
     except OSError as exc:
         warn(f"history not saved: {exc}")
+        return None
+    return str(entry["id"])
 
 
 def _evidence_path(given: str) -> Path:

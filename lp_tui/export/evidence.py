@@ -82,12 +82,14 @@ def _finish(ev: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_result(result: Any, *, profile: str, account: str | None, routing: dict[str, Any] | None = None,
-                when: float | None = None, client_properties: str | None = None) -> dict[str, Any]:
+                when: float | None = None, client_properties: str | None = None,
+                history_id: str | None = None) -> dict[str, Any]:
     """Evidence of a send that got an answer (an lp.results.SendResult)."""
     subs = [{"position": s.position, "reqId": s.req_id, "code": s.code, "message": s.message, "body": s.body}
             for s in result.subs]
     ev = {
         "lp_tui": __version__,
+        "history_id": history_id,
         "when": when_text(time.time() if when is None else when),
         "action": result.action,
         "profile": profile,

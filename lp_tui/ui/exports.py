@@ -109,7 +109,7 @@ def evidence_of(outcome: Any, session: Any) -> dict[str, Any] | None:
     if outcome.result is not None:
         result = outcome.result
         return evidence.from_result(result, profile=session.profile, account=conn.account_id,
-                                    routing=outcome.routing,
+                                    routing=outcome.routing, history_id=outcome.history_id,
                                     client_properties=result.request_headers.get("Client-Properties"))
     error = outcome.error
     if error is None and outcome.cancelled:

@@ -89,6 +89,9 @@ async def test_save_evidence_after_a_send_and_not_before(tmp_path):
         assert "8602832d-dce1-446b-8445-0d51f5926a42" in text and "VIP Support" in text
         assert json.loads(md.with_suffix(".json").read_text())["routing"]["skill"] == "VIP Support"
         assert any(md.name in n for n in notes(app))
+        await until(pilot, lambda: app.composer.session.history.load()[0], "the history entry")
+        entry_id = app.composer.session.history.load()[0][-1]["id"]
+        assert entry_id in md.name and entry_id in text  # named after the History entry of the same send
 
 
 async def test_evidence_of_a_failed_send_holds_its_body(tmp_path):

@@ -524,7 +524,9 @@ class ComposeScreen(SendActions, Screen[None]):
                     self.notify("Conversation closed. Send again to open a new one.", title="Closed")
             elif outcome.kind == "message" and result.ok:
                 self.notify("Message sent.")
-            self._record(record_of(outcome))
+            entry = record_of(outcome)
+            outcome.history_id = entry.get("id")
+            self._record(entry)
         self.show_outcome(outcome, None)
         self.refresh_preview()
 

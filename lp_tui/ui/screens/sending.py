@@ -47,6 +47,7 @@ class Outcome:
     cancelled: bool = False
     routing: dict[str, Any] | None = None
     body: bytes | None = None  # what a create sent (evidence of a send that failed before an answer)
+    history_id: str | None = None  # the History entry that records it (evidence files are named by it)
 
 
 class SendProgress(Message):
