@@ -72,8 +72,12 @@ def encoded_forms(secret: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f]
 
 
-def scrub_body(text: str, secrets: Iterable[str | None]) -> str:
-    """``scrub`` for a JSON body: each secret as it is and as a JSON string holds it (escaped)."""
+def secret_forms(secrets: Iterable[str | None]) -> list[str]:
+    """Each secret as it is and as a JSON string holds it (escaped), longest first."""
     forms: set[str] = {form for s in secrets if s and len(s) >= 4 for form in (s, *encoded_forms(s))}
-    longest_first: list[str] = sorted(forms, key=len, reverse=True)
-    return scrub(text, longest_first)
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub_body(text: str, secrets: Iterable[str | None]) -> str:
+    """``scrub`` for a JSON body: each secret as it is and as a JSON string holds it."""
+    return scrub(text, secret_forms(secrets))

@@ -27,10 +27,8 @@ def cmd_routes(args: argparse.Namespace) -> int:
     import asyncio
 
     from lp_tui import paths
-    from lp_tui.lp.client import LpClient
-    from lp_tui.lp.matrix import route_matrix
+    from lp_tui.lp.matrix import route_matrix, sandbox_clients
     from lp_tui.model import presets
-    from lp_tui.model.connection import Connection, RetryPolicy
     from lp_tui.model.routing import Rules
     from lp_tui.sandbox.server import Sandbox
     from lp_tui.sandbox.state import SandboxState
@@ -48,18 +46,12 @@ def cmd_routes(args: argparse.Namespace) -> int:
     try:
         values = sandbox.connection_values()
 
-        def make_client(consumer: str) -> Any:
-            conn = Connection(profile="sandbox")
-            conn.apply({**values, "ext_consumer_id": consumer}, "sandbox")
-            conn.retry = RetryPolicy.none()
-            return LpClient(conn)
-
         def progress(done: int, total: int, row: Any) -> None:
             if sys.stderr.isatty():
                 bar = "█" * (20 * done // total) + "·" * (20 - 20 * done // total)
                 print(f"\r{bar} {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-        rows = asyncio.run(route_matrix(chosen, make_client, rules, progress))
+        rows = asyncio.run(route_matrix(chosen, sandbox_clients(values), rules, progress))
     finally:
         sandbox.stop()
     if args.json:

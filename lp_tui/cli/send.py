@@ -207,10 +207,8 @@ def _record_history(result: Any, conn: Any, routed: Any = None) -> str | None:
     from lp_tui import paths
     from lp_tui.store.history import History
 
-    entry = result.to_record()
+    entry = result.to_record(routed if isinstance(routed, dict) else None)
     entry["profile"] = conn.profile
-    if isinstance(routed, dict):
-        entry["routing"] = {"skill": routed.get("skill"), "rule": routed.get("rule")}
     try:
         History(paths.history_file()).append(entry)
     except OSError as exc:

@@ -77,9 +77,9 @@ def split_at_secrets(text: str, secrets: list[str]) -> list[str | None]:
 def clean(value: Any, secrets: list[str]) -> Any:
     """``value`` (parsed JSON, or text) with known secrets and anything shaped like a JWT masked,
     and the secret request headers masked wherever a ``headers`` table stands."""
-    from lp_tui.redact import mask_headers, mask_jwts, scrub
+    from lp_tui.redact import mask_headers, mask_jwts, scrub, secret_forms
 
-    found = [form for s in secrets if s and len(s) >= 4 for form in dict.fromkeys([s, *encoded_forms(s)])]
+    found = secret_forms(secrets)
 
     def walk(node: Any, key: str = "") -> Any:
         if isinstance(node, str):

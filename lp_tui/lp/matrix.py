@@ -31,6 +31,20 @@ class Row:
 Progress = Callable[[int, int, Row | None], Any]
 
 
+def sandbox_clients(values: dict[str, Any]) -> Callable[[str], Any]:
+    """Clients for the matrix: a sandbox's connection values, one consumer each, no retries."""
+    from lp_tui.lp.client import LpClient
+    from lp_tui.model.connection import Connection, RetryPolicy
+
+    def make_client(consumer: str) -> Any:
+        conn = Connection(profile="sandbox")
+        conn.apply({**values, "ext_consumer_id": consumer}, "sandbox")
+        conn.retry = RetryPolicy.none()
+        return LpClient(conn)
+
+    return make_client
+
+
 async def route_matrix(presets: list[Any], make_client: Callable[[str], Any], rules: Rules,
                        progress: Progress | None = None) -> list[Row]:
     """Send each preset with a fresh consumer (``make_client(consumer_id)``); close what it opened."""

@@ -135,7 +135,7 @@ class SendResult:
             return self.subs[0].body.get("sequence")
         return None
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self, routing: dict[str, Any] | None = None) -> dict[str, Any]:
         """A history entry (no secrets: headers are masked, tokens are absent, and a secret the body
         itself carries, the push token, is masked in the request and in any echo of it)."""
         from lp_tui.model.build import secret_values_of_text
@@ -158,4 +158,6 @@ class SendResult:
             "ok": self.ok,
             "steps": [s.line() for s in self.steps],
             "explanations": [e.title for e in self.explanations],
+            **({"routing": {"skill": routing.get("skill"), "rule": routing.get("rule")}}
+               if isinstance(routing, dict) else {}),
         }

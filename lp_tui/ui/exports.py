@@ -26,9 +26,7 @@ def step_of(kind: str) -> str:
 
 def record_of(outcome: Any) -> dict[str, Any]:
     """The history entry of a send that got an answer, with where a sandbox routed it."""
-    record = outcome.result.to_record()
-    if isinstance(outcome.routing, dict):
-        record["routing"] = {"skill": outcome.routing.get("skill"), "rule": outcome.routing.get("rule")}
+    record: dict[str, Any] = outcome.result.to_record(outcome.routing)
     return record
 
 

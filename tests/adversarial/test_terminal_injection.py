@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pty
-import select
 import signal
 import sys
-import time
 
 import pytest
 
 from lp_tui.ui.app import make_app
+from tests.pty_read import read_until
 from tests.ui.fakes import session_for, settled, until
 
 from .conftest import assert_terminal_safe, cli, conn_for
@@ -123,26 +122,6 @@ async def test_a_hostile_preset_description_is_drawn_as_text(tmp_path):
         session.close()
 
 
-def _read_all(fd: int, until_bytes: bytes | None, limit: float) -> bytes:
-    data = b""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-        if until_bytes is not None and until_bytes in data:
-            return data
-    if until_bytes is not None:
-        raise AssertionError(f"{until_bytes!r} never reached the terminal")
-    return data
-
-
 def test_in_a_real_terminal_a_hostile_answer_never_sets_the_title_or_the_clipboard(hostile, lp_home):
     """The app in a pty, as a person runs it: the bytes written to the terminal hold no OSC 2
     (title), no OSC 52 (clipboard), no clear-screen from the server."""
@@ -157,10 +136,10 @@ def test_in_a_real_terminal_a_hostile_answer_never_sets_the_title_or_the_clipboa
         import termios
 
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        screen = _read_all(fd, b"Customer id", 60)
+        screen = read_until(fd, b"Customer id", 60)
         os.write(fd, b"\x13")  # Ctrl+S
-        screen += _read_all(fd, b"PWNED-TITLE", 60)  # the text arrives, shown as text
-        screen += _read_all(fd, None, 0.5)
+        screen += read_until(fd, b"PWNED-TITLE", 60)  # the text arrives, shown as text
+        screen += read_until(fd, None, 0.5)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

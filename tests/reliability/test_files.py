@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from lp_tui.store import drafts, settings
 from lp_tui.ui.session import load_session
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.ui.app import make_app
+from tests.pty_read import read_until
 from tests.ui.fakes import settled, typed, until
 
 
@@ -114,25 +114,6 @@ async def test_draft_folder_unwritable_keeps_the_draft_in_the_window(tmp_path, m
 
 
 # --- kills ------------------------------------------------------------------------------------
-def read_until(fd: int, needle: bytes, limit: float) -> bytes:
-    """Read the terminal until ``needle`` shows (``limit`` turns a hang into a failure)."""
-    data = b""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            data += chunk
-        if needle in data:
-            return data
-    if needle:
-        raise AssertionError(f"{needle!r} did not show within {limit} s")
-    return data
-
-
 def test_sigkill_while_editing_loses_nothing(lp_home):
     """The real app in a real terminal (a pty): type, kill -9, start again: the draft is there."""
     pid, fd = pty.fork()
@@ -154,7 +135,7 @@ def test_sigkill_while_editing_loses_nothing(lp_home):
         deadline = time.monotonic() + 60
         while typed.encode() not in (paths.draft_file().read_bytes() if paths.draft_file().exists() else b""):
             assert time.monotonic() < deadline, "the typed keys never reached the draft file"
-            read_until(fd, b"", 0.05)  # keep the pty drained while waiting
+            read_until(fd, None, 0.05)  # keep the pty drained while waiting
         os.kill(pid, signal.SIGKILL)
     finally:
         os.waitpid(pid, 0)

@@ -282,10 +282,8 @@ class ComposeScreen(SendActions, Screen[None]):
         """Every preset to a fresh sandbox with the rules in force, a fresh consumer each, row by row."""
         import asyncio
 
-        from lp_tui.lp.client import LpClient
-        from lp_tui.lp.matrix import route_matrix
+        from lp_tui.lp.matrix import route_matrix, sandbox_clients
         from lp_tui.model import presets
-        from lp_tui.model.connection import Connection, RetryPolicy
         from lp_tui.model.routing import Rules
         from lp_tui.sandbox.server import Sandbox
         from lp_tui.sandbox.state import SandboxState
@@ -297,19 +295,13 @@ class ComposeScreen(SendActions, Screen[None]):
         sandbox = await asyncio.to_thread(lambda: Sandbox(SandboxState(rules=rules)).start())
         values = sandbox.connection_values()
 
-        def make_client(consumer: str) -> Any:
-            conn = Connection(profile="sandbox")
-            conn.apply({**values, "ext_consumer_id": consumer}, "sandbox")
-            conn.retry = RetryPolicy.none()
-            return LpClient(conn)
-
         def progress(done: int, total: int, row: Any) -> None:
             if row is not None:
                 view.add_row(done, row)
 
         problem = ""
         try:
-            await route_matrix(chosen, make_client, rules, progress)
+            await route_matrix(chosen, sandbox_clients(values), rules, progress)
         except Exception as exc:  # shown in the table, never a crash
             problem = f"{type(exc).__name__}: {exc}"
         finally:
