@@ -14,6 +14,7 @@ from lp_tui.model.connection import SETTINGS, Connection
 from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
 from lp_tui.store.settings import SettingsFile
+from lp_tui.ui.screens.compose import SECTION_TAB
 from lp_tui.ui.session import Session
 
 CONV_ID = "8602832d-dce1-446b-8445-0d51f5926a42"
@@ -215,6 +216,15 @@ async def settled(pilot) -> None:
 async def typed(pilot, selector: str, text: str) -> None:
     """Focus a field (waiting for it to mount and take focus), then type into it."""
     app = pilot.app
+    section = selector.removeprefix("#f-").split("-")[0] if selector.startswith("#f-") else None
+    if section in SECTION_TAB:  # its tab shows first, as a person would open it
+        await until(pilot, lambda: app.composer.query("SectionForm"), "the first form")
+        tab = SECTION_TAB[section]
+        if app.composer.query_one("#forms").active != tab:
+            app.composer.action_form_tab(tab)
+            # the tab shows with focus on its first field: wait for that, or it takes focus back later
+            await until(pilot, lambda: app.focused is not None
+                        and any(node.id == tab for node in app.focused.ancestors), f"{tab} to show")
     await until(pilot, lambda: app.screen.query(selector), f"{selector} to mount")
     widget = app.screen.query_one(selector)
     widget.focus()

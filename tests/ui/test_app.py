@@ -537,3 +537,24 @@ async def test_the_preview_masks_a_push_token_json_has_to_escape(tmp_path):
         shown = app.composer.query_one("#request-body")._text
         assert '"token": "(redacted)"' in shown and "7Qz9" not in shown
         assert json.dumps(token)[1:-1] in app.composer.body_text  # what is sent keeps it
+
+
+async def test_opening_the_routing_tab_keeps_the_drafts_ttrdefname(tmp_path):
+    """The ttrDefName select posts its initial "omit" after the form is filled: that must not drop
+    the draft's value. Choosing another value still changes it."""
+    from lp_tui.model.presets import load
+    from lp_tui.ui.widgets.fields import TtrSelect
+
+    draft = load("sde-ctype-gender", tmp_path / "none").draft
+    assert draft.get("conversation.ttrDefName") == "NORMAL"
+    app = make_app(make_session(tmp_path), drafts.SavedDraft(draft, None))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("alt+4")
+        await until(pilot, lambda: app.composer.query(TtrSelect) and app.focused is not None, "the Routing form")
+        await settled(pilot)
+        assert app.composer.draft.get("conversation.ttrDefName") == "NORMAL"
+        assert '"ttrDefName": "NORMAL"' in preview_body(app)
+        app.composer.query_one(TtrSelect).value = "URGENT"
+        await until(pilot, lambda: app.composer.draft.get("conversation.ttrDefName") == "URGENT")
+        await until(pilot, lambda: '"ttrDefName": "URGENT"' in preview_body(app))

@@ -32,7 +32,7 @@ from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
 from lp_tui.ui.session import Session
-from lp_tui.ui.widgets.deferred import Deferred, Lazy
+from lp_tui.ui.widgets.deferred import Deferred, Lazy, OnDemand
 from lp_tui.ui.widgets.fields import (
     TTR_NULL,
     TTR_OMIT,
@@ -97,6 +97,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self._saving = False
         self._save_error = ""
         self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
+        self._contact_index: int | None = None  # the contact a jump chose before the Personal form mounted
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -105,17 +106,18 @@ class ComposeScreen(SendActions, Screen[None]):
             with Vertical(id="left"):
                 initial = "tab-raw" if self.raw_mode else "tab-consumer"
                 with TabbedContent(id="forms", initial=initial):
-                    # what starts hidden mounts just after the first paint (Lazy): a faster start
+                    # the first form mounts with the screen (or just after the first paint, in raw
+                    # mode); the others when their tab is first shown (OnDemand)
                     with TabPane("Customer", id="tab-consumer"):
                         yield self._lazy(SectionForm("consumer"), initial != "tab-consumer")
                     with TabPane("Personal", id="tab-personal"):
-                        yield Lazy(SectionForm("personal"))
+                        yield OnDemand(lambda: SectionForm("personal"))
                     with TabPane("Profile", id="tab-profile"):
-                        yield Lazy(SectionForm("profile"))
+                        yield OnDemand(lambda: SectionForm("profile"))
                     with TabPane("Routing", id="tab-conversation"):
-                        yield Lazy(SectionForm("conversation", also=("firstMessage",)))
+                        yield OnDemand(lambda: SectionForm("conversation", also=("firstMessage",)))
                     with TabPane("Envelope", id="tab-envelope"):
-                        yield Lazy(SectionForm("ids", also=("clientProperties",), id="form-envelope"))
+                        yield OnDemand(lambda: SectionForm("ids", also=("clientProperties",), id="form-envelope"))
                     with TabPane("Raw JSON", id="tab-raw"):  # TextArea is imported only when it is built
                         yield self._raw_editor() if initial == "tab-raw" else Deferred(self._raw_editor)
                 yield Static(id="narrow-summary")
@@ -334,6 +336,8 @@ class ComposeScreen(SendActions, Screen[None]):
         """Show the draft in the inputs under ``root`` (a form that just mounted, or the whole screen),
         without echoing change events back."""
         for editor in root.query(ContactsEditor):
+            if self._contact_index is not None:
+                editor.index, self._contact_index = self._contact_index, None
             editor.set_state(len(self.draft.contacts()), editor.index)
         with self.prevent(Input.Changed, Select.Changed):
             for widget in root.query(FieldInput):
@@ -345,6 +349,7 @@ class ComposeScreen(SendActions, Screen[None]):
     @on(SectionForm.Ready)
     def form_ready(self, event: SectionForm.Ready) -> None:
         self.fill(event.form)
+        event.form.filled = True
         pending = self._pending_focus
         if pending is not None and event.form.ancestors_with_self and pending[0] == self._tab_of(event.form):
             self._pending_focus = None
@@ -373,6 +378,11 @@ class ComposeScreen(SendActions, Screen[None]):
     @on(Select.Changed, "TtrSelect")
     def ttr_changed(self, event: Select.Changed) -> None:
         value = event.value
+        select = event.select
+        if not getattr(select, "filled", True) or value != select.value:
+            # the select announces its initial "omit" as it mounts, before or after the form is
+            # filled from the draft: taking it would silently drop the draft's ttrDefName
+            return
         if value == TTR_OMIT or value == Select.NULL:
             self.draft.unset("conversation.ttrDefName")
         elif value == TTR_NULL:
@@ -639,10 +649,16 @@ class ComposeScreen(SendActions, Screen[None]):
     def _focus_first_in(self, tab: str) -> None:
         """Focus the tab's first field; a form still mounting is focused when it is ready."""
         forms = self.query_one(f"#{tab}").query(SectionForm)
-        if forms and forms.first().is_mounted and forms.first().query("FieldInput, TtrSelect"):
+        if forms and forms.first().filled:
             forms.first().focus_first()
         elif tab != "tab-raw":
             self._pending_focus = (tab, None)
+            self._mount_tab(tab)
+
+    def _mount_tab(self, tab: str) -> None:
+        """A form tab's content is built the first time the tab is shown."""
+        for placeholder in self.query_one(f"#{tab}").query(OnDemand):
+            placeholder.show()
 
     @on(RequestPreview.FindingChosen)
     def jump_to_finding(self, event: RequestPreview.FindingChosen) -> None:
@@ -656,6 +672,7 @@ class ComposeScreen(SendActions, Screen[None]):
             return False
         parts = path.split(".")
         if len(parts) > 2 and parts[:2] == ["personal", "contacts"] and parts[2].isascii() and parts[2].isdigit():
+            self._contact_index = int(parts[2])  # for a Personal form that mounts only now
             for editor in self.query(ContactsEditor):
                 editor.set_state(len(self.draft.contacts()), int(parts[2]))
                 self.fill(self)
@@ -670,6 +687,11 @@ class ComposeScreen(SendActions, Screen[None]):
     def _focus_path(self, parts: list[str], tab: str) -> None:
         """Focus the field; in a form still mounting, it is focused when the form is ready."""
         root = self.query_one(f"#{tab}")
+        forms = root.query(SectionForm)
+        if not (forms and forms.first().filled):  # not built, or not yet showing the draft
+            self._pending_focus = (tab, parts)
+            self._mount_tab(tab)
+            return
         for end in range(len(parts), 0, -1):
             prefix = ".".join(parts[:end])
             candidates: list[Any] = [w for w in root.query(FieldInput) if w.path == prefix
@@ -680,10 +702,13 @@ class ComposeScreen(SendActions, Screen[None]):
                 self.call_after_refresh(candidates[0].focus)
                 return
         self._pending_focus = (tab, parts)
+        self._mount_tab(tab)
 
     # --- raw mode --------------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#forms")
     def forms_tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._mount_tab(event.pane.id)
         if self._switching_tab:
             return
         entering = event.pane.id == "tab-raw"

@@ -1,5 +1,6 @@
-"""What starts hidden is mounted just after the first paint: Textual's ``Lazy``, made safe, and
-``Deferred``, which also builds the widget only then.
+"""What starts hidden is mounted later: Textual's ``Lazy``, made safe, and ``Deferred``, which
+also builds the widget only then (both just after the first paint), and ``OnDemand``, which builds
+and mounts a hidden tab's content only when that tab is first shown.
 
 Textual's ``Lazy`` mounts its widget from a callback after the next refresh. Quit before that
 callback runs (Ctrl+Q as soon as the screen shows) and its parent is already gone: Textual raises
@@ -51,3 +52,27 @@ class Deferred(Lazy):
 
     def _make(self) -> Widget:
         return self._factory()
+
+
+class OnDemand(Widget):
+    """A hidden tab's content, built and mounted only when the tab is first shown.
+
+    A form nobody opens costs no widgets: not at start, and not in the styles Textual re-applies
+    to every mounted widget afterwards. ``show()`` is idempotent; the screen calls it whenever the
+    tab is activated (by key, mouse, palette or a jump to a field).
+    """
+
+    DEFAULT_CSS = "OnDemand { display: none; }"
+
+    def __init__(self, make: Callable[[], Widget]) -> None:
+        super().__init__()
+        self._factory: Callable[[], Widget] | None = make
+
+    def show(self) -> None:
+        parent = self.parent
+        factory = self._factory
+        if factory is None or not isinstance(parent, Widget) or not parent.is_attached:
+            return
+        self._factory = None
+        parent.mount(factory(), after=self)
+        self.remove()

@@ -76,6 +76,7 @@ class TtrSelect(Select[str]):
         super().__init__(options, allow_blank=False, value=TTR_OMIT, id=widget_id("conversation.ttrDefName"), compact=True)
         self.path = "conversation.ttrDefName"
         self.tooltip = F.BY_PATH[self.path].describe()
+        self.filled = False  # until the draft is shown, its "omit" is a placeholder, not a choice
 
     def show(self, value: Any, present: bool) -> None:
         if not present:
@@ -90,6 +91,7 @@ class TtrSelect(Select[str]):
                 self.set_options([*known, (custom, target), ("null (explicit)", TTR_NULL),
                                   ("(omit the field)", TTR_OMIT)])
         self.value = target
+        self.filled = True
 
 
 class SectionForm(VerticalScroll):
@@ -117,6 +119,7 @@ class SectionForm(VerticalScroll):
         super().__init__(**kwargs)
         self.section = section
         self.sections = (section, *also)
+        self.filled = False  # the screen has shown the draft in it: only then may it take focus
 
     def focus_first(self) -> None:
         """Focus the form's first input (the screen asks when the form is shown)."""
