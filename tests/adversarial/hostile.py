@@ -8,6 +8,7 @@ Sentinel and IDP answer plausibly by default so the flow reaches the part under 
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import threading
@@ -132,17 +133,27 @@ def connector_raw(body: bytes, status: int = 200, headers: dict[str, str] | None
 
 def gzip_bomb(decoded_mb: int = 1024) -> Answer:
     """A small gzip body that expands to ``decoded_mb`` megabytes of zeros."""
-    import io
+    data = _gzip_zeros(decoded_mb)
+    return lambda h: h.raw(200, data, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_zeros(decoded_mb: int) -> bytes:
+    """A valid gzip stream of ``decoded_mb`` MB of zeros, built without compressing them all: after a
+    full flush deflate keeps no history, so each further megabyte compresses to the same bytes."""
+    import struct
     import zlib
 
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
     chunk = b"\0" * (1 << 20)
-    out = io.BytesIO()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    first = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)  # with the gzip header
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
     for _ in range(decoded_mb):
-        out.write(compressor.compress(chunk))
-    out.write(compressor.flush())
-    data = out.getvalue()
-    return lambda h: h.raw(200, data, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        crc = zlib.crc32(chunk, crc)
+    end = compressor.flush(zlib.Z_FINISH)[:-8]  # the last block; its trailer counts only two MB
+    trailer = struct.pack("<II", crc, (decoded_mb << 20) & 0xFFFFFFFF)
+    return first + block * (decoded_mb - 1) + end + trailer
 
 
 def endless_chunked() -> Answer:

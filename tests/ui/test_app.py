@@ -558,3 +558,26 @@ async def test_opening_the_routing_tab_keeps_the_drafts_ttrdefname(tmp_path):
         app.composer.query_one(TtrSelect).value = "URGENT"
         await until(pilot, lambda: app.composer.draft.get("conversation.ttrDefName") == "URGENT")
         await until(pilot, lambda: '"ttrDefName": "URGENT"' in preview_body(app))
+
+
+async def test_the_key_bar_clicks_and_shows_tooltips(tmp_path):
+    """The key hints at the bottom: a click presses the key (the palette's too, docked right) and
+    hovering shows the hint's tooltip."""
+    from lp_tui.ui.widgets.keybar import KeyBar
+
+    app = make_app(session_for(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        bar = app.composer.query_one(KeyBar)
+        await until(pilot, lambda: [h.description for h in bar.hints][:2] == ["Send", "Close"], "the hints")
+        assert bar.palette is not None and bar.palette.key == "ctrl+p"
+        bar.render()
+        start = {hint.description: x for x, _end, hint in bar._spans}
+        await pilot.hover(KeyBar, offset=(start["Close"] + 1, 0))
+        await until(pilot, lambda: bar.tooltip == "Close the open conversation", "the tooltip")
+        before = app.composer.outcome
+        await pilot.click(KeyBar, offset=(start["Send"] + 1, 0))
+        await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
+        assert app.composer.conversation_id
+        await pilot.click(KeyBar, offset=(bar.size.width - 2, 0))  # the palette, docked right
+        await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the palette")

@@ -18,7 +18,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
 from lp_tui.model import fields as F
@@ -42,6 +42,7 @@ from lp_tui.ui.widgets.fields import (
     TtrSelect,
     text_of,
 )
+from lp_tui.ui.widgets.keybar import KeyBar
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 from lp_tui.ui.widgets.routing import RoutingView
@@ -132,7 +133,7 @@ class ComposeScreen(SendActions, Screen[None]):
                         yield Lazy(RoutingView(id="routing"))
                     with TabPane("Timeline", id="pane-timeline"):
                         yield Lazy(TimelineView(self.session, id="timeline"))
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @staticmethod
     def _lazy(widget: Any, lazy: bool) -> Any:
