@@ -251,12 +251,17 @@ async def test_contacts_add_and_remove(tmp_path):
         await until(pilot, lambda: app.composer.query_one("#f-contact-email", FieldInput).value == "+1 555")
 
 
-async def test_a_finding_jumps_to_its_field(tmp_path):
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["wide", "narrow"])
+async def test_a_finding_jumps_to_its_field(tmp_path, size):
+    """Also on a narrow screen showing the request: the forms come back with the field focused."""
     draft = Draft()
     draft.set_value("personal.gender", "male")
     app = make_app(make_session(tmp_path), drafts.SavedDraft(draft))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: any(f.field == "personal.gender" for f in app.composer.findings))
+        if size != SIZE:
+            await pilot.press("f8")
+            await until(pilot, lambda: app.composer.has_class("-show-right"), "the request side")
         findings = app.composer.query_one("#findings")
         index = next(i for i, f in enumerate(app.composer.findings) if f.field == "personal.gender")
         findings.focus()
@@ -264,6 +269,18 @@ async def test_a_finding_jumps_to_its_field(tmp_path):
         await pilot.press("enter")
         await until(pilot, lambda: app.focused is not None and app.focused.id == "f-personal-gender")
         assert app.composer.query_one("#forms").active == "tab-personal"
+        assert not app.composer.has_class("-show-right")  # the field is on screen, not behind the request
+
+
+async def test_a_restored_draft_without_findings_says_so(tmp_path):
+    draft = Draft()
+    draft.set_text("consumer.ctype", "vip")
+    app = make_app(make_session(tmp_path), drafts.SavedDraft(draft))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        assert app.composer.findings == []
+        await until(pilot, lambda: "Findings: no findings" in str(
+            app.composer.query_one("#findings-title").render()), "the findings title")
 
 
 async def test_raw_mode_keeps_what_the_forms_cannot_show_and_invalid_json_confirms(tmp_path):

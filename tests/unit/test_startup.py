@@ -196,7 +196,7 @@ async def test_the_app_starts_its_sandbox_after_the_first_paint_and_sends_throug
             url = session.sandbox.csds_url
             await until(pilot, lambda: url in str(app.composer.query_one(StatusBar).render()), "the address shown")
             assert session.request_url().startswith(url)
-            await until(pilot, lambda: app.composer.query("#raw-editor"), "the raw editor, built after the paint")
+            assert not app.composer.query("#raw-editor")  # built only when raw mode is first entered
             await pilot.press("ctrl+s")
             await until(pilot, lambda: app.composer.conversation_id and not app.composer.busy, "the send to finish")
             assert app.composer.outcome.error is None
@@ -241,11 +241,11 @@ def test_before_its_start_the_sandbox_predicts_by_the_rules_it_will_start_with(d
 # --- quitting before what starts hidden has mounted ---------------------------------------------------
 async def test_hidden_widgets_that_never_mounted_are_no_error_when_the_app_quits_at_once():
     """Textual's Lazy raises MountError (a traceback over the terminal) when the app quits before
-    its widget mounts; lp-tui's Lazy and Deferred let it go."""
+    its widget mounts; lp-tui's Lazy lets it go, and what OnDemand holds is never built."""
     from textual.app import App
     from textual.widgets import Static, TabbedContent, TabPane
 
-    from lp_tui.ui.widgets.deferred import Deferred, Lazy
+    from lp_tui.ui.widgets.deferred import Lazy, OnDemand
 
     built = []
 
@@ -256,8 +256,8 @@ async def test_hidden_widgets_that_never_mounted_are_no_error_when_the_app_quits
                     yield Static("shown")
                 with TabPane("lazy"):
                     yield Lazy(Static("lazy"))
-                with TabPane("deferred"):
-                    yield Deferred(lambda: built.append(1) or Static("deferred"))
+                with TabPane("on demand"):
+                    yield OnDemand(lambda: built.append(1) or Static("on demand"))
 
         def on_mount(self):
             self.exit()

@@ -32,7 +32,7 @@ from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
 from lp_tui.ui.session import Session
-from lp_tui.ui.widgets.deferred import Deferred, Lazy, OnDemand
+from lp_tui.ui.widgets.deferred import Lazy, OnDemand
 from lp_tui.ui.widgets.fields import (
     TTR_NULL,
     TTR_OMIT,
@@ -120,7 +120,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Envelope", id="tab-envelope"):
                         yield OnDemand(lambda: SectionForm("ids", also=("clientProperties",), id="form-envelope"))
                     with TabPane("Raw JSON", id="tab-raw"):  # TextArea is imported only when it is built
-                        yield self._raw_editor() if initial == "tab-raw" else Deferred(self._raw_editor)
+                        yield self._raw_editor() if initial == "tab-raw" else OnDemand(self._raw_editor)
                 yield Static(id="narrow-summary")
                 yield Static(DEFAULT_HELP, id="help-line")
             with Vertical(id="right"):
@@ -128,9 +128,9 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Request", id="pane-request"):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
-                        yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
+                        yield OnDemand(lambda: ResponseView(timings=self.session.show_timings, id="response"))
                     with TabPane("Routing", id="pane-routing"):
-                        yield Lazy(RoutingView(id="routing"))
+                        yield OnDemand(lambda: RoutingView(id="routing"))
                     with TabPane("Timeline", id="pane-timeline"):
                         yield Lazy(TimelineView(self.session, id="timeline"))
         yield KeyBar()
@@ -264,7 +264,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def show_routing(self) -> None:
         views = self.query(RoutingView)
-        if not views:
+        if not views or not views.first().ready:  # not built yet, or still being built: Ready draws
             return
         session = self.session
         not_sandbox = ""
@@ -537,7 +537,7 @@ class ComposeScreen(SendActions, Screen[None]):
         """Draw the send state in the response pane (it mounts just after the first paint; its
         ``Ready`` message draws the state then)."""
         views = self.query(ResponseView)
-        if not views:
+        if not views or not views.first().ready:  # not built yet, or still being built: Ready draws
             return
         view = views.first()
         try:
@@ -624,6 +624,8 @@ class ComposeScreen(SendActions, Screen[None]):
             self.set_help(spec.describe() if spec else path)
         elif widget.id == "raw-editor":
             self.set_help("Raw mode: this exact text is sent. F6 goes back to the forms.")
+        else:  # a tab strip, a button, a list: no field's help may linger
+            self.set_help(DEFAULT_HELP)
 
     def set_help(self, text: str) -> None:
         self.query_one("#help-line", Static).update(Text(text, style="italic"))
@@ -657,9 +659,15 @@ class ComposeScreen(SendActions, Screen[None]):
             self._mount_tab(tab)
 
     def _mount_tab(self, tab: str) -> None:
-        """A form tab's content is built the first time the tab is shown."""
+        """A tab's content (a form, the raw editor, the Response or Routing view) is built the
+        first time the tab is shown."""
         for placeholder in self.query_one(f"#{tab}").query(OnDemand):
             placeholder.show()
+
+    @on(TabbedContent.TabActivated, "#panes")
+    def _pane_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._mount_tab(event.pane.id)
 
     @on(RequestPreview.FindingChosen)
     def jump_to_finding(self, event: RequestPreview.FindingChosen) -> None:
@@ -679,6 +687,7 @@ class ComposeScreen(SendActions, Screen[None]):
                 self.fill(self)
         section = parts[0]
         tab = SECTION_TAB.get(section, "tab-consumer")
+        self._show_forms_side()  # a narrow screen showing the request turns back to the forms
         if self.query_one("#forms", TabbedContent).active != tab:
             self.set_focus(None)
         self.query_one("#forms", TabbedContent).active = tab
@@ -730,7 +739,8 @@ class ComposeScreen(SendActions, Screen[None]):
         self.call_after_refresh(setattr, self, "_switching_tab", False)
 
     def enter_raw(self) -> None:
-        if not self.query("#raw-editor"):  # the editor mounts just after the first paint
+        if not self.query("#raw-editor"):  # the editor is built the first time raw mode is entered
+            self._mount_tab("tab-raw")
             self.call_after_refresh(self.enter_raw)
             return
         self.raw_mode = True

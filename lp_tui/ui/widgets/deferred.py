@@ -1,15 +1,14 @@
-"""What starts hidden is mounted later: Textual's ``Lazy``, made safe, and ``Deferred``, which
-also builds the widget only then (both just after the first paint), and ``OnDemand``, which builds
-and mounts a hidden tab's content only when that tab is first shown.
+"""What starts hidden is mounted later: Textual's ``Lazy`` (just after the first paint), made
+safe, and ``OnDemand``, which builds and mounts a hidden tab's content only when that tab is
+first shown.
 
 Textual's ``Lazy`` mounts its widget from a callback after the next refresh. Quit before that
 callback runs (Ctrl+Q as soon as the screen shows) and its parent is already gone: Textual raises
 MountError and prints a traceback over the terminal. Here the callback first checks that the
 parent is still attached; when it is not, the app is closing and there is nothing to mount.
 
-``Lazy(TextArea(...))`` mounts late, yet importing and building the widget still happen before the
-first screen is drawn. ``Deferred(make)`` calls ``make`` after that first paint, so a widget that
-starts hidden (the raw editor) costs the first screen neither its import nor its construction.
+``OnDemand(make)`` calls ``make`` only when its tab is shown, so a view nobody opens (a form, the
+raw editor, the Response or Routing view) costs neither its import nor its widgets.
 """
 
 from __future__ import annotations
@@ -23,9 +22,6 @@ from textual.widget import Widget
 class Lazy(lazy.Lazy):
     """A placeholder (hidden) replaced by its widget after the first refresh, unless the app quit first."""
 
-    def _make(self) -> Widget:
-        return self._replace_widget
-
     async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
         parent = self.parent
         if not isinstance(parent, Widget):
@@ -34,24 +30,10 @@ class Lazy(lazy.Lazy):
         async def mount() -> None:
             if not parent.is_attached:  # removed, or the app is closing: nothing to show any more
                 return
-            await parent.mount(self._make(), after=self)
+            await parent.mount(self._replace_widget, after=self)
             await self.remove()
 
         self.call_after_refresh(mount)
-
-
-class Deferred(Lazy):
-    """Like ``Lazy``, but ``make()`` builds the widget only when it mounts."""
-
-    def __init__(self, make: Callable[[], Widget]) -> None:
-        Widget.__init__(self)  # not Lazy.__init__: there is no widget yet
-        self._factory = make
-
-    def compose_add_child(self, widget: Widget) -> None:
-        raise TypeError("Deferred takes no children: make() builds the whole widget")
-
-    def _make(self) -> Widget:
-        return self._factory()
 
 
 class OnDemand(Widget):

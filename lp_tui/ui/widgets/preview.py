@@ -69,7 +69,7 @@ class RequestPreview(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._findings: list[Finding] = []
+        self._findings: list[Finding] | None = None  # None: nothing shown yet, not even "no findings"
         self._request_key: tuple = ()
         self._prediction: Text | None = None
 
@@ -127,5 +127,5 @@ class RequestPreview(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         index = int(event.option.id or 0)
-        if index < len(self._findings):
+        if self._findings and index < len(self._findings):
             self.post_message(self.FindingChosen(self._findings[index]))

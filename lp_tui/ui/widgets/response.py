@@ -70,6 +70,7 @@ class ResponseView(Vertical):
         super().__init__(**kwargs)
         self.timings = timings
         self.result: Any = None
+        self.ready = False  # its parts exist: set just before Ready is posted
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-scroll"):
@@ -85,6 +86,7 @@ class ResponseView(Vertical):
                 yield JsonView(id="response-claims")
 
     def on_mount(self) -> None:
+        self.ready = True
         self.post_message(self.Ready())
 
     def _clear(self) -> None:

@@ -42,6 +42,8 @@ class RoutingView(Vertical, can_focus=True):
     class Ready(Message):
         """Mounted (lazily): the screen fills it."""
 
+    ready = False  # its parts exist: set just before Ready is posted
+
     def compose(self) -> ComposeResult:
         from textual.widgets import DataTable, ProgressBar
 
@@ -56,6 +58,7 @@ class RoutingView(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self._table().add_columns(*COLUMNS)
         self._bar().display = False
+        self.ready = True
         self.post_message(self.Ready())
 
     def show_rules(self, rules: Any, problem: str = "", not_sandbox: str = "") -> None:
