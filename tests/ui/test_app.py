@@ -598,3 +598,23 @@ async def test_the_key_bar_clicks_and_shows_tooltips(tmp_path):
         assert app.composer.conversation_id
         await pilot.click(KeyBar, offset=(bar.size.width - 2, 0))  # the palette, docked right
         await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the palette")
+
+
+@pytest.mark.parametrize("tab_built", [False, True], ids=["tab never shown", "tab shown before"])
+async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(tmp_path, tab_built):
+    """Alt+2 and a name typed at once, as a fast typist does: the keys arrive before the tab's first
+    field has focus (before the form is even built, the first time) and must not be lost."""
+    from textual import events
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        if tab_built:
+            await pilot.press("alt+2")
+            await until(pilot, lambda: app.focused is not None and app.focused.id == "f-personal-firstname")
+            await pilot.press("alt+1")
+            await until(pilot, lambda: app.focused is not None and app.focused.id == "f-consumer-customerId")
+        for key, character in [("alt+2", None), ("T", "T"), ("i", "i"), ("m", "m")]:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        await until(pilot, lambda: app.composer.draft.get("personal.firstname") == "Tim", "the name typed")
+        assert app.focused.id == "f-personal-firstname"

@@ -78,6 +78,9 @@ async def send(pilot) -> None:
     await pilot.press("ctrl+s")
     await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
     await until(pilot, lambda: app.composer.query("ResponseView"), "the response pane")
+    # built with the send: its tab strip marks the active tab once laid out
+    await until(pilot, lambda: app.composer.query_one("#response-tabs Underline").highlight_end > 0,
+                "the response pane's tabs")
     await until(pilot, lambda: all(w.is_finished for w in app.workers), "the history write")
     await pilot.pause()
 
@@ -154,6 +157,8 @@ def test_sending_in_progress(snap_compare, home, size):
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "create conversation" in str(
             pilot.app.composer.query_one("#summary").render()), "the pending step")
+        await until(pilot, lambda: pilot.app.composer.query_one("#response-tabs Underline").highlight_end > 0,
+                    "the response pane's tabs")
         await pilot.pause()
 
     assert snap_compare(app_with(home, ["hang"], preset("sde-ctype-gender")), terminal_size=size,

@@ -98,6 +98,8 @@ class ComposeScreen(SendActions, Screen[None]):
         self._saving = False
         self._save_error = ""
         self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
+        self._awaiting_field = False  # a form tab was chosen; its first field is about to take focus
+        self._typeahead: list[Any] = []  # keys typed meanwhile, for that field
         self._contact_index: int | None = None  # the contact a jump chose before the Personal form mounted
 
     # --- layout ---------------------------------------------------------------------------
@@ -128,7 +130,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Request", id="pane-request"):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
-                        yield OnDemand(lambda: ResponseView(timings=self.session.show_timings, id="response"))
+                        yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
                     with TabPane("Routing", id="pane-routing"):
                         yield OnDemand(lambda: RoutingView(id="routing"))
                     with TabPane("Timeline", id="pane-timeline"):
@@ -616,8 +618,27 @@ class ComposeScreen(SendActions, Screen[None]):
             self.copy_text(json.dumps(raw, ensure_ascii=False, indent=2), f"sub-response {index + 1}")
 
     # --- help, jumping, tabs -------------------------------------------------------------------------
+    def on_key(self, event: Any) -> None:
+        """Keys that reach the screen itself: nothing has focus. Right after a switch of form tab
+        that is the moment before the tab's first field takes focus; what is typed then is kept
+        and given to that field, not lost."""
+        if self._awaiting_field and self.app.focused is None and event.is_printable:
+            if len(self._typeahead) < 1000:
+                self._typeahead.append(event)
+            event.stop()
+            event.prevent_default()
+
+    def _replay_typeahead(self, widget: Any) -> None:
+        self._awaiting_field = False
+        keys, self._typeahead = self._typeahead, []
+        if keys and (isinstance(widget, Input) or widget.id == "raw-editor"):
+            for key in keys:
+                widget.post_message(type(key)(key.key, key.character))
+
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
+        if self._awaiting_field:
+            self._replay_typeahead(widget)
         path = getattr(widget, "path", None)
         if path:
             spec = F.field_for(path)
@@ -639,6 +660,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.leave_raw(tab)
             return
         self.set_focus(None)  # else the hidden field's focus moves on by itself, racing ours
+        self._awaiting_field = True  # keys typed before the field takes focus are kept for it
         self._show_forms_side()
         self.query_one("#forms", TabbedContent).active = tab
         self.call_after_refresh(self._focus_first_in, tab)
@@ -659,8 +681,8 @@ class ComposeScreen(SendActions, Screen[None]):
             self._mount_tab(tab)
 
     def _mount_tab(self, tab: str) -> None:
-        """A tab's content (a form, the raw editor, the Response or Routing view) is built the
-        first time the tab is shown."""
+        """A tab's content (a form, the raw editor, the Routing view) is built the first time the
+        tab is shown."""
         for placeholder in self.query_one(f"#{tab}").query(OnDemand):
             placeholder.show()
 
@@ -690,6 +712,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self._show_forms_side()  # a narrow screen showing the request turns back to the forms
         if self.query_one("#forms", TabbedContent).active != tab:
             self.set_focus(None)
+            self._awaiting_field = True
         self.query_one("#forms", TabbedContent).active = tab
         self._focus_path(parts, tab)
         return True

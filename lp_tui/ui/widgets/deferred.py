@@ -8,7 +8,7 @@ MountError and prints a traceback over the terminal. Here the callback first che
 parent is still attached; when it is not, the app is closing and there is nothing to mount.
 
 ``OnDemand(make)`` calls ``make`` only when its tab is shown, so a view nobody opens (a form, the
-raw editor, the Response or Routing view) costs neither its import nor its widgets.
+raw editor, the Routing view) costs neither its import nor its widgets.
 """
 
 from __future__ import annotations
