@@ -618,3 +618,20 @@ async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(
             app.post_message(events.Key(key, character))  # all queued before any is handled
         await until(pilot, lambda: app.composer.draft.get("personal.firstname") == "Tim", "the name typed")
         assert app.focused.id == "f-personal-firstname"
+
+
+async def test_at_80_columns_the_key_bar_keeps_help_and_quit(tmp_path):
+    from lp_tui.ui.widgets.keybar import KeyBar
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        bar = app.composer.query_one(KeyBar)
+        await until(pilot, lambda: bar.hints, "the hints")
+        line = bar.render().plain
+        assert len(line) == 80 and line.rstrip().endswith("^p palette")
+        shown = {hint.key for _start, _end, hint in bar._spans}
+        assert {"f1", "ctrl+q", "ctrl+s", "ctrl+p"} <= shown
+        assert len(shown) < len(bar.hints) + 1  # some were left out, whole
+        for start, end, hint in bar._spans:  # each hint drawn where a click finds it
+            assert line[start:end].startswith(hint.display)

@@ -5,7 +5,8 @@ changes, which is every Tab between two fields. Moving through a form then costs
 widgets mounted, styled and laid out per keystroke. ``KeyBar`` draws the same hints as a
 single line of text and redraws only when the hints themselves change (rarely: the same keys
 apply in every field). A click on a hint presses its key, as the Footer does; a disabled
-hint rings the bell; hovering shows the hint's tooltip.
+hint rings the bell; hovering shows the hint's tooltip. On a narrow terminal the hints that do
+not fit are left out whole, but help (F1) and quit (Ctrl+Q) always stay.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual import events
 from textual.widget import Widget
 
 SEPARATOR = "▏"  # before the command palette's hint, docked right
+ESSENTIAL = frozenset({"f1", "ctrl+q"})  # help and quit stay in view however narrow the terminal
 
 
 class Hint(NamedTuple):
@@ -106,10 +108,16 @@ class KeyBar(Widget, can_focus=False):
                                   self._hint_text(self.palette))
         room = max(0, width - right.cell_len)
         line = Text(no_wrap=True, overflow="crop", end="")
-        for hint in self.hints:
-            text = self._hint_text(hint)
-            if line.cell_len + text.cell_len > room:
-                break  # what does not fit is left out whole, never cut mid-word
+        texts = [(hint, self._hint_text(hint)) for hint in self.hints]
+        # what does not fit is left out whole, never cut mid-word; help and quit are kept
+        # (their room is reserved), the others in order while they fit
+        reserved = sum(text.cell_len + 1 for hint, text in texts if hint.key in ESSENTIAL)
+        for hint, text in texts:
+            essential = hint.key in ESSENTIAL
+            if essential:
+                reserved -= text.cell_len + 1
+            if line.cell_len + text.cell_len + (0 if essential else reserved) > room:
+                continue
             spans.append((line.cell_len, line.cell_len + text.cell_len, hint))
             line.append_text(text)
             line.append(" ")
