@@ -673,12 +673,17 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def _focus_first_in(self, tab: str) -> None:
         """Focus the tab's first field; a form still mounting is focused when it is ready."""
-        forms = self.query_one(f"#{tab}").query(SectionForm)
-        if forms and forms.first().filled:
-            forms.first().focus_first()
+        form = self._filled_form(tab)
+        if form is not None:
+            form.focus_first()
         elif tab != "tab-raw":
             self._pending_focus = (tab, None)
             self._mount_tab(tab)
+
+    def _filled_form(self, tab: str) -> SectionForm | None:
+        """The tab's form once it shows the draft; None while it is not built or still filling."""
+        forms = self.query_one(f"#{tab}").query(SectionForm)
+        return forms.first() if forms and forms.first().filled else None
 
     def _mount_tab(self, tab: str) -> None:
         """A tab's content (a form, the raw editor, the Routing view) is built the first time the
@@ -720,8 +725,7 @@ class ComposeScreen(SendActions, Screen[None]):
     def _focus_path(self, parts: list[str], tab: str) -> None:
         """Focus the field; in a form still mounting, it is focused when the form is ready."""
         root = self.query_one(f"#{tab}")
-        forms = root.query(SectionForm)
-        if not (forms and forms.first().filled):  # not built, or not yet showing the draft
+        if self._filled_form(tab) is None:  # form_ready focuses it
             self._pending_focus = (tab, parts)
             self._mount_tab(tab)
             return
@@ -735,7 +739,6 @@ class ComposeScreen(SendActions, Screen[None]):
                 self.call_after_refresh(candidates[0].focus)
                 return
         self._pending_focus = (tab, parts)
-        self._mount_tab(tab)
 
     # --- raw mode --------------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#forms")
