@@ -104,6 +104,9 @@ class ComposeScreen(SendActions, Screen[None]):
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # the layout for the terminal's width before anything is styled: set on mount instead, the
+        # class would restyle every widget of the first screen once more
+        self.set_class(self.app.size.width < NARROW, "-narrow", update=False)
         yield StatusBar(id="status-bar")
         with Horizontal(id="main"):
             with Vertical(id="left"):
