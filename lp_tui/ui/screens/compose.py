@@ -93,6 +93,8 @@ class ComposeScreen(SendActions, Screen[None]):
         self.outcome: Outcome | None = None
         self.progress: tuple[str, list[Any]] | None = None
         self._refresh_pending = False
+        self._right_side = False  # a narrow screen shows the request/response (F8), not the forms
+        self._response = ResponseView(timings=session.show_timings, id="response")  # mounts after the first paint
         self._switching_tab = False
         self._pending_save: drafts.SavedDraft | None = None
         self._saving = False
@@ -133,7 +135,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Request", id="pane-request"):
                         yield RequestPreview(id="preview")
                     with TabPane("Response", id="pane-response"):
-                        yield Lazy(ResponseView(timings=self.session.show_timings, id="response"))
+                        yield Lazy(self._response)
                     with TabPane("Routing", id="pane-routing"):
                         yield OnDemand(lambda: RoutingView(id="routing"))
                     with TabPane("Timeline", id="pane-timeline"):
@@ -150,7 +152,14 @@ class ComposeScreen(SendActions, Screen[None]):
         return TextArea(self.raw_text, id="raw-editor", soft_wrap=False, show_line_numbers=True, tab_behavior="indent")
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        narrow = self.size.width < NARROW
+        self.update_classes({"-narrow": narrow, "-show-right": narrow and self._right_side})
+
+    def _set_right_side(self, show: bool) -> None:
+        """Which side a narrow screen shows. The class is only set while narrow: a wide screen shows
+        both, and changing a class of the screen restyles every widget on it."""
+        self._right_side = show
+        self.set_class(show and self.has_class("-narrow"), "-show-right")
 
     def action_toggle_view(self) -> None:
         """Narrow screens show the forms or the request/response in turn; wide ones focus the other side."""
@@ -166,12 +175,12 @@ class ComposeScreen(SendActions, Screen[None]):
         would go to a form nobody sees."""
         if self.has_class("-narrow") and self.has_class("-show-right"):
             self.set_focus(None)
-            self.set_class(False, "-show-right")
+            self._set_right_side(False)
 
     def show_right(self, show: bool = True) -> None:
         if self.has_class("-narrow") and show != self.has_class("-show-right"):
             self.set_focus(None)  # one side hides: focus goes where we put it, not wherever it drifts
-        self.set_class(show, "-show-right")
+        self._set_right_side(show)
         if self.has_class("-narrow"):
             if show:
                 self.query_one("#panes", TabbedContent).query_one("Tabs").focus()
@@ -496,7 +505,7 @@ class ComposeScreen(SendActions, Screen[None]):
         return text
 
     def update_status(self) -> None:
-        bars = self.query(StatusBar)
+        bars = self.query_children(StatusBar)  # the screen's own child: no walk through every form
         if bars:
             bars.first().show(self.session, self.conversation_id, self.raw_mode, self.busy)
 
@@ -541,10 +550,9 @@ class ComposeScreen(SendActions, Screen[None]):
     def show_outcome(self, outcome: Outcome | None, progress: tuple[str, list[Any]] | None) -> None:
         """Draw the send state in the response pane (it mounts just after the first paint; its
         ``Ready`` message draws the state then)."""
-        views = self.query(ResponseView)
-        if not views or not views.first().ready:  # not built yet, or still being built: Ready draws
+        view = self._response
+        if not view.ready:  # not built yet, or still being built: Ready draws
             return
-        view = views.first()
         try:
             if progress is not None:
                 kind, steps = progress

@@ -11,7 +11,7 @@ import re
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -41,6 +41,7 @@ class JsonView(ScrollView, can_focus=True):
         self._text = ""
         self._lines: list[str] = []
         self._cache: dict[int, Strip] = {}
+        self._pass: tuple[Style, int] | None = None
         self.set_text(text)
 
     @property
@@ -94,11 +95,19 @@ class JsonView(ScrollView, can_focus=True):
             segments.append(Segment(line[pos:]))
         return segments
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the style and width are the same for every line of one pass: worked out once (the style
+        # walks every ancestor for its background)
+        self._pass = (self.rich_style, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        base, width = self._pass or (self.rich_style, self.scrollable_content_region.width)
         if index >= len(self._lines):
             return Strip.blank(width, base)
         strip = self._cache.get(index)
