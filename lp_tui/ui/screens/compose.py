@@ -93,6 +93,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self.outcome: Outcome | None = None
         self.progress: tuple[str, list[Any]] | None = None
         self._refresh_pending = False
+        self._summary: Text | None = None  # what the narrow screen's one-line summary shows
         self._right_side = False  # a narrow screen shows the request/response (F8), not the forms
         self._response = ResponseView(timings=session.show_timings, id="response")  # mounts after the first paint
         self._switching_tab = False
@@ -486,7 +487,9 @@ class ComposeScreen(SendActions, Screen[None]):
             line.append(" · ")
             line.append_text(prediction)
         line.append(" · F8 shows it", style="dim")
-        self.query_one("#narrow-summary", Static).update(line)
+        if line != self._summary:  # an update lays the whole screen out again: not on every key
+            self._summary = line
+            self.query_one("#narrow-summary", Static).update(line)
 
     def _predict(self, payload: Any) -> Text | None:
         """Where this draft will be routed, by the sandbox's own rule engine (sandbox only)."""
