@@ -71,7 +71,7 @@ when = { firstMessage = "*" }
 skill = "Live Chat"
 
 [[rules]]
-name = "a profile with no engagement attributes goes to onboarding"
+name = "a profile with a first name (and nothing above) goes to onboarding"
 when = { "profile.firstName" = "*" }
 skill = "Onboarding"
 

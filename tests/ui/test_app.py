@@ -16,7 +16,7 @@ from lp_tui.model.connection import Connection
 from lp_tui.model.draft import Draft
 from lp_tui.store import drafts
 from lp_tui.ui.app import make_app
-from lp_tui.ui.widgets.fields import FieldInput
+from lp_tui.ui.widgets.fields import FieldInput, widget_id
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 
@@ -272,6 +272,20 @@ async def test_a_finding_jumps_to_its_field(tmp_path, size):
         assert not app.composer.has_class("-show-right")  # the field is on screen, not behind the request
 
 
+async def test_focus_on_the_findings_highlights_the_first_and_enter_jumps_to_it(tmp_path):
+    draft = Draft()
+    draft.set_value("personal.gender", "male")
+    app = make_app(make_session(tmp_path), drafts.SavedDraft(draft))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: any(f.field == "personal.gender" for f in app.composer.findings))
+        first = app.composer.findings[0]
+        findings = app.composer.query_one("#findings")
+        findings.focus()
+        await until(pilot, lambda: findings.highlighted == 0, "the first finding highlighted")
+        await pilot.press("enter")  # no Down first
+        await until(pilot, lambda: app.focused is not None and app.focused.id == widget_id(first.field))
+
+
 async def test_a_restored_draft_without_findings_says_so(tmp_path):
     draft = Draft()
     draft.set_text("consumer.ctype", "vip")
@@ -318,6 +332,20 @@ async def test_raw_mode_keeps_what_the_forms_cannot_show_and_invalid_json_confir
         again = json.loads(app.composer.raw_text)
         body[0]["body"]["authenticatedData"]["lp_sdes"][0]["info"]["ctype"] = "vipX"
         assert again == body
+
+
+async def test_f6_out_of_raw_mode_returns_to_the_form_it_was_pressed_in(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await typed(pilot, "#f-profile-firstName", "Ada")
+        assert app.composer.query_one("#forms").active == "tab-profile"
+        await pilot.press("f6")
+        await until(pilot, lambda: app.composer.raw_mode and app.focused is not None and app.focused.id == "raw-editor")
+        await pilot.press("f6")
+        await until(pilot, lambda: not app.composer.raw_mode)
+        await until(pilot, lambda: app.composer.query_one("#forms").active == "tab-profile")
+        await until(pilot, lambda: app.focused is not None and app.focused.id.startswith("f-profile-"), "a Profile field")
+        assert app.composer.draft.get("profile.firstName") == "Ada"
 
 
 async def test_raw_mode_asks_before_dropping_what_cannot_be_held(tmp_path):

@@ -94,6 +94,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self.progress: tuple[str, list[Any]] | None = None
         self._refresh_pending = False
         self._summary: Text | None = None  # what the narrow screen's one-line summary shows
+        self._tab_before_raw = "tab-consumer"  # where F6 returns from raw mode
         self._right_side = False  # a narrow screen shows the request/response (F8), not the forms
         self._response = ResponseView(timings=session.show_timings, id="response")  # mounts after the first paint
         self._switching_tab = False
@@ -769,7 +770,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def action_toggle_raw(self) -> None:
         if self.raw_mode:
-            self.leave_raw("tab-consumer")
+            self.leave_raw(self._tab_before_raw)  # back to the form F6 was pressed in
         else:
             self.enter_raw()
 
@@ -783,6 +784,8 @@ class ComposeScreen(SendActions, Screen[None]):
             self._mount_tab("tab-raw")
             self.call_after_refresh(self.enter_raw)
             return
+        active = self.query_one("#forms", TabbedContent).active
+        self._tab_before_raw = active if active and active != "tab-raw" else "tab-consumer"
         self.raw_mode = True
         self.raw_text = self.body_text
         from textual.widgets import TextArea

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -59,7 +60,7 @@ class RequestPreview(Vertical):
     RequestPreview #request-body { height: 1fr; }
     RequestPreview #prediction { height: auto; padding: 0 1; background: $boost; display: none; }
     RequestPreview #findings-title { height: 1; padding: 0 1; background: $boost; }
-    RequestPreview #findings { height: auto; max-height: 10; border: none; }
+    RequestPreview #findings { height: auto; max-height: 25%; border: none; }
     """
 
     class FindingChosen(Message):
@@ -110,6 +111,7 @@ class RequestPreview(Vertical):
             title.append("  (Enter on one jumps to its field)", style="dim")
         self.query_one("#findings-title", Static).update(title)
         options = self.query_one("#findings", OptionList)
+        kept = options.highlighted if options.has_focus else None
         options.clear_options()
         for i, finding in enumerate(findings):
             text = Text()
@@ -119,6 +121,15 @@ class RequestPreview(Vertical):
             if finding.hint:
                 add(text, f" — {finding.hint}", "dim", limit=400)
             options.add_option(Option(text, id=str(i)))
+        if kept is not None and findings:  # the list being read keeps its place
+            options.highlighted = min(kept, len(findings) - 1)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Focus on the findings shows where Enter will jump from, without a Down first."""
+        options = event.widget
+        if isinstance(options, OptionList) and options.id == "findings":
+            if options.highlighted is None and options.option_count:
+                options.highlighted = 0
 
     @property
     def body_text(self) -> str:
