@@ -201,7 +201,9 @@ async def until(pilot, predicate, what: str = "the app to get there", limit: flo
         except Exception:  # not mounted yet, say
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"waited {limit:g} s for {what}")
+            app = pilot.app
+            raise AssertionError(f"waited {limit:g} s for {what}; the screen is {type(app.screen).__name__}, "
+                                 f"workers: {[(w.name, w.state.name) for w in app.workers]}")
         await pilot.pause(0.02)
 
 

@@ -192,8 +192,11 @@ async def test_a_broken_check_folder_is_said_in_the_screen(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.composer.body_text)
         app.push_screen(ChecksScreen(session, [str(tmp_path)]))
-        await until(pilot, lambda: type(app.screen).__name__ == "ChecksScreen" and app.screen.finished)
-        assert "unknown key 'bogus'" in app.screen.problem and str(tmp_path / "bad.toml") in app.screen.problem
+        await until(pilot, lambda: type(app.screen).__name__ == "ChecksScreen" and app.screen.finished,
+                    "the checks screen to finish")
+        problem = app.screen.problem
+        assert "unknown key 'bogus'" in problem and str(tmp_path / "bad.toml") in problem, (problem, sorted(
+            p.name for p in tmp_path.iterdir()))
 
 
 async def test_an_unplanned_failure_in_an_export_is_said_not_swallowed(tmp_path, monkeypatch):
