@@ -109,8 +109,8 @@ class ComposeScreen(SendActions, Screen[None]):
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         # the layout for the terminal's width before anything is styled: set on mount instead, the
-        # class would restyle every widget of the first screen once more
-        self.set_class(self.app.size.width < NARROW, "-narrow", update=False)
+        # classes would restyle every widget of the first screen once more
+        self.update_classes(self._layout_classes(self.app.size.width), update=False)
         yield StatusBar(id="status-bar")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -153,15 +153,19 @@ class ComposeScreen(SendActions, Screen[None]):
 
         return TextArea(self.raw_text, id="raw-editor", soft_wrap=False, show_line_numbers=True, tab_behavior="indent")
 
+    def _layout_classes(self, width: int) -> dict[str, bool]:
+        """Narrow or not, and which side a narrow screen shows (a wide one shows both)."""
+        narrow = width < NARROW
+        return {"-narrow": narrow, "-show-right": narrow and self._right_side}
+
     def on_resize(self) -> None:
-        narrow = self.size.width < NARROW
-        self.update_classes({"-narrow": narrow, "-show-right": narrow and self._right_side})
+        self.update_classes(self._layout_classes(self.size.width))
 
     def _set_right_side(self, show: bool) -> None:
         """Which side a narrow screen shows. The class is only set while narrow: a wide screen shows
         both, and changing a class of the screen restyles every widget on it."""
         self._right_side = show
-        self.set_class(show and self.has_class("-narrow"), "-show-right")
+        self.update_classes(self._layout_classes(self.size.width))
 
     def action_toggle_view(self) -> None:
         """Narrow screens show the forms or the request/response in turn; wide ones focus the other side."""
