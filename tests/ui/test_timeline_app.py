@@ -116,6 +116,21 @@ async def test_a_flood_of_events_costs_a_few_redraws_and_the_app_keeps_answering
         assert view.shown.entries[-1].text == f"#{total - 1} CONSUMER: message {total - 1}"
 
 
+async def test_a_change_for_a_pane_whose_parts_are_gone_draws_nothing_and_raises_nothing(tmp_path):
+    # Quit as the first screen shows: the Timeline, mounted just after the first paint, can be
+    # built while the app stops, and then its inner parts never mount. A change for it (the
+    # receiver starting) then found no body, and the crash's traceback went over the terminal.
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_timeline(pilot)
+        await until(pilot, lambda: view.shown is not None, "the first draw")
+        await view.query_one("#timeline-scroll").remove()
+        before = view.draws
+        view.on_timeline_view_changed(TimelineView.Changed())
+        view.redraw()
+        assert view.draws == before and app.is_running
+
+
 async def test_hostile_webhook_text_is_drawn_as_plain_text(tmp_path):
     session = make_session(tmp_path)
     app = make_app(session)

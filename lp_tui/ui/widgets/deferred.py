@@ -28,7 +28,7 @@ class Lazy(lazy.Lazy):
             return
 
         async def mount() -> None:
-            if not parent.is_attached:  # removed, or the app is closing: nothing to show any more
+            if not (parent.is_attached and self.app.is_running):  # removed, or the app is closing: nothing to show
                 return
             await parent.mount(self._replace_widget, after=self)
             await self.remove()

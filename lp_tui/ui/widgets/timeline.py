@@ -49,15 +49,18 @@ class TimelineView(Vertical):
         self.shown: Any = None  # the InboxView drawn last
         self._cooling = False
         self._again = False
+        self._head_view = Static(id="timeline-head")
+        self._scroll = VerticalScroll(id="timeline-scroll")
+        self._body_view = Static(id="timeline-body")
 
     @property
     def follower(self) -> Follower:
         return follower_of(self.session)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="timeline-head")
-        with VerticalScroll(id="timeline-scroll"):
-            yield Static(id="timeline-body")
+        yield self._head_view
+        with self._scroll:
+            yield self._body_view
 
     def on_mount(self) -> None:
         self.follower.on_change = lambda: self.post_message(self.Changed())
@@ -98,15 +101,17 @@ class TimelineView(Vertical):
             self.on_timeline_view_changed(self.Changed())
 
     def redraw(self) -> None:
-        if not self.is_mounted:
+        # When the app quits while the pane is being built (it mounts just after the first paint),
+        # its inner parts may never mount: there is nothing to draw then, and nothing to raise.
+        if not (self.is_mounted and self._body_view.is_attached):
             return
         self.draws += 1
         follower = self.follower
         view = self.shown = follower.inbox.view(self.focus_id)
-        self.query_one("#timeline-head", Static).update(self._head(follower, view))
-        scroll = self.query_one("#timeline-scroll", VerticalScroll)
+        self._head_view.update(self._head(follower, view))
+        scroll = self._scroll
         at_end = scroll.scroll_y >= scroll.max_scroll_y - 1
-        self.query_one("#timeline-body", Static).update(self._body(view))
+        self._body_view.update(self._body(view))
         if at_end:
             scroll.call_after_refresh(scroll.scroll_end, animate=False)
 
