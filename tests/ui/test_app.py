@@ -663,3 +663,20 @@ async def test_at_80_columns_the_key_bar_keeps_help_and_quit(tmp_path):
         assert len(shown) < len(bar.hints) + 1  # some were left out, whole
         for start, end, hint in bar._spans:  # each hint drawn where a click finds it
             assert line[start:end].startswith(hint.display)
+
+
+async def test_an_example_wider_than_its_field_ends_in_an_ellipsis_not_cut_to_e_g(tmp_path):
+    # Input wraps a placeholder at its width and shows the first line: a long URL example showed "e.g." alone
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+3")
+        await until(pilot, lambda: app.composer.query("#f-profile-avatarUrl"), "the Profile form")
+        field = app.composer.query_one("#f-profile-avatarUrl", FieldInput)
+
+        def shown() -> str:
+            return field.render_line(0).text.strip()
+
+        await until(pilot, lambda: shown().endswith("…"), "the example cut with an ellipsis")
+        assert shown().startswith("e.g. https://example.com/") and len(shown()) <= field.size.width
+        await pilot.resize_terminal(80, 24)  # one pane: the field is wide enough for all of it
+        await until(pilot, lambda: shown() == "e.g. https://example.com/avatar.png", "the whole example")

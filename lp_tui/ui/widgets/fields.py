@@ -48,12 +48,20 @@ class FieldInput(Input):
 
     def __init__(self, spec: F.Field, path: str, id_: str | None = None, **kwargs: Any) -> None:
         suggester = SuggestFromList(spec.enum, case_sensitive=False) if spec.enum else None
-        placeholder = f"e.g. {spec.example}" if spec.example else ""
-        super().__init__(placeholder=placeholder, suggester=suggester, id=id_ or widget_id(path), compact=True,
+        self._example = f"e.g. {spec.example}" if spec.example else ""
+        super().__init__(placeholder=self._example, suggester=suggester, id=id_ or widget_id(path), compact=True,
                          password=spec.secret, **kwargs)
         self.path = path
         self.spec = spec
         self.tooltip = spec.describe()
+
+    def on_resize(self) -> None:
+        """An example wider than the field ends in "…": Input would wrap it and show only "e.g."."""
+        width = self.scrollable_content_region.width
+        example = self._example
+        if width > 1 and len(example) > width:
+            example = example[:width - 1] + "…"
+        self.placeholder = example
 
     def action_copy(self) -> None:
         if self.spec.secret:
