@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -20,6 +20,10 @@ from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
 from lp_tui.ui.widgets.timeline import palette_commands as timeline_commands
+
+
+KEY_HOLD_LIMIT = 2.0  # seconds keys may wait for a form's first field
+MAX_HELD_KEYS = 1000
 
 
 class LpTuiApp(App[int]):
@@ -39,6 +43,8 @@ class LpTuiApp(App[int]):
         super().__init__()
         self.session = session
         self.saved = saved
+        self._held: list[events.Event] | None = None  # keys waiting for a field (see hold_keys)
+        self._hold_timer: Any = None
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
 
@@ -98,6 +104,46 @@ class LpTuiApp(App[int]):
             if isinstance(screen, ComposeScreen):
                 return screen
         raise RuntimeError("the compose screen is not on the stack")
+
+    # --- keys typed while a form is being shown -------------------------------------------------------
+    class ReleaseKeys(Message):
+        """The field is there: the held keys go on (queued behind every key held before it)."""
+
+    def hold_keys(self) -> None:
+        """Keys (and pastes) typed from now on wait, in order, until ``release_keys``.
+
+        Choosing a form tab (Alt+2, a finding, the palette) shows a form that may still have to be
+        built; until its first field has focus, nothing has, and keys typed then would be lost, or a
+        Tab among them would move focus from nowhere. Held keys then go through the usual path,
+        bindings included, as if typed just then. Ctrl+Q is never held, and a hold ends by itself
+        after ``KEY_HOLD_LIMIT`` seconds whatever happens.
+        """
+        if self._held is None:
+            self._held = []
+            self._hold_timer = self.set_timer(KEY_HOLD_LIMIT, self.release_keys)
+
+    def release_keys(self) -> None:
+        if self._held is not None:
+            self.post_message(self.ReleaseKeys())
+
+    async def on_event(self, event: events.Event) -> None:
+        if (self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and not (isinstance(event, events.Key) and event.key == "ctrl+q")):
+            if len(self._held) < MAX_HELD_KEYS:
+                self._held.append(event)
+            return
+        await super().on_event(event)
+
+    async def on_lp_tui_app_release_keys(self, message: ReleaseKeys) -> None:
+        held, self._held = self._held, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for i, event in enumerate(held or []):
+            if self._held is not None:  # a held key chose another form tab: the rest wait for its field
+                self._held.extend(held[i:])
+                return
+            await super().on_event(event)
 
     # --- the display boundary for notifications and crashes ----------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,

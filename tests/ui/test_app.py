@@ -642,10 +642,36 @@ async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(
             await until(pilot, lambda: app.focused is not None and app.focused.id == "f-personal-firstname")
             await pilot.press("alt+1")
             await until(pilot, lambda: app.focused is not None and app.focused.id == "f-consumer-customerId")
-        for key, character in [("alt+2", None), ("T", "T"), ("i", "i"), ("m", "m")]:
+        keys = [("alt+2", None), *chars("Tim"), ("tab", "\t"), *chars("Berners"), ("tab", "\t"), *chars("42"),
+                ("shift+tab", None), *chars("Berners-")]
+        for key, character in keys:
             app.post_message(events.Key(key, character))  # all queued before any is handled
-        await until(pilot, lambda: app.composer.draft.get("personal.firstname") == "Tim", "the name typed")
-        assert app.focused.id == "f-personal-firstname"
+        draft = app.composer.draft
+        await until(pilot, lambda: draft.get("personal.firstname") == "Tim" and draft.get("personal.lastname")
+                    == "Berners-" and draft.get("personal.age.age") in (42, "42"), "the keys typed")
+        assert app.focused.id == "f-personal-lastname"
+
+
+def chars(text: str) -> list[tuple[str, str]]:
+    from textual.keys import _character_to_key
+
+    return [(c if c.isalnum() else _character_to_key(c), c) for c in text]
+
+
+async def test_keys_typed_right_after_a_tab_go_to_the_next_field(tmp_path):
+    """Textual hands a key to the focused field and moves focus when the Tab comes back from it:
+    in a burst of keys (a fast typist, a slow machine) what followed a Tab went to the field being left."""
+    from textual import events
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "f-consumer-customerId")
+        for key, character in [*chars("c-1"), ("tab", "\t"), *chars("s-2"), ("tab", "\t"), *chars("i-3")]:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        draft = app.composer.draft
+        await until(pilot, lambda: draft.get("consumer.imei") == "i-3", "the last field typed")
+        assert (draft.get("consumer.customerId"), draft.get("consumer.socialId")) == ("c-1", "s-2")
 
 
 async def test_at_80_columns_the_key_bar_keeps_help_and_quit(tmp_path):
@@ -680,3 +706,31 @@ async def test_an_example_wider_than_its_field_ends_in_an_ellipsis_not_cut_to_e_
         assert shown().startswith("e.g. https://example.com/") and len(shown()) <= field.size.width
         await pilot.resize_terminal(80, 24)  # one pane: the field is wide enough for all of it
         await until(pilot, lambda: shown() == "e.g. https://example.com/avatar.png", "the whole example")
+
+
+async def test_a_form_tab_chosen_inside_a_burst_of_keys_gets_the_keys_after_it(tmp_path):
+    from textual import events
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        for key, character in [("alt+2", None), *chars("Tim"), ("alt+3", None), *chars("Ada"), ("tab", "\t"),
+                               *chars("Lovelace")]:
+            app.post_message(events.Key(key, character))  # all queued before any is handled
+        draft = app.composer.draft
+        await until(pilot, lambda: draft.get("profile.lastName") == "Lovelace", "the last field typed")
+        assert (draft.get("personal.firstname"), draft.get("profile.firstName")) == ("Tim", "Ada")
+
+
+async def test_keys_held_for_a_field_that_never_comes_go_on_by_themselves(tmp_path, monkeypatch):
+    from textual import events
+
+    from lp_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 0.05)
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        app.hold_keys()  # as a form tab does; no field takes focus after it
+        app.post_message(events.Key("f1", None))
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "the held F1 to open Help")

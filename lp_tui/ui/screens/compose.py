@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -78,6 +79,9 @@ class ComposeScreen(SendActions, Screen[None]):
           for i, (tab, label) in enumerate(FORM_TABS)],
         Binding("ctrl+pagedown", "next_form_tab(1)", "Next form", show=False),
         Binding("ctrl+pageup", "next_form_tab(-1)", "Previous form", show=False),
+        # priority: in the forms, Tab moves focus before the next key is handed on (see action_step_field)
+        Binding("tab", "step_field(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "step_field(-1)", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:
@@ -102,8 +106,6 @@ class ComposeScreen(SendActions, Screen[None]):
         self._saving = False
         self._save_error = ""
         self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
-        self._awaiting_field = False  # a form tab was chosen; its first field is about to take focus
-        self._typeahead: list[Any] = []  # keys typed meanwhile, for that field
         self._contact_index: int | None = None  # the contact a jump chose before the Personal form mounted
 
     # --- layout ---------------------------------------------------------------------------
@@ -637,27 +639,36 @@ class ComposeScreen(SendActions, Screen[None]):
             self.copy_text(json.dumps(raw, ensure_ascii=False, indent=2), f"sub-response {index + 1}")
 
     # --- help, jumping, tabs -------------------------------------------------------------------------
-    def on_key(self, event: Any) -> None:
-        """Keys that reach the screen itself: nothing has focus. Right after a switch of form tab
-        that is the moment before the tab's first field takes focus; what is typed then is kept
-        and given to that field, not lost."""
-        if self._awaiting_field and self.app.focused is None and event.is_printable:
-            if len(self._typeahead) < 1000:
-                self._typeahead.append(event)
-            event.stop()
-            event.prevent_default()
+    def action_step_field(self, step: int) -> None:
+        """Tab and Shift+Tab in the forms.
 
-    def _replay_typeahead(self, widget: Any) -> None:
-        self._awaiting_field = False
-        keys, self._typeahead = self._typeahead, []
-        if keys and (isinstance(widget, Input) or widget.id == "raw-editor"):
-            for key in keys:
-                widget.post_message(type(key)(key.key, key.character))
+        Textual hands a key to the focused widget and moves focus only once the Tab has come back
+        from it: in a burst of keys (a fast typist on a busy machine, keys held while a form is
+        built) what followed a Tab went to the field being left. As a priority binding, the focus
+        moves before the next key is handed on. Anywhere else Tab does what it always does.
+        """
+        focused = self.focused
+        if not isinstance(focused, (Input, Select)) or self.query_one("#forms") not in focused.ancestors:
+            raise SkipAction()
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def _hold_keys(self) -> None:
+        """A form tab was chosen and its first field is about to take focus (its form may not even
+        be built yet): what is typed meanwhile waits, in order, and then goes where it would have."""
+        self.set_focus(None)  # else the hidden field's focus moves on by itself, racing ours
+        hold = getattr(self.app, "hold_keys", None)
+        if hold is not None:
+            hold()
 
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
-        if self._awaiting_field:
-            self._replay_typeahead(widget)
+        if self.focused is not None:  # a field took focus: the keys held for it go on
+            release = getattr(self.app, "release_keys", None)
+            if release is not None:
+                release()
         path = getattr(widget, "path", None)
         if path:
             spec = F.field_for(path)
@@ -678,8 +689,7 @@ class ComposeScreen(SendActions, Screen[None]):
         if self.raw_mode:
             self.leave_raw(tab)
             return
-        self.set_focus(None)  # else the hidden field's focus moves on by itself, racing ours
-        self._awaiting_field = True  # keys typed before the field takes focus are kept for it
+        self._hold_keys()
         self._show_forms_side()
         self.query_one("#forms", TabbedContent).active = tab
         self.call_after_refresh(self._focus_first_in, tab)
@@ -735,8 +745,7 @@ class ComposeScreen(SendActions, Screen[None]):
         tab = SECTION_TAB.get(section, "tab-consumer")
         self._show_forms_side()  # a narrow screen showing the request turns back to the forms
         if self.query_one("#forms", TabbedContent).active != tab:
-            self.set_focus(None)
-            self._awaiting_field = True
+            self._hold_keys()
         self.query_one("#forms", TabbedContent).active = tab
         self._focus_path(parts, tab)
         return True
