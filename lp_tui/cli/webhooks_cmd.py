@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_connection, warn
+from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_connection, stop_on_sigterm, warn
 from lp_tui.lp.errors import EXIT_OK
 
 DEFAULT_PORT = 8787
@@ -29,7 +29,6 @@ def register(sub: Any) -> None:
 
 def cmd_webhooks(args: argparse.Namespace) -> int:
     import queue
-    import signal
 
     from lp_tui.lp.receiver import Receiver
     from lp_tui.lp.timeline import Inbox
@@ -53,6 +52,7 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         warn(f"listening on {args.host}: plain http beyond this machine; put it behind your own HTTPS reverse proxy")
     deliveries: queue.Queue[Any] = queue.Queue()
+    stop_on_sigterm()  # before anything listens: a SIGTERM from then on stops it cleanly
     try:
         receiver = Receiver(Credentials(conn.client_secret, conn.client_id, conn.account_id), deliveries.put,
                             host=args.host, port=args.port).start()
@@ -60,18 +60,15 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
     secrets = conn.secrets()
     inbox = Inbox(scrub=lambda text: scrub(text, secrets))
-    out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
-    out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
-        "installation's webhook endpoint (lp-tui does not tunnel).")
-    out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as rejected.")
-    print("Ctrl+C stops it.", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: deliveries.put(None))
     try:
+        out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
+        out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
+            "installation's webhook endpoint (lp-tui does not tunnel).")
+        out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as "
+            "rejected.")
+        print("Ctrl+C stops it.", flush=True)
         while True:
-            delivery = deliveries.get()
-            if delivery is None:
-                break
-            show(inbox, delivery)
+            show(inbox, deliveries.get())
     except KeyboardInterrupt:
         pass
     finally:

@@ -230,3 +230,65 @@ def test_webhooks_prints_hostile_text_as_visible_escapes():
     assert "c-\\x1b[1mhostile" in line and "CONSUMER\\x1b[31m" in line
     for raw in ("\x1b", "\x07", "\u202e", "\x9b"):
         assert raw not in line
+
+
+def test_sigterm_while_deliveries_pour_in_stops_the_receiver():
+    """SIGTERM stops `lp-tui webhooks` whatever it is doing. Its handler used to put a stop mark on
+    the queue the main thread reads: landing while that thread held the queue's lock, it waited
+    for itself, and the command never stopped (seen as a 30 s timeout here)."""
+    import threading
+
+    for _round in range(5):
+        running = Running({"LP_CLIENT_SECRET": SECRET})
+        body = json.dumps(OPEN).encode()
+        headers = {"x-liveperson-signature": sign(body, SECRET)}
+        posted = threading.Event()
+        done = threading.Event()
+
+        def flood() -> None:
+            while not done.is_set():
+                try:
+                    running.post(body, headers)
+                except (OSError, http.client.HTTPException):  # it stopped listening
+                    return
+                posted.set()
+
+        senders = [threading.Thread(target=flood) for _ in range(4)]
+        for sender in senders:
+            sender.start()
+        try:
+            assert posted.wait(30)
+            running.proc.terminate()
+            out, err = running.proc.communicate(timeout=30)
+        finally:
+            done.set()
+            for sender in senders:
+                sender.join()
+            if running.proc.poll() is None:
+                running.proc.kill()
+        assert running.proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_sigterm_interrupts_the_main_thread_without_taking_a_lock():
+    """The handler of `lp-tui webhooks` and `lp-tui sandbox`: a KeyboardInterrupt raised in the main
+    thread, even while that thread holds the lock of the queue it reads. A handler that put on that
+    queue (or set an Event) then waited for the lock its own thread held, for ever."""
+    import queue
+    import signal
+    import threading
+
+    from lp_tui.cli.common import stop_on_sigterm
+
+    before = signal.getsignal(signal.SIGTERM)
+    deliveries: queue.Queue[int] = queue.Queue()
+    try:
+        stop_on_sigterm()
+        with deliveries.mutex:  # where the main thread is, now and then, in Queue.get
+            timer = threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGTERM))
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                threading.Event().wait(60)
+            timer.join()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # a second SIGTERM ends the process
+    finally:
+        signal.signal(signal.SIGTERM, before)
