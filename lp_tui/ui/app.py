@@ -22,7 +22,7 @@ from lp_tui.ui.session import Session
 from lp_tui.ui.widgets.timeline import palette_commands as timeline_commands
 
 
-KEY_HOLD_LIMIT = 2.0  # seconds keys may wait for a form's first field
+KEY_HOLD_LIMIT = 10.0  # seconds keys wait at most for a form's first field (a last resort: see hold_keys)
 MAX_HELD_KEYS = 1000
 
 
@@ -115,8 +115,10 @@ class LpTuiApp(App[int]):
         Choosing a form tab (Alt+2, a finding, the palette) shows a form that may still have to be
         built; until its first field has focus, nothing has, and keys typed then would be lost, or a
         Tab among them would move focus from nowhere. Held keys then go through the usual path,
-        bindings included, as if typed just then. Ctrl+Q is never held, and a hold ends by itself
-        after ``KEY_HOLD_LIMIT`` seconds whatever happens.
+        bindings included, as if typed just then. The hold ends when something on the screen takes
+        focus or another screen shows; Ctrl+Q is never held. Should neither happen (a form that
+        never comes), it ends after ``KEY_HOLD_LIMIT`` seconds: long, since building a form on a
+        busy machine takes seconds, and keys released before their field has focus are lost.
         """
         if self._held is None:
             self._held = []

@@ -629,10 +629,14 @@ async def test_the_key_bar_clicks_and_shows_tooltips(tmp_path):
 
 
 @pytest.mark.parametrize("tab_built", [False, True], ids=["tab never shown", "tab shown before"])
-async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(tmp_path, tab_built):
+async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(tmp_path, tab_built, monkeypatch):
     """Alt+2 and a name typed at once, as a fast typist does: the keys arrive before the tab's first
     field has focus (before the form is even built, the first time) and must not be lost."""
     from textual import events
+
+    from lp_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # the hold ends on focus, however slow the machine
 
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -708,8 +712,12 @@ async def test_an_example_wider_than_its_field_ends_in_an_ellipsis_not_cut_to_e_
         await until(pilot, lambda: shown() == "e.g. https://example.com/avatar.png", "the whole example")
 
 
-async def test_a_form_tab_chosen_inside_a_burst_of_keys_gets_the_keys_after_it(tmp_path):
+async def test_a_form_tab_chosen_inside_a_burst_of_keys_gets_the_keys_after_it(tmp_path, monkeypatch):
     from textual import events
+
+    from lp_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # the hold ends on focus, however slow the machine
 
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -734,3 +742,19 @@ async def test_keys_held_for_a_field_that_never_comes_go_on_by_themselves(tmp_pa
         app.hold_keys()  # as a form tab does; no field takes focus after it
         app.post_message(events.Key("f1", None))
         await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "the held F1 to open Help")
+
+
+async def test_keys_held_for_a_field_go_to_a_screen_that_shows_meanwhile(tmp_path, monkeypatch):
+    from textual import events
+
+    from lp_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # not the last resort: the screen ends the hold
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        app.hold_keys()  # as a form tab does
+        app.post_message(events.Key("escape", None))
+        app.action_history()  # a screen shows before any field takes focus
+        assert type(app.screen).__name__ == "HistoryScreen"
+        await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "the held Escape to close History")

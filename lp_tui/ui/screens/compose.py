@@ -663,12 +663,18 @@ class ComposeScreen(SendActions, Screen[None]):
         if hold is not None:
             hold()
 
+    def _release_keys(self) -> None:
+        release = getattr(self.app, "release_keys", None)
+        if release is not None:
+            release()
+
+    def on_screen_suspend(self) -> None:  # another screen shows: keys held for a field here go there
+        self._release_keys()
+
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
         if self.focused is not None:  # a field took focus: the keys held for it go on
-            release = getattr(self.app, "release_keys", None)
-            if release is not None:
-                release()
+            self._release_keys()
         path = getattr(widget, "path", None)
         if path:
             spec = F.field_for(path)
