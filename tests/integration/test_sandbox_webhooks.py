@@ -210,6 +210,8 @@ async def test_a_bad_signature_without_retries_never_becomes_an_event():
         client, conv = await create(world.conn)
         await client.aclose()
         wait_for(lambda: any("gave up" in d["error"] for d in world.box.agent.log), "the sandbox to give up")
+        # the receiver answers first and hands the delivery over after (another thread): wait for that too
+        wait_for(lambda: world.inbox.view().rejected_count >= 1, "the rejection")
         assert world.deliveries and all(not d.accepted for d in world.deliveries)
         assert world.inbox.view().conversation_id is None and world.inbox.view().accepted == 0
     finally:
