@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 import pytest
 
@@ -21,6 +22,15 @@ def lp_home(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     return home
+
+
+@pytest.fixture(autouse=True)
+def close_sessions():
+    """Every session a test made with tests.ui.fakes.session_for is closed when the test ends."""
+    yield
+    fakes = sys.modules.get("tests.ui.fakes")
+    while fakes is not None and fakes.OPEN_SESSIONS:
+        fakes.OPEN_SESSIONS.pop().close()
 
 
 @pytest.fixture
@@ -61,6 +71,17 @@ def _byte_compile_lp_tui() -> None:
 def pytest_collection_finish(session):
     # What is alive once every test module is imported (modules, compiled CSS, caches) lives to the
     # end: out of the collector's reach for good.
+    gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    # With collections that rare, the apps every test leaves behind (cycles, hundreds of thousands
+    # of objects) pile up as garbage to the end, and freeing them took 3.5-5.5 s. Pytest's own
+    # closing collections ran after a worker had reported its end, and pytest-xdist interrupts a
+    # worker still busy 5 s after that (a KeyboardInterrupt, shown as a warning). So: collect once
+    # here, before the end is reported, and freeze what survives so the closing ones are short.
+    gc.collect()
     gc.freeze()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Iterable
 
 from textual import events, work
@@ -336,13 +337,18 @@ class LpTuiApp(App[int]):
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
 
-    def on_unmount(self) -> None:
-        """Last save of the draft on the way out (the autosave normally has it already)."""
+    async def on_unmount(self) -> None:
+        """Last save of the draft on the way out (the autosave normally has it already), then the
+        connections closed: the server sees them end instead of waiting out its keep-alive."""
         try:
             from lp_tui.store import drafts
 
             drafts.write(self.session.draft_path, self.composer.snapshot())
         except Exception:
+            pass
+        try:
+            await asyncio.wait_for(self.session.close_client(), timeout=1.0)
+        except Exception:  # a quit is never held up or broken by a connection that will not close
             pass
 
 

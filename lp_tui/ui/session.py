@@ -176,6 +176,12 @@ class Session:
         if old is not None and hasattr(old, "aclose"):
             await old.aclose()
 
+    async def close_client(self) -> None:
+        """End the HTTP client's connections (the app quitting); a later send makes a new client."""
+        old, self._client = self._client, None
+        if old is not None and hasattr(old, "aclose"):
+            await old.aclose()
+
     async def switch(self, profile: str) -> None:
         self.profile = profile
         self.consumer_override = ""

@@ -130,9 +130,16 @@ def session_for(tmp_path: Path, conn: Connection | None = None, *, profile: str 
         profile = "sandbox"
         conn = Connection(ext_consumer_id=kwargs.pop("consumer", "pilot-consumer"))
     stored = SettingsFile(tmp_path / "settings.toml", profiles={profile: values_of(conn)})
-    return Session(stored, profile, environ={}, presets_dir=tmp_path / "presets", draft_path=tmp_path / "draft.toml",
-                   history=History(tmp_path / "history.jsonl"),
-                   conversations=Conversations(tmp_path / "conversations.json"), **kwargs)
+    session = Session(stored, profile, environ={}, presets_dir=tmp_path / "presets", draft_path=tmp_path / "draft.toml",
+                      history=History(tmp_path / "history.jsonl"),
+                      conversations=Conversations(tmp_path / "conversations.json"), **kwargs)
+    OPEN_SESSIONS.append(session)
+    return session
+
+
+# Closed when the test that made them ends (tests/conftest.py), as `lp-tui` closes its session on
+# the way out: a sandbox left running keeps its threads, and they keep the app that made them.
+OPEN_SESSIONS: list[Session] = []
 
 
 class FakeReceiver:

@@ -605,6 +605,29 @@ async def test_opening_the_routing_tab_keeps_the_drafts_ttrdefname(tmp_path):
         await until(pilot, lambda: '"ttrDefName": "URGENT"' in preview_body(app))
 
 
+async def test_quitting_closes_the_connections_the_sends_left_open(tmp_path, monkeypatch):
+    """The HTTP client keeps its connections open between sends; on the way out the app closes
+    them, so the server sees them end instead of holding a thread for each until its timeout."""
+    import time
+
+    from lp_tui.sandbox import server as sandbox_module
+
+    monkeypatch.setattr(sandbox_module.Handler, "timeout", 3600)  # only the client's close ends them
+    session = session_for(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await send(pilot)
+        assert app.composer.conversation_id
+        servers = session.sandbox.servers
+        assert sum(server.open_connections for server in servers) >= 1
+    deadline = time.monotonic() + 60  # a hang guard: the close takes milliseconds
+    while sum(server.open_connections for server in servers):
+        assert time.monotonic() < deadline, "the app quit and left its connections open"
+        time.sleep(0.01)
+    assert session.sandbox is not None  # the sandbox itself is the caller's to stop (lp-tui: at exit)
+
+
 async def test_the_key_bar_clicks_and_shows_tooltips(tmp_path):
     """The key hints at the bottom: a click presses the key (the palette's too, docked right) and
     hovering shows the hint's tooltip."""
