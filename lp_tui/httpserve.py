@@ -79,19 +79,13 @@ class QuickServer(ThreadingHTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conn_lock:
-            if self._stop:
-                refused = True
-            else:
-                refused = False
-                self._open.add(request)
-                self._handlers = [t for t in self._handlers if t.is_alive()]
-        if refused:
-            super().shutdown_request(request)
-            return
-        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
-                                  name=f"{type(self).__name__}-connection", daemon=True)
-        with self._conn_lock:
-            self._handlers.append(thread)
+            if self._stop:  # accepted while stopping: closed, not served
+                super().shutdown_request(request)
+                return
+            self._open.add(request)
+            thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                      name=f"{type(self).__name__}-connection", daemon=True)
+            self._handlers = [t for t in self._handlers if t.is_alive()] + [thread]
         thread.start()
 
     def shutdown_request(self, request: Any) -> None:

@@ -169,15 +169,12 @@ class Session:
 
     async def reconnect(self) -> None:
         """Settings or profile changed: a fresh connection and client (token caches start over)."""
-        old = self._client
-        self._client = None
         self._conn = None
         self.external_rules = None
-        if old is not None and hasattr(old, "aclose"):
-            await old.aclose()
+        await self.close_client()
 
     async def close_client(self) -> None:
-        """End the HTTP client's connections (the app quitting); a later send makes a new client."""
+        """End the HTTP client's connections (a reconnect, the app quitting); a later send makes a new client."""
         old, self._client = self._client, None
         if old is not None and hasattr(old, "aclose"):
             await old.aclose()
