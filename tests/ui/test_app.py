@@ -608,7 +608,7 @@ async def test_opening_the_routing_tab_keeps_the_drafts_ttrdefname(tmp_path):
 async def test_quitting_closes_the_connections_the_sends_left_open(tmp_path, monkeypatch):
     """The HTTP client keeps its connections open between sends; on the way out the app closes
     them, so the server sees them end instead of holding a thread for each until its timeout."""
-    import time
+    import threading
 
     from lp_tui.sandbox import server as sandbox_module
 
@@ -621,10 +621,12 @@ async def test_quitting_closes_the_connections_the_sends_left_open(tmp_path, mon
         assert app.composer.conversation_id
         servers = session.sandbox.servers
         assert sum(server.open_connections for server in servers) >= 1
-    deadline = time.monotonic() + 60  # a hang guard: the close takes milliseconds
-    while sum(server.open_connections for server in servers):
-        assert time.monotonic() < deadline, "the app quit and left its connections open"
-        time.sleep(0.01)
+        serving = [t for t in threading.enumerate() if t.name.endswith("Server-connection")]
+        assert serving
+    for thread in serving:  # each ends when its connection does
+        thread.join(60)  # a hang guard: the close takes milliseconds
+        assert not thread.is_alive(), "the app quit and left its connections open"
+    assert sum(server.open_connections for server in servers) == 0
     assert session.sandbox is not None  # the sandbox itself is the caller's to stop (lp-tui: at exit)
 
 
@@ -651,15 +653,19 @@ async def test_the_key_bar_clicks_and_shows_tooltips(tmp_path):
         await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "the palette")
 
 
+@pytest.fixture
+def keys_wait_for_focus(monkeypatch):
+    """Held keys wait for their field however slow the machine: KEY_HOLD_LIMIT is only a last resort."""
+    from lp_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)
+
+
 @pytest.mark.parametrize("tab_built", [False, True], ids=["tab never shown", "tab shown before"])
-async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(tmp_path, tab_built, monkeypatch):
+async def test_keys_typed_right_after_choosing_a_form_tab_reach_its_first_field(tmp_path, tab_built, keys_wait_for_focus):
     """Alt+2 and a name typed at once, as a fast typist does: the keys arrive before the tab's first
     field has focus (before the form is even built, the first time) and must not be lost."""
     from textual import events
-
-    from lp_tui.ui import app as app_module
-
-    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # the hold ends on focus, however slow the machine
 
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -735,12 +741,8 @@ async def test_an_example_wider_than_its_field_ends_in_an_ellipsis_not_cut_to_e_
         await until(pilot, lambda: shown() == "e.g. https://example.com/avatar.png", "the whole example")
 
 
-async def test_a_form_tab_chosen_inside_a_burst_of_keys_gets_the_keys_after_it(tmp_path, monkeypatch):
+async def test_a_form_tab_chosen_inside_a_burst_of_keys_gets_the_keys_after_it(tmp_path, keys_wait_for_focus):
     from textual import events
-
-    from lp_tui.ui import app as app_module
-
-    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # the hold ends on focus, however slow the machine
 
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
@@ -767,12 +769,10 @@ async def test_keys_held_for_a_field_that_never_comes_go_on_by_themselves(tmp_pa
         await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen", "the held F1 to open Help")
 
 
-async def test_keys_held_for_a_field_go_to_a_screen_that_shows_meanwhile(tmp_path, monkeypatch):
+async def test_keys_held_for_a_field_go_to_a_screen_that_shows_meanwhile(tmp_path, keys_wait_for_focus):
+    """Not the last resort: the screen that shows ends the hold."""
     from textual import events
 
-    from lp_tui.ui import app as app_module
-
-    monkeypatch.setattr(app_module, "KEY_HOLD_LIMIT", 3600)  # not the last resort: the screen ends the hold
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
