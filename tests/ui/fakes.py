@@ -196,7 +196,9 @@ def make_session(tmp_path, script=(), sandbox=True) -> Session:
 async def until(pilot, predicate, what: str = "the app to get there", limit: float = 60.0) -> None:
     """Wait for something the app does in the background (a worker, a thread, a refresh).
 
-    Polls on every frame; the limit only turns a hang into a failure, it is not a speed test.
+    Polls about once a frame; the limit only turns a hang into a failure, it is not a speed test.
+    It sleeps rather than calling pilot.pause, which repaints the screen on every call: the app
+    repaints on its own timer, as it does in a terminal, and polling stays cheap.
     """
     import time
 
@@ -211,7 +213,7 @@ async def until(pilot, predicate, what: str = "the app to get there", limit: flo
             app = pilot.app
             raise AssertionError(f"waited {limit:g} s for {what}; the screen is {type(app.screen).__name__}, "
                                  f"workers: {[(w.name, w.state.name) for w in app.workers]}")
-        await pilot.pause(0.02)
+        await asyncio.sleep(0.02)
 
 
 async def settled(pilot) -> None:

@@ -500,7 +500,8 @@ async def test_after_a_restart_ctrl_r_closes_the_conversation_the_last_session_o
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await until(pilot, lambda: app.composer.conversation_id == opened, "the remembered conversation")
             if not consumer:  # the made-up consumer of the last session is taken again, and said so
-                assert any("from the last session" in n.message for n in app._notifications)
+                await until(pilot, lambda: any("from the last session" in n.message for n in app._notifications),
+                            "the notice that the last session's consumer is taken again")
             await send(pilot, "ctrl+r")
             assert app.composer.conversation_id is None
             assert box.state.conversations[opened].state == "CLOSE"
