@@ -49,8 +49,13 @@ class FieldInput(Input):
     def __init__(self, spec: F.Field, path: str, id_: str | None = None, **kwargs: Any) -> None:
         suggester = SuggestFromList(spec.enum, case_sensitive=False) if spec.enum else None
         self._example = f"e.g. {spec.example}" if spec.example else ""
-        super().__init__(placeholder=self._example, suggester=suggester, id=id_ or widget_id(path), compact=True,
+        super().__init__(placeholder=self._example, suggester=suggester, id=id_ or widget_id(path),
                          password=spec.secret, **kwargs)
+        # compact=True would restyle the field at once, before it is even mounted (Textual does so
+        # for every class change): a twentieth of the first screen's start-up for the 23 fields.
+        # The same look, styled once when mounted.
+        self.set_reactive(Input.compact, True)
+        self.add_class("-textual-compact", update=False)
         self.path = path
         self.spec = spec
         self.tooltip = spec.describe()
