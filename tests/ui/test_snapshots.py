@@ -9,6 +9,7 @@ were checked by eye. Update them on purpose with:
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 
@@ -45,6 +46,36 @@ def fixed_clock(monkeypatch, lp_home):
     time.tzset()
     yield
     time.tzset()
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """The plugin's snap_compare, taken once every table on screen has measured its rows.
+
+    A DataTable sizes its columns and its scrollable area on its own idle turn, after rows are
+    added: a picture taken before that would show the columns of fewer rows.
+    """
+
+    def compare(app, *, run_before=None, **options):
+        async def then_settle(pilot):
+            if run_before is not None:
+                waited = run_before(pilot)
+                if inspect.isawaitable(waited):
+                    await waited
+            await until(pilot, lambda: tables_measured(pilot.app.screen), "the tables to measure their rows")
+            await pilot.pause()
+
+        return snap_compare(app, run_before=then_settle, **options)
+
+    return compare
+
+
+def tables_measured(screen) -> bool:
+    """Each DataTable's scrollable height covers its header and every row: all rows were measured."""
+    from textual.widgets import DataTable
+
+    return all(table.virtual_size.height == sum(row.height for row in table.rows.values())
+               + (table.header_height if table.show_header else 0) for table in screen.query(DataTable))
 
 
 @pytest.fixture

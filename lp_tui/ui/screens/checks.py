@@ -24,6 +24,7 @@ from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 from lp_tui import paths
 from lp_tui.check.runner import FAILED, PASSED, PENDING, RUNNING, CheckResult, Progress
 from lp_tui.ui.plain import add, plain
+from lp_tui.ui.widgets.table import LiveTable
 
 COLUMNS = (("n", "#"), ("result", "Result"), ("check", "Check"), ("got", "Got"), ("expected", "Expected"))
 STATE_STYLE = {PASSED: "bold green", FAILED: "bold red", RUNNING: "bold yellow", PENDING: "dim"}
@@ -63,7 +64,7 @@ class ChecksScreen(ModalScreen[None]):
             add(title, f"{where} on {self.session.badge()}", one_line=True, limit=100)
             yield Label(title, classes="title")
             yield ProgressBar(total=1, show_eta=False, id="checks-progress")
-            yield DataTable(id="checks-table", cursor_type="row", zebra_stripes=True)
+            yield LiveTable(id="checks-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="checks-detail")
             yield Static("Loading the checks…", id="checks-summary")
             with Horizontal(classes="buttons"):

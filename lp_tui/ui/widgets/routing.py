@@ -45,15 +45,16 @@ class RoutingView(Vertical, can_focus=True):
     ready = False  # its parts exist: set just before Ready is posted
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import DataTable, ProgressBar
+        from textual.widgets import ProgressBar
+
+        from lp_tui.ui.widgets.table import LiveTable
 
         with VerticalScroll(id="routing-rules-scroll"):
             yield Static(id="routing-rules")
         with Horizontal(id="routing-bar"):
             yield Button("Run the matrix (r)", id="routing-run", compact=True, variant="primary")
             yield ProgressBar(id="routing-progress", show_eta=False)
-        table: DataTable[Any] = DataTable(id="routing-matrix", zebra_stripes=True, cursor_type="row")
-        yield table
+        yield LiveTable(id="routing-matrix", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
         self._table().add_columns(*COLUMNS)
