@@ -44,12 +44,10 @@ async def test_a_row_added_between_two_frames_is_drawn_at_the_widened_column():
         table.add_columns("skill", "rule")
         table.add_row("General", "otherwise")
         await until(pilot, lambda: widths(table) == [7, 9], "the first row measured")
-        await pilot.pause()
 
         table.add_row("Billing Specialists", "an explicit skill")
         drawn_before_the_idle_turn(app, table)
         await until(pilot, lambda: widths(table) == [19, 17], "the second row measured")
-        await pilot.pause()
 
         assert "Billing Specialists" in line(table, 2)
         assert line(table, 0).split() == ["skill", "rule"]
@@ -63,12 +61,10 @@ async def test_a_cell_updated_between_two_frames_is_drawn_at_the_widened_column(
         skill, _rule = table.add_columns("skill", "rule")
         row = table.add_row("General", "otherwise")
         await until(pilot, lambda: widths(table) == [7, 9], "the row measured")
-        await pilot.pause()
 
         table.update_cell(row, skill, "Billing Specialists", update_width=True)
         drawn_before_the_idle_turn(app, table)
         await until(pilot, lambda: widths(table)[0] == 19, "the cell measured")
-        await pilot.pause()
 
         assert "Billing Specialists" in line(table, 1)
         assert line(table, 0).index("rule") == line(table, 1).index("otherwise")

@@ -63,7 +63,6 @@ def snap_compare(snap_compare):
                 if inspect.isawaitable(waited):
                     await waited
             await until(pilot, lambda: tables_measured(pilot.app.screen), "the tables to measure their rows")
-            await pilot.pause()
 
         return snap_compare(app, run_before=then_settle, **options)
 
