@@ -34,23 +34,6 @@ def warn(text: str) -> None:
 
 
 # --- drafts ---------------------------------------------------------------------------------------
-def stop_on_sigterm() -> None:
-    """SIGTERM (``kill``, a service manager) stops a long-running command as Ctrl+C does: a
-    KeyboardInterrupt in the main thread, which the command catches to shut down cleanly.
-
-    A handler that took a lock instead (``Event.set``, ``Queue.put``) could run while the main
-    thread held that same lock, waiting in ``Event.wait`` or ``Queue.get``: it then waited for
-    itself and the command never stopped. A second SIGTERM while shutting down ends the process.
-    """
-    import signal
-
-    def interrupt(signum: int, frame: Any) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def add_draft_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", metavar="NAME|PATH", help="start from a preset (see `lp-tui presets`)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="FIELD=VALUE",

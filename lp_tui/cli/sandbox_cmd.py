@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lp_tui.cli.common import UsageError, err, out, rules_for, stop_on_sigterm
+from lp_tui.cli.common import UsageError, err, out, rules_for
 from lp_tui.lp.errors import EXIT_OK
 
 
@@ -32,8 +32,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    import time
-
+    from lp_tui.cli.foreground import Foreground
     from lp_tui.sandbox.server import Sandbox
     from lp_tui.sandbox.state import SandboxState
 
@@ -44,44 +43,44 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     from lp_tui import paths
     from lp_tui.sandbox.rules_watch import RulesWatcher
 
-    stop_on_sigterm()  # before anything listens: a SIGTERM from then on stops it cleanly
-    rules = rules_for(args)
-    rules_path = Path(args.rules).expanduser() if args.rules else paths.rules_file()
-    try:
-        state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
-        state.webhooks.update({"url": args.webhook, "agent_delay": args.agent_delay, "faults": args.webhook_fault})
-        sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
-    except ValueError as exc:
-        raise UsageError(f"webhooks: {exc}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
-    try:
-        v = sandbox.connection_values()
-        out("lp-tui sandbox: a local imitation of LivePerson's CSDS, Sentinel, IDP and Connector API")
-        out(f"  CSDS URL:      {v['csds_url']}")
-        out(f"  account id:    {v['account_id']}")
-        out(f"  client id:     {v['client_id']}")
-        out(f"  client secret: {v['client_secret']}   (demo credentials, sandbox only)")
-        out(f"Routing rules ({state.rules.source}), first match wins:")
-        for line in state.rules.describe():
-            out(f"  {line}")
-        out("Use it:")
-        out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
-            f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} LP_EXT_CONSUMER_ID=demo-consumer")
-        out("  lp-tui send --preset sde-ctype-gender")
-        if args.webhook:
-            out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after {args.agent_delay:g} s.")
-        else:
-            out("Webhooks: none are sent until a URL is set (--webhook URL, or POST /_sandbox/webhooks "
-                "{\"url\": ...}).")
-        if rules is not None:
-            out(f"Editing {rules_path} reloads the rules (a broken edit keeps the ones in force).")
-            RulesWatcher(rules_path, state, lambda message, ok: (out if ok else err)(message)).start()
-        print("Ctrl+C stops it.", flush=True)
-        while True:  # until Ctrl+C or SIGTERM
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    with Foreground() as foreground:  # before anything listens: Ctrl+C or SIGTERM from then on stops it cleanly
+        rules = rules_for(args)
+        rules_path = Path(args.rules).expanduser() if args.rules else paths.rules_file()
+        try:
+            state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
+            state.webhooks.update({"url": args.webhook, "agent_delay": args.agent_delay,
+                                   "faults": args.webhook_fault})
+            sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
+        except ValueError as exc:
+            raise UsageError(f"webhooks: {exc}") from None
+        except OSError as exc:
+            raise UsageError(f"cannot listen on port {args.port}: {exc.strerror or exc}") from None
+        try:
+            v = sandbox.connection_values()
+            out("lp-tui sandbox: a local imitation of LivePerson's CSDS, Sentinel, IDP and Connector API")
+            out(f"  CSDS URL:      {v['csds_url']}")
+            out(f"  account id:    {v['account_id']}")
+            out(f"  client id:     {v['client_id']}")
+            out(f"  client secret: {v['client_secret']}   (demo credentials, sandbox only)")
+            out(f"Routing rules ({state.rules.source}), first match wins:")
+            for line in state.rules.describe():
+                out(f"  {line}")
+            out("Use it:")
+            out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
+                f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} "
+                "LP_EXT_CONSUMER_ID=demo-consumer")
+            out("  lp-tui send --preset sde-ctype-gender")
+            if args.webhook:
+                out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after "
+                    f"{args.agent_delay:g} s.")
+            else:
+                out("Webhooks: none are sent until a URL is set (--webhook URL, or POST /_sandbox/webhooks "
+                    "{\"url\": ...}).")
+            if rules is not None:
+                out(f"Editing {rules_path} reloads the rules (a broken edit keeps the ones in force).")
+                RulesWatcher(rules_path, state, lambda message, ok: (out if ok else err)(message)).start()
+            print("Ctrl+C stops it.", flush=True)
+            foreground.wait()
+        finally:
+            sandbox.stop()
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_connection, stop_on_sigterm, warn
+from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_connection, warn
 from lp_tui.lp.errors import EXIT_OK
 
 DEFAULT_PORT = 8787
@@ -28,8 +28,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_webhooks(args: argparse.Namespace) -> int:
-    import queue
-
+    from lp_tui.cli.foreground import Foreground
     from lp_tui.lp.receiver import Receiver
     from lp_tui.lp.timeline import Inbox
     from lp_tui.lp.webhooks import Credentials
@@ -51,28 +50,26 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
             warn(f"{flag} is not set, so {header} is not checked")
     if not is_loopback(args.host):
         warn(f"listening on {args.host}: plain http beyond this machine; put it behind your own HTTPS reverse proxy")
-    deliveries: queue.Queue[Any] = queue.Queue()
-    stop_on_sigterm()  # before anything listens: a SIGTERM from then on stops it cleanly
-    try:
-        receiver = Receiver(Credentials(conn.client_secret, conn.client_id, conn.account_id), deliveries.put,
-                            host=args.host, port=args.port).start()
-    except (OSError, OverflowError) as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
-    secrets = conn.secrets()
-    inbox = Inbox(scrub=lambda text: scrub(text, secrets))
-    try:
-        out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
-        out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
-            "installation's webhook endpoint (lp-tui does not tunnel).")
-        out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as "
-            "rejected.")
-        print("Ctrl+C stops it.", flush=True)
-        while True:
-            show(inbox, deliveries.get())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        receiver.stop()
+    with Foreground() as foreground:  # before anything listens: Ctrl+C or SIGTERM from then on stops it cleanly
+        try:
+            receiver = Receiver(Credentials(conn.client_secret, conn.client_id, conn.account_id),
+                                foreground.hand_over, host=args.host, port=args.port).start()
+        except (OSError, OverflowError) as exc:
+            raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}"
+                             ) from None
+        secrets = conn.secrets()
+        inbox = Inbox(scrub=lambda text: scrub(text, secrets))
+        try:
+            out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
+            out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
+                "installation's webhook endpoint (lp-tui does not tunnel).")
+            out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as "
+                "rejected.")
+            print("Ctrl+C stops it.", flush=True)
+            for delivery in foreground.received():
+                show(inbox, delivery)
+        finally:
+            receiver.stop()
     return EXIT_OK
 
 
