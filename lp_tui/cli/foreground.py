@@ -71,7 +71,7 @@ class Foreground:
                 select.select([self._wake_r, self._post_r], [], [])
                 _drain(self._post_r)
                 continue
-            while self._items:
+            for _ in range(len(self._items)):  # those here now; then the stop is looked at again
                 yield self._items.popleft()
 
     def wait(self) -> None:
