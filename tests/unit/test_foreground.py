@@ -40,11 +40,26 @@ def test_a_stop_that_came_before_the_wait_still_ends_it(foreground, number):
     assert foreground.stopped
 
 
-def blocked_in_the_kernel(native_id: int) -> bool:
-    """The thread sleeps in a system call (Linux: its /proc syscall file names one)."""
+def syscall(native_id: int) -> str:
+    """The system call the thread sleeps in (Linux's /proc), or "running" / "-1"."""
     with open(f"/proc/self/task/{native_id}/syscall") as f:
-        first = f.read().split()[0]
-    return first not in ("running", "-1")
+        return f.read().split()[0]
+
+
+def lock_wait_syscall() -> str:
+    """The call a thread sleeps in while it waits for a lock (futex on Linux). Waiting for the
+    interpreter lock looks the same, so it cannot tell us that the main thread waits in select."""
+    lock = threading.Lock()
+    lock.acquire()
+    ids: list[int] = []
+    waiter = threading.Thread(target=lambda: (ids.append(threading.get_native_id()), lock.acquire()))
+    waiter.start()
+    while not ids or syscall(ids[0]) in ("running", "-1"):
+        time.sleep(0.001)
+    number = syscall(ids[0])
+    lock.release()
+    waiter.join()
+    return number
 
 
 @pytest.mark.skipif(not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/syscall"),
@@ -52,9 +67,10 @@ def blocked_in_the_kernel(native_id: int) -> bool:
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_that_comes_while_the_main_thread_sleeps_ends_the_wait(foreground, number):
     main = threading.main_thread()
+    not_select = {"running", "-1", lock_wait_syscall()}
 
-    def stop_once_asleep() -> None:
-        while not blocked_in_the_kernel(main.native_id):
+    def stop_once_asleep() -> None:  # received() sleeps in nothing but select
+        while syscall(main.native_id) in not_select:
             time.sleep(0.001)
         signal.pthread_kill(main.ident, number)
 
