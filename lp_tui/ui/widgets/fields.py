@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -60,13 +61,20 @@ class FieldInput(Input):
         self.spec = spec
         self.tooltip = spec.describe()
 
-    def on_resize(self) -> None:
-        """An example wider than the field ends in "…": Input would wrap it and show only "e.g."."""
-        width = self.scrollable_content_region.width
-        example = self._example
-        if width > 1 and len(example) > width:
-            example = example[:width - 1] + "…"
-        self.placeholder = example
+    def render_line(self, y: int) -> Strip:
+        """An example wider than the field ends in "…" (Input would wrap it and show only "e.g.").
+
+        Fitted as the line is drawn, to the width Input draws it at, whatever order layouts and
+        their Resize events come in (a Resize is handled after its layout, and the width read
+        then can already be another layout's)."""
+        if y == 0 and not self.value and self._example:
+            width = self.scrollable_content_region.width
+            example = self._example
+            if width > 1 and len(example) > width:
+                example = example[:width - 1] + "…"
+            if example != self.placeholder:
+                self.set_reactive(Input.placeholder, example)  # being drawn now: no refresh needed
+        return super().render_line(y)
 
     def action_copy(self) -> None:
         if self.spec.secret:
