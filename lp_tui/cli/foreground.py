@@ -12,7 +12,7 @@ shut down, the port is freed, and it exits 0. How a stop reaches the main thread
   looked, before the system call blocks) is run only when that call returns. For a receiver with
   nothing more to receive, that was never: the command ignored the SIGTERM.
 
-So the handlers here only mark the stop, and the main thread sleeps in ``select`` on two sockets:
+So the handlers here only mark the stop, and the main thread sleeps waiting on two sockets:
 one that other threads write to when they ``hand_over`` work, and the one Python writes each
 signal's number to as the signal arrives (``signal.set_wakeup_fd``). A stop that came at any
 moment, even before the main thread began to wait, is seen at once. A second Ctrl+C or SIGTERM
@@ -22,7 +22,7 @@ ends the process the default way, for a shutdown that itself hangs.
 from __future__ import annotations
 
 import collections
-import select
+import selectors
 import signal
 import socket
 from typing import Any, Callable, Iterator
@@ -41,6 +41,9 @@ class Foreground:
         self._post_r, self._post_w = socket.socketpair()  # one byte per hand_over
         for end in (self._wake_r, self._wake_w, self._post_r, self._post_w):
             end.setblocking(False)
+        self._selector = selectors.DefaultSelector()  # not select(): it fails on descriptors above 1023
+        self._selector.register(self._wake_r, selectors.EVENT_READ)
+        self._selector.register(self._post_r, selectors.EVENT_READ)
         self._items: collections.deque[Any] = collections.deque()  # append and popleft are thread-safe
         self.stopped = False
         self._previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
@@ -68,7 +71,7 @@ class Foreground:
         while not self.stopped:
             self.stopped = self._stop_came()
             if not self._items and not self.stopped:
-                select.select([self._wake_r, self._post_r], [], [])
+                self._selector.select()
                 _drain(self._post_r)
                 continue
             for _ in range(len(self._items)):  # those here now; then the stop is looked at again
@@ -86,6 +89,7 @@ class Foreground:
         signal.set_wakeup_fd(self._previous_fd)
         for number, handler in self._previous.items():
             signal.signal(number, handler)
+        self._selector.close()
         for end in (self._wake_r, self._wake_w, self._post_r, self._post_w):
             end.close()
 

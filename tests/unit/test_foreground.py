@@ -69,7 +69,7 @@ def test_a_stop_that_comes_while_the_main_thread_sleeps_ends_the_wait(foreground
     main = threading.main_thread()
     not_select = {"running", "-1", lock_wait_syscall()}
 
-    def stop_once_asleep() -> None:  # received() sleeps in nothing but select
+    def stop_once_asleep() -> None:  # received() sleeps in nothing but its selector
         while syscall(main.native_id) in not_select:
             time.sleep(0.001)
         signal.pthread_kill(main.ident, number)
