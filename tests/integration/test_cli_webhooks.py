@@ -102,18 +102,23 @@ def test_follow_needs_the_client_secret():
 
 
 # --- lp-tui webhooks --------------------------------------------------------------------------------------
+def started(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], list[str]]:
+    """A long-running command (`lp-tui webhooks`, `lp-tui sandbox`) and its banner, once it listens."""
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    banner = []
+    for line in proc.stdout:
+        banner.append(line)
+        if "Ctrl+C stops it." in line:
+            break
+    return proc, banner
+
+
 class Running:
     """`lp-tui webhooks` in the foreground; its banner says where it listens."""
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "webhooks", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **env})
-        self.banner = []
-        for line in self.proc.stdout:
-            self.banner.append(line)
-            if "Ctrl+C stops it." in line:
-                break
+        self.proc, self.banner = started("webhooks", "--port", "0", *args, env=env)
         url = next(line.split()[-1] for line in self.banner if " at http://" in line)
         self.port = int(url.rstrip("/").rsplit(":", 1)[1])
         self.lines: list[str] = []
@@ -274,15 +279,7 @@ def test_ctrl_c_stops_a_foreground_command_cleanly(command):
     """Ctrl+C (SIGINT) as a terminal sends it: the server stops, the command exits 0, no traceback."""
     import signal
 
-    running = Running({"LP_CLIENT_SECRET": SECRET}) if command == "webhooks" else None
-    if running is None:
-        proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        for line in proc.stdout:
-            if "Ctrl+C stops it." in line:
-                break
-    else:
-        proc = running.proc
+    proc, _banner = started(command, "--port", "0", env={"LP_CLIENT_SECRET": SECRET})
     try:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
