@@ -54,7 +54,7 @@ def account_for(args: argparse.Namespace) -> str | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps
+    from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps, first_message_facts
     from lp_tui.model.validate import ERROR, validate
 
     if args.as_ != "json":
@@ -68,7 +68,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     header = client_properties_header(draft)
     if header:
         err(f"Client-Properties: {header}")
-    findings = validate(payload, account, client_properties(draft))
+    findings = validate(payload, account, client_properties(draft), first_message_facts(draft))
     print_findings(findings)
     if args.strict and any(f.level == ERROR for f in findings):
         return EXIT_API

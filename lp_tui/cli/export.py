@@ -32,7 +32,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from lp_tui.export import spec_from_draft
     from lp_tui.lp.errors import LpError
-    from lp_tui.model.build import build_payload, client_properties, dumps
+    from lp_tui.model.build import build_payload, client_properties, dumps, first_message_facts
     from lp_tui.model.validate import ERROR, validate
 
     draft = make_draft(args)
@@ -63,7 +63,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out(export_text(args.as_, spec).rstrip("\n"))
     if spec.push_tokens:
         warn("the body carries a push token: the export reads it from $LP_PUSH_TOKEN instead of holding it")
-    findings = validate(payload, account, client_properties(draft))
+    findings = validate(payload, account, client_properties(draft), first_message_facts(draft))
     print_findings(findings)
     if args.strict and any(f.level == ERROR for f in findings):
         return EXIT_API

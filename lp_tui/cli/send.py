@@ -104,6 +104,10 @@ def print_result(result: Any) -> int:
         err(f"  [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}")
     if result.conversation_id:
         err(f"conversationId: {result.conversation_id}")
+    message = result.first_message
+    if message is not None:  # the SEND after the create
+        err(f"first message: HTTP {message.status}" + "".join(
+            f"; [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}" for sub in message.subs))
     if result.sequence is not None:
         err(f"sequence: {result.sequence}")
     if result.truncated:
@@ -115,7 +119,8 @@ def print_result(result: Any) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from lp_tui.limits import TooDeep, loads_json
-    from lp_tui.model.build import build_payload, client_properties as props_of, dumps
+    from lp_tui.model.build import (build_payload, client_properties as props_of, dumps, first_message_after,
+                                    first_message_facts)
     from lp_tui.model.validate import validate
 
     check_follow_options(args)
@@ -147,10 +152,13 @@ def cmd_send(args: argparse.Namespace) -> int:
             payload, body = None, raw
         else:
             payload = build_payload(draft, conn.account_id)
-            print_findings(validate(payload, conn.account_id, props_of(draft)))
+            print_findings(validate(payload, conn.account_id, props_of(draft), first_message_facts(draft)))
             body = dumps(payload).encode("utf-8")
+        first = first_message_after(draft) if raw is None else None
+        message_id = draft.get("ids.message") if draft.has("ids.message") else "1"
         try:
-            result = await client.create_conversation(payload, header, _collect(steps), raw=raw)
+            result = await client.create_conversation(payload, header, _collect(steps), raw=raw,
+                                                      first_message=first, message_id=message_id)
         except LpError as exc:
             if evidence is not None:
                 from lp_tui.export.evidence import from_error

@@ -26,6 +26,8 @@ class RequestSpec:
     push_tokens: list[str] = field(default_factory=list)  # secrets the body carries (secret_values)
     bearer: bool = False  # "Bearer <AppJWT>" instead of the bare token
     source: str = ""  # where the request came from (a preset name or path), shown in the script as a comment
+    first_message: Any = None  # a first message sent right after the create, as a SEND (None: none)
+    message_id: Any = "1"  # that SEND's request id
 
     @property
     def url(self) -> str | None:
@@ -38,11 +40,12 @@ class RequestSpec:
 def spec_from_draft(draft: Any, account: str | None, base_url: str | None = None, *, bearer: bool = False,
                     source: str = "") -> RequestSpec:
     """A RequestSpec from a draft, built by the one builder (what the preview shows)."""
-    from lp_tui.model.build import build_payload, client_properties_header, dumps, secret_values
+    from lp_tui.model.build import build_payload, client_properties_header, dumps, first_message_after, secret_values
 
     payload = build_payload(draft, account)
     return RequestSpec(dumps(payload), account or None, base_url, client_properties_header(draft),
-                       secret_values(payload), bearer, source)
+                       secret_values(payload), bearer, source, first_message_after(draft),
+                       draft.get("ids.message") if draft.has("ids.message") else "1")
 
 
 def spec_from_text(body: str, account: str | None, base_url: str | None = None, *,

@@ -55,4 +55,11 @@ def curl_command(spec: RequestSpec) -> str:
     if spec.client_properties:
         lines.append(f"  -H {single_quoted('Client-Properties: ' + safe_json(spec.client_properties))} \\")
     lines.append("  --data-binary @-")
+    if spec.first_message is not None:  # the second step needs the answer's conversationId: say so
+        lines += [
+            "# The draft also has a first message, which lp-tui publishes right after this create as a SEND",
+            "# (POST .../conversation/send?v=3, ms.PublishEvent with dialogId = the conversationId answered",
+            "# above, the same headers). This command cannot take the id from the answer: send the message",
+            "# with `lp-tui message CONVERSATION_ID TEXT`, or use the Python export, which does both steps.",
+        ]
     return "\n".join(lines) + "\n"

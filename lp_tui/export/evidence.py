@@ -109,6 +109,17 @@ def from_result(result: Any, *, profile: str, account: str | None, routing: dict
         "routing": routing,
         "error": None,
     }
+    message = getattr(result, "first_message", None)
+    if message is not None:  # the second step of a create: the SEND of the first message
+        ev["first_message"] = {
+            "request": {"method": "POST", "url": message.url, "headers": dict(message.request_headers),
+                        "body": message.request_body},
+            "response": {"status": message.status, "headers": dict(message.response_headers),
+                         "body": message.body_text, "truncated": message.truncated,
+                         "subs": [{"position": s.position, "reqId": s.req_id, "code": s.code, "message": s.message,
+                                   "body": s.body} for s in message.subs]},
+            "ok": message.ok,
+        }
     return _finish(ev)
 
 
@@ -171,6 +182,17 @@ def from_entry(entry: dict[str, Any]) -> dict[str, Any]:
         "routing": entry.get("routing") if isinstance(entry.get("routing"), dict) else None,
         "error": None,
     }
+    first = _dict(entry.get("first_message"))
+    if first:  # the SEND of the first message, right after the create
+        sent, answer = _dict(first.get("request")), _dict(first.get("response"))
+        ev["first_message"] = {
+            "request": {"method": "POST", "url": str(sent.get("url", "")), "headers": _dict(sent.get("headers")),
+                        "body": sent.get("body") if isinstance(sent.get("body"), str) else ""},
+            "response": {"status": answer.get("status"), "headers": _dict(answer.get("headers")),
+                         "body": answer.get("body", ""), "truncated": answer.get("truncated"),
+                         "subs": _subs_of(answer.get("body"))},
+            "ok": first.get("ok"),
+        }
     return _finish(ev)
 
 
@@ -281,6 +303,15 @@ def markdown(ev: dict[str, Any]) -> str:
         out += ["Headers:", "", _headers(_dict(response.get("headers"))), "", "Body:", "", fenced(text, lang)]
         if response.get("truncated"):
             out += ["", "(the answer was cut at the answer size cap)"]
+    first = _dict(ev.get("first_message"))
+    if first:
+        sent, answer = _dict(first.get("request")), _dict(first.get("response"))
+        out += ["", "## First message (a SEND right after the create)", "",
+                f"POST {md(sent.get('url'), 2000)}", "", "Body:", ""]
+        text, lang = pretty_body(sent.get("body", ""))
+        out += [fenced(text, lang), "", f"HTTP {md(answer.get('status'))}", ""]
+        text, lang = pretty_body(answer.get("body", ""))
+        out += ["Body:", "", fenced(text, lang)]
     out += ["", "## Explanation", ""]
     out += [f"- **{md(e.get('title'))}**" + (f": {md(e.get('detail'), 2000)}" if e.get("detail") else "")
             + (f" What to do: {md(e.get('action'), 2000)}" if e.get("action") else "")

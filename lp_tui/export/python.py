@@ -93,7 +93,7 @@ def main():
             headers=headers,
             content=body.encode("utf-8", "surrogatepass"),
         )
-
+@FIRST_SEND@
     print(f"HTTP {answer.status_code}")
     print(answer.text)
     try:
@@ -101,11 +101,40 @@ def main():
     except (ValueError, LookupError, TypeError):
         return 1  # refused: the second element of the answer says why
     print(f"conversationId: {conversation_id}")
-    return 0
+@FIRST_PRINT@    return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+'''
+
+FIRST_SEND = '''\
+        sent = None
+        try:
+            opened = answer.json()[1]["body"]["conversationId"]
+        except (ValueError, LookupError, TypeError):
+            opened = None
+        if opened:
+            # 5. SEND: the first message, right after the create, to the conversation it opened
+            #    (ms.PublishEvent; dialogId is the new conversationId; the same headers)
+            message = {"kind": "req", "id": FIRST_MESSAGE_ID, "type": "ms.PublishEvent",
+                       "body": {"dialogId": opened, "conversationId": opened,
+                                "event": {"type": "ContentEvent", "contentType": "text/plain",
+                                          "message": FIRST_MESSAGE}}}
+            sent = http.post(
+                f"{scheme}://{hosts['asyncMessagingEnt']}/api/account/{account}/messaging/consumer/conversation/send",
+                params={"v": "3"},
+                headers=headers,
+                content=json.dumps(message, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+            )
+'''
+
+FIRST_PRINT = '''\
+    if sent is not None:
+        print(f"first message: HTTP {sent.status_code}")
+        print(sent.text)
+        if sent.status_code != 200:
+            return 1
 '''
 
 BRAND_FILL = '''\
@@ -147,5 +176,12 @@ def python_script(spec: RequestSpec) -> str:
     fill = not spec.account
     brand = BRAND_FILL if fill else "    body = BODY\n"
     auth = 'f"Bearer {app_jwt}"' if spec.bearer else "app_jwt"
-    text += MAIN.replace("@BRAND@\n", brand).replace("@AUTH@", auth)
+    first = spec.first_message is not None
+    if first:  # JSON in an ASCII Python literal: any value QA put there arrives unchanged
+        text += (f"# The first message, sent right after the create as a SEND (step 5).\n"
+                 f"FIRST_MESSAGE = json.loads({json.dumps(spec.first_message)!r})\n"
+                 f"FIRST_MESSAGE_ID = json.loads({json.dumps(spec.message_id)!r})\n")
+    text += (MAIN.replace("@BRAND@\n", brand).replace("@AUTH@", auth)
+             .replace("@FIRST_SEND@\n", FIRST_SEND if first else "")
+             .replace("@FIRST_PRINT@", FIRST_PRINT if first else ""))
     return text

@@ -15,14 +15,14 @@ from urllib.parse import quote, urlsplit
 
 from lp_tui.limits import TooDeep, finite_seconds
 from lp_tui.lp import tokens
-from lp_tui.lp.errors import LpError, explain, unexpected
+from lp_tui.lp.errors import Explanation, LpError, explain, unexpected
 from lp_tui.lp.results import Observer, SendResult, Step, SubResult, conversation_id_of
 from lp_tui.lp.transport import ACCEPT_ENCODING, Answer, check_host, read_answer, transport_error
 from lp_tui.model.connection import Connection
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
-           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE"]
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "close_request"]
 
 STEP_CSDS = "domain lookup"
 STEP_APPJWT = "AppJWT"
@@ -30,6 +30,7 @@ STEP_JWS = "ConsumerJWS"
 STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
+STEP_FIRST_MESSAGE = "send first message"
 
 SANDBOX_HEADER = "x-lp-tui-sandbox"  # every lp-tui sandbox answer carries it
 CONVERSATION_PATH = "/messaging/consumer/conversation"
@@ -39,6 +40,14 @@ SEND_PATH = "/messaging/consumer/conversation/send"
 def api_url(base: str, account: str, path: str = CONVERSATION_PATH) -> str:
     """A Connector API URL: the asyncMessagingEnt base, the account, the call's path, v=3."""
     return f"{base}/api/account/{account}{path}?v=3"
+
+
+def close_request(conversation_id: str) -> dict[str, Any]:
+    """The SEND that closes a conversation, in the Connector API's form: ``conversationField`` one
+    object (LivePerson's WebSocket schema has an array of them; spec §5.5)."""
+    return {"kind": "req", "id": "1,", "type": "cm.UpdateConversationField",
+            "body": {"conversationId": conversation_id,
+                     "conversationField": {"field": "ConversationStateField", "conversationState": "CLOSE"}}}
 
 
 def api_headers(authorization: str, jws: str, client_properties: str | None = None) -> dict[str, str]:
@@ -338,29 +347,64 @@ class LpClient:
 
     # --- the calls --------------------------------------------------------------------
     async def create_conversation(
-        self, payload: Any, client_properties: str | None = None, observer: Observer = _noop, raw: bytes | None = None
+        self, payload: Any, client_properties: str | None = None, observer: Observer = _noop, raw: bytes | None = None,
+        *, first_message: Any = None, message_id: Any = "1",
     ) -> SendResult:
-        """POST the CONVERSATION batch. ``raw`` sends bytes exactly as given instead of ``payload``."""
+        """POST the CONVERSATION batch. ``raw`` sends bytes exactly as given instead of ``payload``.
+
+        With ``first_message``, the message is published right after a create that opened a
+        conversation, as a SEND whose dialogId is the new conversationId (with the same
+        Client-Properties): one more step, its result in ``result.first_message``. A create that
+        opened nothing sends no message."""
         from lp_tui.model.build import dumps
 
         body = raw if raw is not None else dumps(payload).encode("utf-8")
-        return await self._send_api(STEP_CREATE, CONVERSATION_PATH, body, client_properties, observer)
+        result = await self._send_api(STEP_CREATE, CONVERSATION_PATH, body, client_properties, observer)
+        if first_message is None or not result.conversation_id:
+            return result
+        steps = result.steps
+
+        def observe(step: Step) -> Any:  # the tokens are cached by now: only the SEND's own steps are news
+            if step.cached:
+                return None
+            if not any(s is step for s in steps):
+                steps.append(step)
+            return observer(step)
+
+        try:
+            message = await self.send_message(result.conversation_id, first_message, client_properties, observe,
+                                              action=STEP_FIRST_MESSAGE, request_id=message_id)
+        except LpError as exc:
+            result.explanations.append(Explanation(
+                "The first message was not sent",
+                f"The conversation {result.conversation_id} was opened, but sending the first message failed: {exc}",
+                "Send it again with Ctrl+T in the app, or `lp-tui message`."))
+            return result
+        message.target = result.conversation_id
+        result.first_message = message
+        if not message.ok:
+            why = "; ".join(e.title for e in message.explanations) or f"HTTP {message.status}"
+            result.explanations.append(Explanation(
+                "The first message was refused",
+                f"The conversation {result.conversation_id} was opened, but the SEND of the first message was "
+                f"refused: {why}.",
+                "See the first message's answer below; send it again with Ctrl+T in the app, or `lp-tui message`."))
+        return result
 
     async def close_conversation(self, conversation_id: str, client_properties: str | None = None,
                                  observer: Observer = _noop) -> SendResult:
-        body = {"kind": "req", "id": "1,", "type": "cm.UpdateConversationField",
-                "body": {"conversationId": conversation_id,
-                         "conversationField": {"field": "ConversationStateField", "conversationState": "CLOSE"}}}
+        body = close_request(conversation_id)
         return await self._send_api(STEP_CLOSE, SEND_PATH,
                                     json.dumps(body).encode(), client_properties, observer)
 
-    async def send_message(self, conversation_id: str, text: str, client_properties: str | None = None,
-                           observer: Observer = _noop) -> SendResult:
-        body = {"kind": "req", "id": "1", "type": "ms.PublishEvent",
-                "body": {"dialogId": conversation_id, "conversationId": conversation_id,
-                         "event": {"type": "ContentEvent", "contentType": "text/plain", "message": text}}}
-        return await self._send_api(STEP_MESSAGE, SEND_PATH,
-                                    json.dumps(body, ensure_ascii=False).encode(), client_properties, observer)
+    async def send_message(self, conversation_id: str, text: Any, client_properties: str | None = None,
+                           observer: Observer = _noop, *, action: str = STEP_MESSAGE,
+                           request_id: Any = "1") -> SendResult:
+        from lp_tui.model.build import message_request
+
+        body = message_request(conversation_id, text, request_id)
+        return await self._send_api(action, SEND_PATH, json.dumps(body, ensure_ascii=False).encode(),
+                                    client_properties, observer)
 
     async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """Where an lp-tui sandbox routed a conversation and why (production has no such read).

@@ -121,6 +121,7 @@ class SendResult:
     truncated: bool = False
     sandbox: bool = False  # the server said it is an lp-tui sandbox
     target: str | None = None  # the conversation a close or a message was for
+    first_message: "SendResult | None" = None  # the SEND of the first message, right after a create
 
     @property
     def ok(self) -> bool:
@@ -128,7 +129,9 @@ class SendResult:
 
     @property
     def sequence(self) -> Any:
-        """The first message's sequence, when the batch carried one (a third element)."""
+        """The first message's sequence: from its SEND after the create, or from the batch's third element."""
+        if self.first_message is not None:
+            return self.first_message.sequence
         if len(self.subs) >= 3 and self.subs[2].ok and isinstance(self.subs[2].body, dict):
             return self.subs[2].body.get("sequence")
         if self.action != "create conversation" and self.subs and isinstance(self.subs[0].body, dict):
@@ -143,6 +146,10 @@ class SendResult:
 
         body = self.request_body
         carried = secret_values_of_text(body) if isinstance(body, str) else []
+        extra: dict[str, Any] = {}
+        if self.first_message is not None:  # the second step of a create: its own request and answer
+            sent = self.first_message.to_record()
+            extra["first_message"] = {k: sent[k] for k in ("action", "request", "response", "elapsed", "ok", "target")}
         return {
             "id": uuid.uuid4().hex[:12],
             "time": time.time(),
@@ -160,4 +167,5 @@ class SendResult:
             "explanations": [e.title for e in self.explanations],
             **({"routing": {"skill": routing.get("skill"), "rule": routing.get("rule")}}
                if isinstance(routing, dict) else {}),
+            **extra,
         }

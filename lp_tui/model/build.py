@@ -99,17 +99,60 @@ def conversation_body(draft: Draft, account_id: str | None) -> dict[str, Any]:
     return _ordered(conv, "conversation")
 
 
+def first_message_in_batch(draft: Draft) -> bool:
+    """True when the draft asks for the older docs' form: the first message as a third request of
+    the create call (``firstMessage.how = "batch"``), for QA."""
+    how = draft.get("firstMessage.how") if draft.has("firstMessage.how") else None
+    return isinstance(how, str) and how.strip().lower() == "batch"
+
+
 def first_message(draft: Draft) -> dict[str, Any] | None:
-    """The optional third request: a ContentEvent published in the same call (oldest docs only)."""
-    if not draft.has("firstMessage.text"):
+    """The third request of the create call, only when the draft asks for the in-batch form (oldest
+    docs): a ContentEvent without a dialogId, since no conversation exists yet."""
+    if not draft.has("firstMessage.text") or not first_message_in_batch(draft):
         return None
     event = {"type": "ContentEvent", "contentType": "text/plain", "message": draft.get("firstMessage.text")}
     return _envelope(draft, "message", PUBLISH_EVENT, {"event": event}, default_id="3")
 
 
+def first_message_after(draft: Draft) -> Any:
+    """The first message's text when it is published right after the create, as a SEND (the
+    default); None when there is none or it goes in the batch. Any JSON value QA put there passes."""
+    if not draft.has("firstMessage.text") or first_message_in_batch(draft):
+        return None
+    return draft.get("firstMessage.text")
+
+
+def first_message_facts(draft: Draft) -> dict[str, Any] | None:
+    """The draft's first message as the validator checks it: its text, how it is sent and its id
+    (only the keys the draft has); None when the draft has none of them."""
+    facts = {key: draft.get(path) for key, path in (("text", "firstMessage.text"), ("how", "firstMessage.how"),
+                                                     ("id", "ids.message")) if draft.has(path)}
+    return facts or None
+
+
+def message_request(conversation_id: str, message: Any, request_id: Any = "1") -> dict[str, Any]:
+    """The SEND that publishes a text message (ms.PublishEvent): ``dialogId`` is the conversation's
+    main dialog, its conversationId, as LivePerson's SEND page and schema require; ``conversationId``
+    beside it, as LivePerson's how-to guide and demo app send it."""
+    return {"kind": "req", "id": request_id, "type": PUBLISH_EVENT,
+            "body": {"dialogId": conversation_id, "conversationId": conversation_id,
+                     "event": {"type": "ContentEvent", "contentType": "text/plain", "message": message}}}
+
+
+def first_message_request(draft: Draft, conversation_id: str) -> dict[str, Any] | None:
+    """The SEND that follows the create for the draft's first message, or None."""
+    message = first_message_after(draft)
+    if message is None:
+        return None
+    request_id = draft.get("ids.message") if draft.has("ids.message") else "1"
+    return message_request(conversation_id, message, request_id)
+
+
 def build_payload(draft: Draft, account_id: str | None = None) -> list[Any]:
     """The CONVERSATION request body: SetUserProfile first, ConsumerRequestConversation second,
-    then the optional first message and any requests raw mode added.
+    then the first message when the draft asks for it in the batch (older docs; by default it is a
+    SEND after the create, see ``first_message_request``) and any requests raw mode added.
 
     ``brandId`` defaults to ``account_id`` when the draft does not set it. Never raises
     for any draft content.

@@ -22,6 +22,7 @@ GENDERS = ("MALE", "FEMALE", "OTHER")
 PHONE_TYPES = ("HOME", "MOBILE", "WORK", "FAX", "MAIN", "HOME_FAX", "WORK_FAX", "PAGER", "OTHER")
 TTR_DEF_NAMES = ("NORMAL", "URGENT", "PRIORITIZED", "CUSTOM")
 CHANNEL_TYPES = ("MESSAGING",)
+FIRST_MESSAGE_WAYS = ("send", "batch")  # after the create (the default), or in it (older docs)
 CONTEXT_TYPES = ("SharkContext", "SMSContext")
 CLIENT_PROPERTIES_TYPES = (".ClientProperties", ".ams.headers.ClientProperties")
 AMR = ("face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pwd", "rba", "retina", "sc", "sms",
@@ -232,15 +233,22 @@ FIELDS: tuple[Field, ...] = (
         "12345678",
     ),
     Field("conversation.skillId", STRING, "Skill id", 'Skill to route to, as a string; "-1" means any skill.', "2736637412"),
-    # --- a first message in the same call (ms.PublishEvent, third element) ------------------
+    # --- a first message: a SEND right after the create, or (older docs) a third request ------
     Field("firstMessage.text", STRING, "First message",
-          "A text message published in the same call, as a third request (ms.PublishEvent).",
-          "Hello, I need your support",
-          note="Documented only by LivePerson's oldest create page; current pages show two requests."),
+          "A text message published right after the create, as a SEND (ms.PublishEvent) whose dialogId "
+          "is the new conversationId.",
+          "Hello, I need your support"),
+    Field("firstMessage.how", ENUM, "First message sent as",
+          "send (or empty): a SEND right after the create, as LivePerson's current pages show. "
+          "batch: a third request in the create call (older docs), for QA.",
+          "send", FIRST_MESSAGE_WAYS,
+          note="batch: only LivePerson's oldest create page shows it; ms.PublishEvent's schema requires a "
+               "dialogId, which no conversation has yet."),
     # --- Envelope ----------------------------------------------------------------------
     Field("ids.profile", STRING, "SetUserProfile request id", "Echoed back as reqId. Docs use \"1,\"; UUIDs work too.", "1"),
     Field("ids.conversation", STRING, "Conversation request id", "Echoed back as reqId.", "2"),
-    Field("ids.message", STRING, "First message request id", "Echoed back as reqId; 3 when left empty.", "3"),
+    Field("ids.message", STRING, "First message request id",
+          "Echoed back as reqId; 3 in the create batch, 1 in the SEND, when left empty.", "3"),
     # --- the Client-Properties header: sent with the create and every SEND after it ---------
     Field("clientProperties.type", ENUM, "Client-Properties type",
           "Sent in the optional Client-Properties header (and then on every SEND, close and message).",

@@ -44,7 +44,7 @@ def draft_from_payload(payload: Any, account_id: str | None = None) -> tuple[Dra
         elif i == 2 and len(found) == 2 and _first_message(env):
             found["message"] = i
             _envelope(env, "message", extras)
-            draft.data["firstMessage"] = {"text": env["body"]["event"]["message"]}
+            draft.data["firstMessage"] = {"text": env["body"]["event"]["message"], "how": "batch"}
         else:
             if not isinstance(env, dict):
                 lost.append(f"request {i + 1} (not an object)")

@@ -223,8 +223,12 @@ def validate(
     payload: Any,
     account_id: str | None = None,
     client_properties: Any = None,
+    first_message: Any = None,
 ) -> list[Finding]:
-    """Findings about a CONVERSATION body, most severe first."""
+    """Findings about a CONVERSATION body, most severe first.
+
+    ``first_message`` is ``build.first_message_facts(draft)`` (text, how, id): a first message sent
+    after the create (the default) is not in the body, so it is checked from there."""
     c = _Checker()
     if not isinstance(payload, list):
         c.add(ERROR, "$", f"the body must be a JSON array of requests, not {_type_name(payload)}",
@@ -253,8 +257,18 @@ def validate(
             _extra_request(c, env, i)
     if client_properties is not None:
         c.obj(client_properties, "clientProperties", "Client-Properties", "clientProperties")
+    _first_message_after(c, first_message)
     c.findings.sort(key=lambda f: LEVEL_RANK[f.level])
     return c.findings
+
+
+def _request_id(c: _Checker, rid: Any, path: str, field: str | None) -> None:
+    if not isinstance(rid, str):
+        c.add(WARNING, path, f"id should be a string, not {_type_name(rid)}", f"e.g. \"{rid}\"", field)
+    elif not 1 <= len(rid) <= 64:
+        c.add(WARNING, path, f"id is {len(rid)} characters; the schema allows 1-64", "", field)
+    elif rid != rid.strip():
+        c.add(WARNING, path, "id has leading or trailing white space", "trim it unless that is the test", field)
 
 
 def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
@@ -269,13 +283,7 @@ def _envelope(c: _Checker, env: Any, i: int, seen_ids: dict[str, int]) -> None:
         c.add(WARNING, f"{path}.id", "the request has no id", "LivePerson echoes it back as reqId", id_field)
     else:
         rid = env["id"]
-        if not isinstance(rid, str):
-            c.add(WARNING, f"{path}.id", f"id should be a string, not {_type_name(rid)}", f"e.g. \"{rid}\"", id_field)
-        elif not 1 <= len(rid) <= 64:
-            c.add(WARNING, f"{path}.id", f"id is {len(rid)} characters; the schema allows 1-64", "", id_field)
-        elif rid != rid.strip():
-            c.add(WARNING, f"{path}.id", "id has leading or trailing white space", "trim it unless that is the test",
-                  id_field)
+        _request_id(c, rid, f"{path}.id", id_field)
         key = json.dumps(rid)
         if key in seen_ids:
             c.add(INFO, f"{path}.id", f"id {rid!r} repeats request {seen_ids[key] + 1}'s id",
@@ -343,9 +351,16 @@ def _extra_request(c: _Checker, env: Any, i: int) -> None:
         c.add(WARNING, f"{path}.type", f"request {i + 1} ({env.get('type')!r}) is not documented in a create batch",
               "only a first message (ms.PublishEvent) was, by the oldest docs")
         return
-    c.add(INFO, path, "a first message in the create call is documented only by LivePerson's oldest create page",
-          "if it is refused, send the message with Ctrl+T after the create", "firstMessage.text" if i == 2 else None)
+    field = "firstMessage.how" if i == 2 else None
     body = env.get("body")
+    if not isinstance(body, dict) or "dialogId" not in body:
+        c.add(WARNING, f"{path}.body.dialogId", "dialogId is required by ms.PublishEvent (LivePerson's schema "
+              "ms/PublishEvent.json), and a conversation that is being created has none yet",
+              "send the first message after the create (First message sent as: send); only the oldest create "
+              "page shows it in the batch", field)
+    else:
+        c.add(INFO, path, "a first message in the create call is documented only by LivePerson's oldest create page",
+              "the current pages send it after the create, as a SEND", field)
     event = body.get("event") if isinstance(body, dict) else None
     if not isinstance(event, dict) or event.get("type") != "ContentEvent":
         c.add(WARNING, f"{path}.body.event", "the event should be a ContentEvent",
@@ -354,6 +369,28 @@ def _extra_request(c: _Checker, env: Any, i: int) -> None:
         c.add(WARNING, f"{path}.body.event.message", "the message should be text", "", "firstMessage.text" if i == 2 else None)
     elif i == 2:
         c.leaf(F.BY_PATH["firstMessage.text"], event["message"], f"{path}.body.event.message", "firstMessage.text")
+
+
+def _first_message_after(c: _Checker, section: Any) -> None:
+    """The draft's first message when it goes after the create, as a SEND (it is not in the batch)."""
+    if not isinstance(section, dict):
+        return
+    if "how" in section:
+        c.leaf(F.BY_PATH["firstMessage.how"], section["how"], "firstMessage.how", "firstMessage.how")
+    how = section.get("how")
+    if "text" not in section or (isinstance(how, str) and how.strip().lower() == "batch"):
+        return
+    path = "SEND $.body.event.message"
+    c.add(INFO, path, "the first message is published right after the create, as a SEND whose dialogId is the "
+          "new conversationId", "one more step; set First message sent as: batch to put it in the create call",
+          "firstMessage.text")
+    if "id" in section:
+        _request_id(c, section["id"], "SEND $.id", "ids.message")
+    value = section["text"]
+    if not isinstance(value, str):
+        c.add(WARNING, path, "the message should be text", "", "firstMessage.text")
+    else:
+        c.leaf(F.BY_PATH["firstMessage.text"], value, path, "firstMessage.text")
 
 
 def _conversation(c: _Checker, body: dict[str, Any], path: str, account_id: str | None) -> None:

@@ -154,3 +154,26 @@ def test_a_near_miss_is_not_routed_as_exact(live, tmp_path):
     conversation_id = run_python_export(tmp_path, live, "--preset", "sde-ctype-gender", "--set",
                                         f"consumer.companyBranch={HOSTILE[0]} ")
     assert routed_skill(live, conversation_id) == "VIP Support"
+
+
+def sandbox_messages(live, conversation_id: str) -> list:
+    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False)
+    assert answer.status_code == 200, answer.text
+    return [m["text"] for m in answer.json()["messages"] if m.get("role") == "CONSUMER"]
+
+
+@pytest.mark.parametrize("value", [HOSTILE[0], HOSTILE[2]], ids=["quotes", "newline"])
+def test_the_python_export_of_first_message_sends_it_after_the_create(live, tmp_path, value):
+    """Step 5 of the script: the SEND to the conversation the create opened, with the exact text."""
+    conversation_id = run_python_export(tmp_path, live, "--preset", "first-message",
+                                        "--set", f"firstMessage.text={value}")
+    assert sandbox_messages(live, conversation_id) == [value]
+
+
+def test_the_curl_export_of_first_message_says_it_makes_only_the_create(live):
+    """curl cannot take the conversationId from the answer: the command says so, and makes the create."""
+    env = consumer_env(live)
+    built = lp("build", "--as", "curl", "--preset", "first-message", env=env)
+    assert "# The draft also has a first message" in built.stdout and "lp-tui message" in built.stdout
+    conversation_id = run_curl_export(live, "--preset", "first-message")
+    assert sandbox_messages(live, conversation_id) == []

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lp_tui.cli import main
 from lp_tui.model import fields as F
-from lp_tui.model.build import build_payload, client_properties, dumps
+from lp_tui.model.build import build_payload, client_properties, dumps, first_message_facts, first_message_request
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.validate import validate
 
@@ -30,6 +30,7 @@ FAMILIES = {
     "negative and exponent": "-1e309",
 }
 LEAVES = [f for f in F.FIELDS if f.is_leaf]
+WITH_A_MESSAGE = ("ids.message", "firstMessage.how")  # they mean something only with a first message
 
 
 def concrete(spec: F.Field) -> str:
@@ -39,12 +40,19 @@ def concrete(spec: F.Field) -> str:
 def locate(payload, draft: Draft, path: str):
     """The value the builder put in the JSON for a draft path (None when it was omitted)."""
     section, rest = path.split(".", 1)
+    after = first_message_request(draft, "c-1")  # the SEND after the create (the default), or None
+    if path == "ids.message" and after is not None:
+        return after["id"]
     if section == "ids":
         index = {"profile": 0, "conversation": 1, "message": 2}[rest]
         return payload[index].get("id") if index < len(payload) else None
     if section == "clientProperties":
         return (client_properties(draft) or {}).get(rest)
+    if path == "firstMessage.how":  # not a value in a body: where the first message went
+        return "batch" if len(payload) > 2 else "send" if after is not None else None
     if section == "firstMessage":
+        if after is not None:
+            return after["body"]["event"]["message"]
         return payload[2]["body"]["event"]["message"] if len(payload) > 2 else None
     if section == "conversation":
         node = payload[1]["body"]
@@ -72,7 +80,7 @@ def test_every_form_field_takes_every_family(family):
     for spec in LEAVES:
         path = concrete(spec)
         draft = Draft()
-        if path == "ids.message":  # the first message's id only exists with a first message
+        if path in WITH_A_MESSAGE:  # the first message's id and way only exist with a first message
             draft.set_text("firstMessage.text", "hi")
         try:  # exactly what the form does
             draft.set_text(path, text)
@@ -85,13 +93,16 @@ def test_every_form_field_takes_every_family(family):
         assert again == json.loads(dumps(payload))
         if text == "":  # an empty field is left out (brandId then follows the account)
             assert not draft.has(path)
-            default = {"conversation.brandId": "12345678", "ids.message": "3"}.get(path)  # defaults fill in
+            default = {"conversation.brandId": "12345678", "ids.message": "1",  # defaults fill in (the SEND's id)
+                       "firstMessage.how": "send"}.get(path)
             assert locate(payload, draft, path) == default, path
             continue
         sent = locate(again, draft, path)
-        if spec.kind in (F.STRING, F.ENUM):
+        if path == "firstMessage.how":  # only "batch" puts the message in the create call
+            assert sent == ("batch" if text.strip().lower() == "batch" else "send"), (path, family)
+        elif spec.kind in (F.STRING, F.ENUM):
             assert sent == text, (path, family)
-        findings = validate(payload, "12345678", client_properties(draft))
+        findings = validate(payload, "12345678", client_properties(draft), first_message_facts(draft))
         if spec.kind in (F.INTEGER, F.NUMBER) and isinstance(draft.get(path), str):
             assert any(f.field == path and "should be" in f.message for f in findings), (path, family)
         if family == "whitespace" and spec.kind in (F.STRING, F.ENUM):
@@ -104,12 +115,14 @@ def test_every_set_path_in_the_cli(family, capsys):
     text = FAMILIES[family]
     for spec in LEAVES:
         path = concrete(spec)
-        extra = ["--set", "firstMessage.text=hi"] if path == "ids.message" else []
+        extra = ["--set", "firstMessage.text=hi"] if path in WITH_A_MESSAGE else []
         code = main(["build", "--compact", "--account", "1", *extra, "--set", f"{path}={text}"])
         out, err = capsys.readouterr()
         if code == 0:
             payload = json.loads(out)
-            if spec.kind in (F.STRING, F.ENUM):
+            if path == "firstMessage.how":
+                assert (len(payload) > 2) == (text.strip().lower() == "batch"), (path, family)
+            elif spec.kind in (F.STRING, F.ENUM):
                 assert locate(payload, _draft_with(path, text), path) == text, (path, family)
         else:
             assert code == 2 and path in err and err.count("\n") == 1 and "Traceback" not in err, (path, err)
@@ -117,7 +130,7 @@ def test_every_set_path_in_the_cli(family, capsys):
 
 def _draft_with(path: str, text: str) -> Draft:
     draft = Draft()
-    if path == "ids.message":
+    if path in WITH_A_MESSAGE:
         draft.set_value("firstMessage.text", "hi")
     draft.set_value(path, text)
     return draft
@@ -130,13 +143,15 @@ WRONG_TYPES = ['"many"', "null", "[1, 2]", '{"a": {"b": []}}', "true", "1e308", 
 def test_set_json_wrong_types_everywhere(value, capsys):
     for spec in LEAVES:
         path = concrete(spec)
-        extra = ["--set", "firstMessage.text=hi"] if path == "ids.message" else []
+        extra = ["--set", "firstMessage.text=hi"] if path in WITH_A_MESSAGE else []
         code = main(["build", "--compact", "--account", "1", *extra, "--set-json", f"{path}={value}"])
         out, err = capsys.readouterr()
         assert code == 0 and "Traceback" not in err, (path, err)
         payload = json.loads(out)
         expected = json.loads(value)
-        if expected not in ({}, []) and not (isinstance(expected, dict) and not expected["a"]["b"]):
+        if path == "firstMessage.how":  # anything but "batch" leaves the message to its SEND after the create
+            assert len(payload) == 2, (path, value)
+        elif expected not in ({}, []) and not (isinstance(expected, dict) and not expected["a"]["b"]):
             assert locate(payload, _draft_with(path, expected), path) == expected, (path, value)
 
 
@@ -174,7 +189,7 @@ def test_builder_and_validator_never_raise(edits):
     text = dumps(payload)
     text.encode("utf-8")
     assert json.loads(text) == json.loads(dumps(json.loads(text)))
-    for finding in validate(payload, "12345678", client_properties(draft)):
+    for finding in validate(payload, "12345678", client_properties(draft), first_message_facts(draft)):
         assert finding.message and finding.level in ("error", "warning", "info")
 
 

@@ -75,12 +75,15 @@ class FakeClient:
         self.script = list(script)
         self.release = asyncio.Event()
         self.sent: list[bytes] = []
+        self.first_messages: list = []  # the first message each create was asked to send after it
 
     def known_base(self, service):
         return BASE
 
-    async def create_conversation(self, payload, client_properties=None, observer=lambda s: None, raw=None):
+    async def create_conversation(self, payload, client_properties=None, observer=lambda s: None, raw=None,
+                                  first_message=None, message_id="1"):
         self.sent.append(raw)
+        self.first_messages.append(first_message)
         answer = await self._next(observer)
         if raw is not None:
             answer.request_body = raw.decode("utf-8", "replace")

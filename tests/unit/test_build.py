@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lp_tui.model import fields as F
-from lp_tui.model.build import build_payload, client_properties_header, dumps
+from lp_tui.model.build import build_payload, client_properties_header, dumps, first_message_request
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.presets import load
 
@@ -150,11 +150,20 @@ def test_every_leaf_field_reaches_the_json_at_its_documented_place():
         value = draft.get(path)
         section, rest = path.split(".", 1)
         if section == "ids":
-            if rest == "message":  # the first message's id: only with a first message
+            if rest == "message":  # the first message's id: in its SEND after the create, or in the batch
                 draft.set_text("firstMessage.text", "hi")
+                assert len(build_payload(draft, "acct")) == 2
+                assert first_message_request(draft, "c-1")["id"] == value
+                draft.set_text("firstMessage.how", "batch")
                 payload = build_payload(draft, "acct")
             key = {"profile": 0, "conversation": 1, "message": 2}[rest]
             assert payload[key]["id"] == value
+            continue
+        if path == "firstMessage.how":  # not in a body: it says where the first message goes
+            draft.set_text("firstMessage.text", "hi")
+            assert len(build_payload(draft, "acct")) == 2 and first_message_request(draft, "c-1") is not None
+            draft.set_text(path, "batch")
+            assert len(build_payload(draft, "acct")) == 3 and first_message_request(draft, "c-1") is None
             continue
         if section == "clientProperties":
             assert json.loads(client_properties_header(draft))[rest] == value
@@ -167,9 +176,11 @@ def test_every_leaf_field_reaches_the_json_at_its_documented_place():
             node = payload[0]["body"]["authenticatedData"]["lp_sdes"][0]["personal"]
         elif section == "profile":
             node = payload[0]["body"]
-        elif section == "firstMessage":
-            assert payload[2]["type"] == "ms.PublishEvent" and payload[2]["id"] == "3"
-            node, rest = payload[2]["body"]["event"], "message"
+        elif section == "firstMessage":  # by default a SEND after the create, not in the batch
+            assert len(payload) == 2
+            send = first_message_request(draft, "c-1")
+            assert send["type"] == "ms.PublishEvent" and send["id"] == "1" and send["body"]["dialogId"] == "c-1"
+            node, rest = send["body"]["event"], "message"
         else:
             node = payload[1]["body"]
         for part in rest.split("."):

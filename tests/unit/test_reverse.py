@@ -37,12 +37,15 @@ def test_what_the_forms_cannot_show_is_kept_and_sent_again_key_for_key():
     assert json.dumps(build_payload(draft, "1")) == json.dumps(payload)  # key order too (documented, then unknown)
 
 
-def test_a_first_message_comes_back_to_its_field():
+def test_a_first_message_in_the_batch_comes_back_to_its_field():
     draft = Draft()
     draft.set_text("firstMessage.text", "Hello")
+    draft.set_text("firstMessage.how", "batch")
     draft.set_text("ids.message", "m-1")
     again, lost = draft_from_payload(build_payload(draft, "1"), "1")
     assert lost == [] and again.get("firstMessage.text") == "Hello" and again.get("ids.message") == "m-1"
+    assert again.get("firstMessage.how") == "batch"  # still in the batch: the body is unchanged
+    assert build_payload(again, "1") == build_payload(draft, "1")
 
 
 def test_personal_before_customer_info_keeps_its_order():

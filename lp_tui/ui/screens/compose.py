@@ -23,7 +23,8 @@ from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
 from lp_tui.model import fields as F
-from lp_tui.model.build import build_payload, client_properties, client_properties_header, dumps, secret_values
+from lp_tui.model.build import (build_payload, client_properties, client_properties_header, dumps,
+                                 first_message_facts, secret_values)
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
@@ -476,7 +477,8 @@ class ComposeScreen(SendActions, Screen[None]):
         else:
             payload = build_payload(self.draft, account)
             self.body_text = dumps(payload)
-            self.findings = validate(payload, account, client_properties(self.draft))
+            self.findings = validate(payload, account, client_properties(self.draft),
+                                     first_message_facts(self.draft))
         preview = self.query_one(RequestPreview)
         preview.show_request(self.session.request_url(), self.session.request_headers(self.draft), self.body_text,
                              secret_values(payload))

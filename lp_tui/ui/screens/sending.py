@@ -20,7 +20,7 @@ from textual.widgets import TabbedContent
 from textual.worker import Worker
 
 from lp_tui.lp.errors import LpError
-from lp_tui.model.build import client_properties_header
+from lp_tui.model.build import client_properties_header, first_message_after
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from lp_tui.ui.session import Session, new_consumer_id
 
@@ -108,7 +108,9 @@ class SendActions(_Base):
                                                    "LivePerson will refuse it. Send it exactly as it is anyway?",
                                                    yes="Send anyway"), done)
                 return
-        self.start_send("create", body=body)
+            self.start_send("create", body=body)  # raw mode sends exactly what is written, nothing after
+            return
+        self.start_send("create", body=body, first_message=first_message_after(self.draft))
 
     def action_close_conversation(self) -> None:
         if not self.conversation_id:
@@ -162,7 +164,7 @@ class SendActions(_Base):
         return False
 
     def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
-                   text: str = "") -> None:
+                   text: str = "", first_message: Any = None) -> None:
         """Refused, clearly, while another send runs; asks once per session before a production send."""
         if self._refuse_if_busy():
             return
@@ -170,7 +172,7 @@ class SendActions(_Base):
             def done(yes: bool | None) -> None:
                 if yes:
                     self._confirmed_production = True
-                    self.start_send(kind, body, conversation_id, text)
+                    self.start_send(kind, body, conversation_id, text, first_message)
 
             what = {"create": "This opens a real conversation that real agents may see.",
                     "close": f"This closes conversation {conversation_id} on the real account.",
@@ -183,11 +185,13 @@ class SendActions(_Base):
         self.query_one("#panes", TabbedContent).active = "pane-response"
         self.show_right(True)  # a narrow screen turns to the response
         self.post_message(SendProgress(kind, []))  # the response pane clears at once
-        self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft))
+        message_id = self.draft.get("ids.message") if self.draft.has("ids.message") else "1"
+        self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft),
+                                             first_message, message_id)
 
     @work(group="send", exit_on_error=False)
     async def send_worker(self, kind: str, body: bytes | None, conversation_id: str | None, text: str,
-                          header: str | None) -> None:
+                          header: str | None, first_message: Any = None, message_id: Any = "1") -> None:
         outcome = Outcome(kind, body=body)
 
         def observe(step: Any) -> None:
@@ -198,7 +202,8 @@ class SendActions(_Base):
         try:
             client = self.session.client  # may start the built-in sandbox (LpError if it cannot)
             if kind == "create":
-                outcome.result = await client.create_conversation(None, header, observe, raw=body)
+                after = {} if first_message is None else {"first_message": first_message, "message_id": message_id}
+                outcome.result = await client.create_conversation(None, header, observe, raw=body, **after)
                 if outcome.result.conversation_id and outcome.result.sandbox:
                     outcome.routing = await client.sandbox_conversation(outcome.result.conversation_id)
             elif kind == "close":

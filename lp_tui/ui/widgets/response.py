@@ -138,6 +138,13 @@ class ResponseView(Vertical):
             add(text, f"  [{sub.position}] reqId {json.dumps(sub.req_id, ensure_ascii=False)[:60]}: ", "dim")
             add(text, sub.code_text, f"bold {style}", one_line=True, limit=40)
             add(text, f" {sub.message}\n", limit=2000)
+        message = getattr(result, "first_message", None)
+        if message is not None:  # the SEND of the first message, right after the create
+            add(text, f"  first message (SEND): HTTP {message.status}", "green" if message.ok else "red")
+            for sub in message.subs:
+                add(text, f"  {sub.code_text}", f"bold {'green' if sub.ok else 'red'}", one_line=True, limit=40)
+                add(text, f" {sub.message}", limit=2000)
+            text.append("\n")
         if result.sequence is not None:
             add(text, f"  message sequence: {result.sequence}\n", limit=80)
         for exp in result.explanations:
