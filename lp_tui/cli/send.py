@@ -172,7 +172,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         store = conversations()
         if result.conversation_id:
             try:
-                store.remember(key, result.conversation_id)
+                store.remember(key, result.conversation_id, header)  # its Client-Properties go with every SEND
             except OSError as exc:
                 warn(f"the conversation is not remembered for `lp-tui close`: {exc}")
         elif any(e.follow_up == "close" for e in result.explanations):
@@ -269,13 +269,25 @@ def _target(given: str | None, conn: Any, sandbox: Any, what: str) -> str:
     return known
 
 
+def _send_header(given: str | None, conn: Any, sandbox: Any, target: str) -> str | None:
+    """The Client-Properties of a SEND: those given (--client-properties, --preset, --set), else those
+    the conversation was created with, remembered with it: LivePerson wants the same header on every
+    SEND after the create, as the app sends it."""
+    if given is not None:
+        return given
+    try:
+        return conversations().client_properties(conversation_key(conn, sandbox), target)
+    except OSError:
+        return None
+
+
 def cmd_close(args: argparse.Namespace) -> int:
     draft = make_draft(args)
-    header = client_properties(args, draft)
+    given = client_properties(args, draft)
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
         target = _target(args.conversation_id, conn, sandbox, "close")
-        result = await client.close_conversation(target, header)
+        result = await client.close_conversation(target, _send_header(given, conn, sandbox, target))
         code = print_result(result)
         _record_history(result, conn)
         if result.ok or any(e.title.startswith("The conversation is closed") for e in result.explanations):
@@ -297,7 +309,7 @@ def cmd_message(args: argparse.Namespace) -> int:
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
         target = _target(given, conn, sandbox, "message")
-        result = await client.send_message(target, text, header)
+        result = await client.send_message(target, text, _send_header(header, conn, sandbox, target))
         code = print_result(result)
         _record_history(result, conn)
         return code

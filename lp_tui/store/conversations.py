@@ -64,14 +64,28 @@ class Conversations:
                     best = (float(when), key[3], conversation)
         return (best[1], best[2]) if best else None
 
-    def remember(self, key: Key | None, conversation_id: str) -> None:
-        self._change(key, conversation_id)
+    def client_properties(self, key: Key | None, conversation_id: str | None = None) -> str | None:
+        """The Client-Properties header the key's open conversation was created with (LivePerson wants
+        the same on every SEND after the create); None when none was sent, or when ``conversation_id``
+        is given and is not the remembered one."""
+        if key is None:
+            return None
+        entry = self._read().get(_key(key))
+        if not isinstance(entry, dict):
+            return None
+        if conversation_id is not None and entry.get("conversation_id") != conversation_id:
+            return None
+        value = entry.get("client_properties")
+        return value if isinstance(value, str) and value else None
+
+    def remember(self, key: Key | None, conversation_id: str, client_properties: str | None = None) -> None:
+        self._change(key, conversation_id, props=client_properties)
 
     def forget(self, key: Key | None, conversation_id: str | None = None) -> None:
         """Forget the key's conversation (only if it is ``conversation_id``, when given)."""
         self._change(key, None, conversation_id)
 
-    def _change(self, key: Key | None, value: str | None, only: str | None = None) -> None:
+    def _change(self, key: Key | None, value: str | None, only: str | None = None, props: str | None = None) -> None:
         if key is None:
             return
         with locked(self.path):
@@ -85,6 +99,8 @@ class Conversations:
                     return
             else:
                 data[name] = {"conversation_id": value, "time": time.time()}
+                if props:
+                    data[name]["client_properties"] = props
                 if len(data) > MAX_REMEMBERED:
                     oldest = sorted(data, key=lambda k: data[k].get("time", 0) if isinstance(data[k], dict) else 0)
                     for stale in oldest[: len(data) - MAX_REMEMBERED]:

@@ -135,3 +135,49 @@ def test_sandbox_command_refuses_a_malformed_rules_file(tmp_path):
     rules.write_text("[[rules]\nname = 1\n")
     result = lp("sandbox", "--rules", str(rules))
     assert result.returncode == 2 and str(rules) in result.stderr and "line 1" in result.stderr
+
+
+def test_message_and_close_send_the_client_properties_the_conversation_was_created_with(server, monkeypatch):
+    """LivePerson's SEND examples carry the create's Client-Properties on every SEND after it: a plain
+    `lp-tui message` and `lp-tui close` send them too (remembered with the open conversation)."""
+    from lp_tui.sandbox.server import Handler
+
+    seen: list[tuple[str, str | None]] = []  # (path, Client-Properties) of every Connector API call
+    def recorder(name):
+        original = getattr(Handler, name)
+
+        def recording(self, *args, **kwargs):
+            seen.append((name, self.headers.get("Client-Properties")))
+            return original(self, *args, **kwargs)
+        return recording
+
+    for name in ("conversation", "send_api"):
+        monkeypatch.setattr(Handler, name, recorder(name))
+    env = env_for(server, "props-consumer")
+    created = lp("send", "--preset", "auto-messages", env=env)
+    assert created.returncode == 0, created.stderr
+    sent = lp("message", "hi", env=env)
+    assert sent.returncode == 0, sent.stderr
+    closed = lp("close", env=env)
+    assert closed.returncode == 0, closed.stderr
+    header = seen[0][1]
+    assert header and json.loads(header)["features"] == ["AUTO_MESSAGES"]
+    assert seen == [("conversation", header), ("send_api", header), ("send_api", header)]
+
+
+def test_client_properties_given_on_the_command_line_win(server, monkeypatch):
+    from lp_tui.sandbox.server import Handler
+
+    seen: list[str | None] = []
+    original = Handler.send_api
+
+    def recording(self, *args, **kwargs):
+        seen.append(self.headers.get("Client-Properties"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Handler, "send_api", recording)
+    env = env_for(server, "props-given")
+    assert lp("send", "--preset", "auto-messages", env=env).returncode == 0
+    given = '{"type":".ClientProperties","features":["RICH_CONTENT"]}'
+    assert lp("message", "hi", "--client-properties", given, env=env).returncode == 0
+    assert seen == [given]

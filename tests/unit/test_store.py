@@ -146,3 +146,19 @@ def test_read_only_folder_fails_with_a_message(tmp_path):
             save_profile(target, "qa", {"account_id": "1"})
     finally:
         os.chmod(folder, 0o700)
+
+
+def test_an_open_conversation_keeps_the_client_properties_it_was_created_with(tmp_path):
+    from lp_tui.store.conversations import Conversations
+
+    store = Conversations(tmp_path / "conversations.json")
+    key = ("qa", "https://api.liveperson.net", "123", "consumer-1")
+    header = '{"type":".ClientProperties","features":["AUTO_MESSAGES"]}'
+    store.remember(key, "conv-1", header)
+    assert store.get(key) == "conv-1" and store.client_properties(key) == header
+    assert store.client_properties(key, "conv-1") == header
+    assert store.client_properties(key, "another") is None  # another conversation's are unknown
+    store.remember(key, "conv-2")  # created without the header: none is remembered
+    assert store.client_properties(key) is None
+    store.forget(key, "conv-2")
+    assert store.client_properties(key) is None and store.client_properties(None) is None

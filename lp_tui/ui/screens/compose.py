@@ -543,7 +543,7 @@ class ComposeScreen(SendActions, Screen[None]):
         elif result is not None:
             if outcome.kind == "create" and result.conversation_id:
                 self.conversation_id = result.conversation_id
-                self._remember(key, result.conversation_id)
+                self._remember(key, result.conversation_id, result.request_headers.get("Client-Properties"))
             elif outcome.kind == "close" and (result.ok or any(e.title.startswith("The conversation is closed")
                                                                for e in result.explanations)):
                 if result.target == self.conversation_id:
@@ -592,9 +592,9 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify(f"History not saved: {exc}", severity="warning")
 
     @work(group="conversations", exit_on_error=False)
-    async def _remember(self, key: Any, conversation_id: str) -> None:
+    async def _remember(self, key: Any, conversation_id: str, client_properties: str | None = None) -> None:
         try:
-            await asyncio.to_thread(self.session.conversations.remember, key, conversation_id)
+            await asyncio.to_thread(self.session.conversations.remember, key, conversation_id, client_properties)
         except OSError as exc:
             self.notify(f"The open conversation is not remembered for the next start: {exc}", severity="warning")
 
