@@ -55,7 +55,22 @@ E_MISSING_APPJWT = auth_error(401, 40105, "AppJWT is missing", "AUTHORIZATION he
 E_INVALID_APPJWT = auth_error(401, 40102, "Invalid AppJWT", "AppJWT has expired or is invalid")
 E_MISSING_JWS = auth_error(401, 40104, "ConsumerJWS is missing", "X_ON_BEHALF_HEADER is not present")
 E_INVALID_JWS = auth_error(401, 40103, "Invalid ConsumerJWS", "ConsumerJWS is invalid")
-E_BRAND = auth_error(400, 40001, "Missing parameter", "Brand Id is missing")
+# LivePerson's catalogue answers all five with HTTP 401 and "code": 401 ("Always 401 for Unauthorized"),
+# 40001 included, though its first three digits read 400 (DC-AUTH, spec §4.8): the page's word is followed.
+E_BRAND = auth_error(401, 40001, "Missing parameter", "Brand Id is missing")
+API_VERSION = "3"  # CONVERSATION and SEND are called with ?v=3 (spec §4.1, §5.1)
+
+
+def refused_call(account: str, query: dict[str, str], state: Any) -> tuple[int, Any] | None:
+    """What LivePerson refuses before reading the body: another account in the path than the one the
+    AppJWT was minted for (its aud: the AppJWT is not valid there, 40102), and a call without v=3 (400,
+    LivePerson's "invalid input"; its exact body is not documented)."""
+    if account != state.account_id:
+        return E_INVALID_APPJWT
+    if query.get("v") != API_VERSION:
+        shown = "no v" if "v" not in query else f"v={query['v'][:20]!r}"
+        return 400, bad_request(None, f"Bad Request: the API version v=3 is required ({shown} was given)")
+    return None
 
 
 def bad_request(req_id: Any = None, msg: str = "Bad Request") -> dict[str, Any]:
@@ -300,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
         error, consumer = self._consumer()
         if error:
             return error
+        refused = refused_call(account, query, self.state)
+        if refused:
+            return refused
         try:
             batch = json.loads(body)
         except ValueError:
@@ -348,6 +366,9 @@ class Handler(BaseHTTPRequestHandler):
         error, consumer = self._consumer()
         if error:
             return error
+        refused = refused_call(account, query, self.state)
+        if refused:
+            return refused
         if len(body.decode("utf-8", "replace")) > MAX_SEND_CHARS:
             return 400, bad_request(None)
         try:

@@ -82,10 +82,17 @@ def world():
     w.close()
 
 
-async def create(conn: Connection, preset: str = "sde-ctype-gender") -> tuple[LpClient, str]:
+async def create(conn: Connection, preset: str = "sde-ctype-gender", *, in_batch: bool = False) -> tuple[LpClient, str]:
+    """Open a conversation from a preset; its first message (if any) after the create as a SEND, or in the
+    create call itself with ``in_batch`` (the older docs' form)."""
+    from lp_tui.model.build import first_message_after
+
     client = LpClient(conn)
     draft = presets.load(preset, Path("/nonexistent")).draft
-    result = await client.create_conversation(build_payload(draft, conn.account_id))
+    if in_batch:
+        draft.set_text("firstMessage.how", "batch")
+    result = await client.create_conversation(build_payload(draft, conn.account_id),
+                                              first_message=first_message_after(draft))
     assert result.conversation_id, result.body_text
     return client, result.conversation_id
 
@@ -137,8 +144,9 @@ async def test_ttr_changes_and_consumer_chat_states_are_told(world):
         await client.aclose()
 
 
-async def test_a_first_message_in_the_batch_is_told_and_answered(world):
-    client, conv = await create(world.conn, "first-message")
+@pytest.mark.parametrize("in_batch", [False, True], ids=["sent after the create", "in the batch"])
+async def test_a_first_message_is_told_and_answered(world, in_batch):
+    client, conv = await create(world.conn, "first-message", in_batch=in_batch)
     await client.aclose()
     world.wait_text(conv, "message #0 CONSUMER:")
     world.wait_text(conv, "ASSIGNED_AGENT READ #0")
@@ -178,7 +186,7 @@ async def test_duplicate_is_delivered_twice_and_shown_once(world):
 async def test_out_of_order_arrives_late_and_is_put_in_its_place(world):
     world.box.send_webhooks_to(world.receiver.url, faults=[{"kind": "out_of_order", "type": "ContentEvent"}],
                                agent_delay=0, retry_delay=0)
-    client, conv = await create(world.conn, "first-message")  # consumer #0 is held back until after the next one
+    client, conv = await create(world.conn, "first-message", in_batch=True)  # consumer #0 is held back until after the next one
     await client.aclose()
     world.wait_text(conv, "You wrote:")
     world.wait_text(conv, "message #0 CONSUMER:")

@@ -157,6 +157,7 @@ async def test_missing_brand_id_is_40001_and_wrong_order_is_400(sandbox):
     del body[1]["body"]["brandId"]
     result = await client.create_conversation(body)
     assert result.body_json["body"]["errorCode"] == 40001 and result.explanations[0].title == "Missing parameter"
+    assert result.status == 401 and result.body_json["code"] == 401  # the catalogue's page: always 401
     swapped = await client.create_conversation(list(reversed(payload(sandbox))))
     assert swapped.status == 400 and all(s.code == "BAD_REQUEST" for s in swapped.subs)
     raw = await client.create_conversation(None, raw=b"[{not json")
@@ -296,3 +297,53 @@ async def test_a_create_cancelled_while_its_post_waits_is_marked_cancelled_not_d
     create = steps[-1]
     assert create.done and create.failed and create.status is None
     assert "→ failed" in create.line() and "cancelled before the answer" in create.line()
+
+
+async def _raw_call(sandbox, path: str, body, account=None):
+    """One Connector API call as given (path and query included), with real tokens; its answer."""
+    import httpx
+
+    client = make_client(sandbox, consumer="raw-caller")
+    token = await client.app_jwt()
+    jws = await client.consumer_jws(token)
+    await client.aclose()
+    base = sandbox.state.hosts["asyncMessagingEnt"]
+    url = f"http://{base}/api/account/{account or sandbox.state.account_id}{path}"
+    async with httpx.AsyncClient() as http:
+        return await http.post(url, json=body, headers={"Authorization": token, "X-LP-ON-BEHALF": jws})
+
+
+def _explained(answer):
+    """lp-tui's explanation of an answer, as the client builds it."""
+    from lp_tui.lp.errors import explain
+    from lp_tui.lp.results import SubResult
+
+    parsed = answer.json()
+    items = parsed if isinstance(parsed, list) else [parsed] if isinstance(parsed, dict) and "reqId" in parsed else []
+    subs = [SubResult(i, item.get("reqId"), item.get("code"), item.get("body")) for i, item in enumerate(items)]
+    return explain(answer.status_code, parsed, subs)
+
+
+@pytest.mark.parametrize("query", ["", "?v=2", "?v=3.0", "?version=3"])
+@pytest.mark.parametrize("path", ["/messaging/consumer/conversation", "/messaging/consumer/conversation/send"])
+async def test_a_call_without_v3_is_refused_and_explained(sandbox, path, query):
+    answer = await _raw_call(sandbox, path + query, payload(sandbox))
+    assert answer.status_code == 400 and "v=3 is required" in answer.json()["body"]["msg"]
+    found = _explained(answer)
+    assert found and "v=3 is required" in found[0].detail and found[0].action
+    assert not any(conv for conv in sandbox.state.conversations.values() if conv.ext_consumer_id == "raw-caller")
+
+
+@pytest.mark.parametrize("path", ["/messaging/consumer/conversation?v=3", "/messaging/consumer/conversation/send?v=3"])
+async def test_another_account_in_the_path_is_refused_as_an_invalid_appjwt(sandbox, path):
+    answer = await _raw_call(sandbox, path, payload(sandbox), account="99999999")
+    assert answer.status_code == 401 and answer.json()["body"]["errorCode"] == 40102
+    assert answer.json()["type"] == ".ReqBody$ErrorResp" and answer.json()["code"] == 401
+    assert [e.title for e in _explained(answer)] == ["Invalid AppJWT"]
+    assert not sandbox.state.conversations
+
+
+async def test_the_same_call_with_v3_and_its_account_opens_the_conversation(sandbox):
+    """The refusals above are about v and the account alone: the same call otherwise works."""
+    answer = await _raw_call(sandbox, "/messaging/consumer/conversation?v=3", payload(sandbox))
+    assert answer.status_code == 200 and answer.json()[1]["body"]["conversationId"]
