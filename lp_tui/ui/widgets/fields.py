@@ -21,7 +21,7 @@ from lp_tui.ui.plain import plain
 
 TTR_NULL = "__null__"
 TTR_OMIT = "__omit__"
-SECTION_TITLES = {"firstMessage": "First message (oldest docs only)", "clientProperties": "Client-Properties header",
+SECTION_TITLES = {"firstMessage": "First message (a SEND right after the create)", "clientProperties": "Client-Properties header",
                   "ids": "Request ids"}
 
 
