@@ -782,3 +782,30 @@ async def test_keys_held_for_a_field_go_to_a_screen_that_shows_meanwhile(tmp_pat
         app.action_history()  # a screen shows before any field takes focus
         assert type(app.screen).__name__ == "HistoryScreen"
         await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "the held Escape to close History")
+
+
+async def test_a_first_message_is_sent_right_after_the_create_as_one_more_step(tmp_path):
+    """The documented way: the create (two requests), then a SEND to the new conversation; in the steps,
+    the response pane, History, and on the sandbox's conversation."""
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await typed(pilot, "#" + widget_id("firstMessage.text"), "Hello there")
+            await until(pilot, lambda: any(f.field == "firstMessage.text" and "SEND" in f.message
+                                           for f in app.composer.findings), "the finding that says how it goes")
+            assert len(json.loads(preview_body(app))) == 2  # not in the create call
+            await send(pilot)
+            conv = app.composer.conversation_id
+            result = app.composer.outcome.result
+            assert conv and result.ok and result.first_message.ok
+            assert [s.name for s in result.steps][-2:] == ["create conversation", "send first message"]
+            assert "send first message" in summary_text(app) and "first message (SEND): HTTP 200" in summary_text(app)
+            box = session.sandbox
+            assert [m["text"] for m in box.state.conversations[conv].messages if m["role"] == "CONSUMER"] == \
+                ["Hello there"]
+            await until(pilot, lambda: len(session.history.load()[0]) == 1, "the history entry")
+            entry = session.history.load()[0][0]
+            assert json.loads(entry["first_message"]["request"]["body"])["body"]["dialogId"] == conv
+    finally:
+        session.close()
