@@ -181,3 +181,28 @@ def test_client_properties_given_on_the_command_line_win(server, monkeypatch):
     given = '{"type":".ClientProperties","features":["RICH_CONTENT"]}'
     assert lp("message", "hi", "--client-properties", given, env=env).returncode == 0
     assert seen == [given]
+
+
+def test_send_first_message_shows_the_create_then_the_message_send(tmp_path):
+    evidence = tmp_path / "first.md"
+    result = lp("send", "--sandbox", "--preset", "first-message", "--evidence", str(evidence))
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 2  # the create's answer: two requests
+    steps = [line.strip().split(":")[0] for line in result.stderr.splitlines() if " → " in line]
+    assert steps[-2:] == ["create conversation", "send first message"], result.stderr
+    assert "first message: HTTP 200" in result.stderr and "sequence: 0" in result.stderr
+    text = evidence.read_text()
+    assert "## First message (a SEND right after the create)" in text and "Hello, I need your support" in text
+
+
+def test_the_sandbox_conversation_holds_the_first_message(server):
+    import httpx
+
+    env = env_for(server, "first-message-consumer")
+    result = lp("send", "--preset", "first-message", env=env)
+    assert result.returncode == 0, result.stderr
+    conv = json.loads(result.stdout)[1]["body"]["conversationId"]
+    answer = httpx.get(f"{server.csds_url}/_sandbox/conversations/{conv}", trust_env=False).json()
+    assert [m["text"] for m in answer["messages"] if m["role"] == "CONSUMER"] == ["Hello, I need your support"]
+    history = lp("diff", env=env)  # the send is in History, its first message with it
+    assert history.returncode == 0
