@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 from lp_tui.check.cases import Case
 from lp_tui.lp.errors import LpError
-from lp_tui.model.build import build_payload, client_properties_header
+from lp_tui.model.build import build_payload, client_properties_header, first_message_after
 from lp_tui.model.connection import Connection
 from lp_tui.model.expect import Expectation
 
@@ -112,9 +112,11 @@ def _error_code(body: Any) -> Any:
     return None
 
 
-async def _send(client: Any, payload: Any, header: str | None, want_skill: bool) -> Answer:
+async def _send(client: Any, payload: Any, header: str | None, want_skill: bool, message: Any = None) -> Answer:
+    """One create (and its first message, sent after it as a SEND, when the preset has one)."""
     try:
-        result = await client.create_conversation(payload, header)
+        after = {} if message is None else {"first_message": message}
+        result = await client.create_conversation(payload, header, **after)
     except LpError as exc:
         return Answer(status=exc.status, error=str(exc))
     answer = Answer(status=result.status, codes=[s.code_text for s in result.subs],
@@ -147,13 +149,13 @@ async def run_case(case: Case, conn: Connection, client_factory: ClientFactory,
         await emit("send")
         wants_skill = case.expect.skill is not None or (case.expect.second is not None
                                                         and case.expect.second.skill is not None)
-        first = await _send(client, payload, header, wants_skill)
+        first = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft))
         result.opened += [first.conversation_id] if first.conversation_id else []
         result.mismatches, result.notes = compare(case.expect, first)
         result.got = first.summary()
         if case.expect.second is not None:
             await emit("second send")
-            second = await _send(client, payload, header, wants_skill)
+            second = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft))
             result.opened += [second.conversation_id] if second.conversation_id else []
             bad, notes = compare(case.expect.second, second)
             result.mismatches += [f"second send: {m}" for m in bad]
