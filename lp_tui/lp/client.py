@@ -17,8 +17,9 @@ from lp_tui.limits import TooDeep, finite_seconds
 from lp_tui.lp import tokens
 from lp_tui.lp.errors import LpError, explain, unexpected
 from lp_tui.lp.results import Observer, SendResult, Step, SubResult, conversation_id_of
-from lp_tui.lp.transport import ACCEPT_ENCODING, Answer, check_host, read_answer, transport_error
-from lp_tui.model.connection import Connection
+from lp_tui.lp.transport import (ACCEPT_ENCODING, Answer, check_host, control_headers, direct_mounts, read_answer,
+                                 transport_error)
+from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http_refusal
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
@@ -92,7 +93,8 @@ class LpClient:
                 verify = False  # plain http (a local sandbox): no TLS context to build
             timeout = httpx.Timeout(self.conn.read_timeout, connect=self.conn.connect_timeout)
             self._http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self._transport, trust_env=True,
-                                           headers={"Accept-Encoding": ACCEPT_ENCODING})
+                                           headers={"Accept-Encoding": ACCEPT_ENCODING},
+                                           mounts=direct_mounts(self.conn.csds_url))
         return self._http
 
     async def aclose(self) -> None:
@@ -137,6 +139,13 @@ class LpClient:
 
         host = urlsplit(url).netloc
         step.method, step.url = method, url.split("?")[0]
+        refusal = plain_http_refusal(url, self.conn)
+        if refusal is not None:  # before anything is sent: the secret never leaves in clear text
+            step.failed = step.done = True
+            await _emit(observer, step)
+            origin = "the CSDS URL" if step.name == STEP_CSDS else "the host the CSDS answer names for this step"
+            raise LpError("config", step.name, f"{origin} is {refusal}", f"use https://, or {ALLOW_PLAIN_HTTP_HOW}",
+                          host)
         policy = self.conn.retry
         started = time.perf_counter()
         tries_429 = tries_5xx = 0
@@ -385,7 +394,8 @@ class LpClient:
         url = f"{self.conn.csds_url.rstrip('/')}{path}"
         try:
             async with asyncio.timeout(min(self.conn.total_timeout, 10)):
-                response = await self._client().send(self._client().build_request("GET", url), stream=True)
+                request = self._client().build_request("GET", url, headers=control_headers(self.conn, url))
+                response = await self._client().send(request, stream=True)
                 try:
                     answer = await read_answer(response, 1024 * 1024)
                 finally:
