@@ -23,7 +23,7 @@ from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
-           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE"]
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "SANDBOX_TOKEN_NEEDED"]
 
 STEP_CSDS = "domain lookup"
 STEP_APPJWT = "AppJWT"
@@ -31,6 +31,9 @@ STEP_JWS = "ConsumerJWS"
 STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
+SANDBOX_TOKEN_NEEDED = ("the sandbox did not say where it routed the conversation: its control endpoints need its "
+                        "token; set LP_SANDBOX_TOKEN as `lp-tui sandbox` printed it (or sandbox_token in the "
+                        "profile)")
 
 SANDBOX_HEADER = "x-lp-tui-sandbox"  # every lp-tui sandbox answer carries it
 CONVERSATION_PATH = "/messaging/consumer/conversation"
@@ -75,6 +78,7 @@ class LpClient:
         self._jws: dict[tuple[str, str, str], str] = {}
         self.calls = 0  # HTTP requests made, for benchmarks and tests
         self.sandbox_version: str | None = None  # set when the CSDS host said it is an lp-tui sandbox
+        self.sandbox_locked = False  # its control endpoints refused (401): lp-tui lacks its token
 
     def __repr__(self) -> str:  # crash reports print objects: never the tokens it caches
         return f"LpClient({self.conn!r}, {len(self._app_jwt)} AppJWT and {len(self._jws)} ConsumerJWS cached)"
@@ -401,6 +405,7 @@ class LpClient:
                 finally:
                     await response.aclose()
             self.calls += 1
+            self.sandbox_locked = answer.status == 401
             value = answer.json() if answer.status == 200 and not answer.truncated else None
         except (httpx.HTTPError, ValueError, TimeoutError, OSError, UnicodeDecodeError):
             return None

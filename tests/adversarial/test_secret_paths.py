@@ -256,6 +256,12 @@ def test_the_banner_prints_the_token_and_lp_tui_sends_it_by_itself():
         assert len(env["LP_SANDBOX_TOKEN"]) >= 24
         unauthorised = httpx.get(f"{env['LP_CSDS_URL']}/_sandbox/state", trust_env=False)
         assert unauthorised.status_code == 401
+        without = {k: v for k, v in env.items() if k != "LP_SANDBOX_TOKEN"} | {"LP_EXT_CONSUMER_ID": "no-token"}
+        result = cli("send", "--preset", "sde-ctype-gender", env=without)
+        assert result.returncode == 0 and b"LP_SANDBOX_TOKEN" in result.stderr  # says why routing is not shown
+        assert b"sandbox routed it to" not in result.stderr
+        result = cli("send", "--preset", "sde-ctype-gender", env=env | {"LP_EXT_CONSUMER_ID": "with-token"})
+        assert b"sandbox routed it to" in result.stderr, result.stderr
         result = cli("send", "--preset", "sde-ctype-gender", "--follow", "--close-after", "1", "--agent-delay", "0",
                      env=env | {"LP_EXT_CONSUMER_ID": "token-follow"})
         assert result.returncode == 0, result.stderr
