@@ -148,7 +148,7 @@ class LpClient:
             step.failed = step.done = True
             await _emit(observer, step)
             origin = "the CSDS URL" if step.name == STEP_CSDS else "the host the CSDS answer names for this step"
-            raise LpError("config", step.name, f"{origin} is {refusal}", f"use https://, or {ALLOW_PLAIN_HTTP_HOW}",
+            raise LpError("config", step.name, f"{origin} is {refusal}", f"Use https://, or {ALLOW_PLAIN_HTTP_HOW}",
                           host)
         policy = self.conn.retry
         started = time.perf_counter()
