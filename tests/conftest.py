@@ -9,7 +9,7 @@ import sys
 import pytest
 
 LP_VARS = ("LP_ACCOUNT_ID", "LP_CLIENT_ID", "LP_CLIENT_SECRET", "LP_EXT_CONSUMER_ID", "LP_CSDS_URL",
-           "LP_APP_JWT", "LP_CONSUMER_JWS", "LP_CA_BUNDLE")
+           "LP_APP_JWT", "LP_CONSUMER_JWS", "LP_CA_BUNDLE", "LP_ALLOW_PLAIN_HTTP", "LP_SANDBOX_TOKEN")
 
 
 @pytest.fixture(autouse=True)

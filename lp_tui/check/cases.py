@@ -54,6 +54,11 @@ def folder_cases(folder: Path) -> tuple[list[Case], list[str]]:
     A file that is not a valid preset (an unknown ``[expect]`` key among others) is an error:
     a suite that silently skips a broken case would pass for the wrong reason.
     """
+    from lp_tui.paths import untrusted
+
+    refused = untrusted(folder)
+    if refused is not None:
+        raise PresetError(f"{folder}: not used: {refused}")
     cases, notes = [], []
     files = sorted(folder.glob("*.toml"))
     if not files:

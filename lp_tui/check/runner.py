@@ -35,6 +35,7 @@ class Answer:
     skill: str | None = None
     sandbox: bool = False
     error: str = ""  # the send failed before an answer (LpError)
+    skill_problem: str = ""  # why the sandbox did not say where it routed (its token is missing)
 
     def summary(self) -> str:
         if self.error:
@@ -101,6 +102,8 @@ def compare(expect: Expectation, answer: Answer) -> tuple[list[str], list[str]]:
     if expect.skill is not None:
         if not answer.sandbox:
             notes.append("skill not checked: only an lp-tui sandbox says where it routed")
+        elif answer.skill_problem and not answer.skill:
+            bad.append(f"skill: {answer.skill_problem}")
         elif (answer.skill or "") != expect.skill:
             bad.append(f"skill: expected {expect.skill}, got {answer.skill or 'no routing'}")
     return bad, notes
@@ -125,6 +128,10 @@ async def _send(client: Any, payload: Any, header: str | None, want_skill: bool,
     if want_skill and result.sandbox and result.conversation_id:
         routed = await client.sandbox_conversation(result.conversation_id)
         answer.skill = str(routed.get("skill")) if isinstance(routed, dict) else None
+        if routed is None and getattr(client, "sandbox_locked", False):
+            from lp_tui.lp.client import SANDBOX_TOKEN_NEEDED
+
+            answer.skill_problem = SANDBOX_TOKEN_NEEDED
     return answer
 
 

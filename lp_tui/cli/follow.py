@@ -118,12 +118,15 @@ class Follow:
         """Point an external lp-tui sandbox's webhooks here (or, with None, nowhere again)."""
         import httpx
 
+        from lp_tui.lp.transport import control_headers
+
         settings: dict[str, Any] = {"url": url}
         if url is not None and self.args.agent_delay is not None:
             settings["agent_delay"] = self.args.agent_delay
         target = f"{self.conn.csds_url.rstrip('/')}/_sandbox/webhooks"
         try:
-            async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+            async with httpx.AsyncClient(timeout=5, trust_env=False,
+                                         headers=control_headers(self.conn, target)) as http:
                 answer = await http.post(target, json=settings)
             ok = answer.status_code == 200
         except httpx.HTTPError:

@@ -68,14 +68,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             out("Use it:")
             out(f"  export LP_CSDS_URL={v['csds_url']} LP_ACCOUNT_ID={v['account_id']} "
                 f"LP_CLIENT_ID={v['client_id']} LP_CLIENT_SECRET={v['client_secret']} "
-                "LP_EXT_CONSUMER_ID=demo-consumer")
+                f"LP_SANDBOX_TOKEN={v['sandbox_token']} LP_EXT_CONSUMER_ID=demo-consumer")
             out("  lp-tui send --preset sde-ctype-gender")
             if args.webhook:
                 out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after "
                     f"{args.agent_delay:g} s.")
             else:
                 out("Webhooks: none are sent until a URL is set (--webhook URL, or POST /_sandbox/webhooks "
-                    "{\"url\": ...}).")
+                    "{\"url\": ...} with Authorization: Bearer $LP_SANDBOX_TOKEN).")
             if rules is not None:
                 out(f"Editing {rules_path} reloads the rules (a broken edit keeps the ones in force).")
                 RulesWatcher(rules_path, state, lambda message, ok: (out if ok else err)(message)).start()

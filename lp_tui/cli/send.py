@@ -187,6 +187,10 @@ def cmd_send(args: argparse.Namespace) -> int:
             routed = await client.sandbox_conversation(result.conversation_id)
             if routed:
                 err(f"sandbox routed it to {routed.get('skill')!r} by rule: {routed.get('rule')}")
+            elif client.sandbox_locked:
+                from lp_tui.lp.client import SANDBOX_TOKEN_NEEDED
+
+                warn(SANDBOX_TOKEN_NEEDED)
         elif result.conversation_id and follow is None:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
                 "(webhooks do: --follow shows them).")

@@ -17,12 +17,13 @@ from lp_tui.limits import TooDeep, finite_seconds
 from lp_tui.lp import tokens
 from lp_tui.lp.errors import Explanation, LpError, explain, unexpected
 from lp_tui.lp.results import Observer, SendResult, Step, SubResult, conversation_id_of
-from lp_tui.lp.transport import ACCEPT_ENCODING, Answer, check_host, read_answer, transport_error
-from lp_tui.model.connection import Connection
+from lp_tui.lp.transport import (ACCEPT_ENCODING, Answer, check_host, control_headers, direct_mounts, read_answer,
+                                 transport_error)
+from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http_refusal
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
-           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "close_request"]
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "close_request", "SANDBOX_TOKEN_NEEDED"]
 
 STEP_CSDS = "domain lookup"
 STEP_APPJWT = "AppJWT"
@@ -31,6 +32,9 @@ STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
 STEP_FIRST_MESSAGE = "send first message"
+SANDBOX_TOKEN_NEEDED = ("the sandbox did not say where it routed the conversation: its control endpoints need its "
+                        "token; set LP_SANDBOX_TOKEN as `lp-tui sandbox` printed it (or sandbox_token in the "
+                        "profile)")
 
 SANDBOX_HEADER = "x-lp-tui-sandbox"  # every lp-tui sandbox answer carries it
 CONVERSATION_PATH = "/messaging/consumer/conversation"
@@ -83,6 +87,7 @@ class LpClient:
         self._jws: dict[tuple[str, str, str], str] = {}
         self.calls = 0  # HTTP requests made, for benchmarks and tests
         self.sandbox_version: str | None = None  # set when the CSDS host said it is an lp-tui sandbox
+        self.sandbox_locked = False  # its control endpoints refused (401): lp-tui lacks its token
 
     def __repr__(self) -> str:  # crash reports print objects: never the tokens it caches
         return f"LpClient({self.conn!r}, {len(self._app_jwt)} AppJWT and {len(self._jws)} ConsumerJWS cached)"
@@ -101,7 +106,8 @@ class LpClient:
                 verify = False  # plain http (a local sandbox): no TLS context to build
             timeout = httpx.Timeout(self.conn.read_timeout, connect=self.conn.connect_timeout)
             self._http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self._transport, trust_env=True,
-                                           headers={"Accept-Encoding": ACCEPT_ENCODING})
+                                           headers={"Accept-Encoding": ACCEPT_ENCODING},
+                                           mounts=direct_mounts(self.conn.csds_url))
         return self._http
 
     async def aclose(self) -> None:
@@ -146,6 +152,13 @@ class LpClient:
 
         host = urlsplit(url).netloc
         step.method, step.url = method, url.split("?")[0]
+        refusal = plain_http_refusal(url, self.conn)
+        if refusal is not None:  # before anything is sent: the secret never leaves in clear text
+            step.failed = step.done = True
+            await _emit(observer, step)
+            origin = "the CSDS URL" if step.name == STEP_CSDS else "the host the CSDS answer names for this step"
+            raise LpError("config", step.name, f"{origin} is {refusal}", f"Use https://, or {ALLOW_PLAIN_HTTP_HOW}",
+                          host)
         policy = self.conn.retry
         started = time.perf_counter()
         tries_429 = tries_5xx = 0
@@ -429,12 +442,14 @@ class LpClient:
         url = f"{self.conn.csds_url.rstrip('/')}{path}"
         try:
             async with asyncio.timeout(min(self.conn.total_timeout, 10)):
-                response = await self._client().send(self._client().build_request("GET", url), stream=True)
+                request = self._client().build_request("GET", url, headers=control_headers(self.conn, url))
+                response = await self._client().send(request, stream=True)
                 try:
                     answer = await read_answer(response, 1024 * 1024)
                 finally:
                     await response.aclose()
             self.calls += 1
+            self.sandbox_locked = answer.status == 401
             value = answer.json() if answer.status == 200 and not answer.truncated else None
         except (httpx.HTTPError, ValueError, TimeoutError, OSError, UnicodeDecodeError):
             return None

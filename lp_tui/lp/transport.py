@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from lp_tui.model.connection import Connection
+from lp_tui.model.connection import Connection, is_loopback
 from lp_tui.lp.errors import LpError
 from lp_tui.redact import scrub
 
@@ -99,6 +99,43 @@ async def read_answer(response: Any, cap: int) -> Answer:
         del out[cap:]
     headers = {k: v for k, v in response.headers.items()}
     return Answer(response.status_code, headers, bytes(out), truncated, list(response.headers.multi_items()))
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def direct_mounts(*urls: str) -> dict[str, None]:
+    """httpx mounts that send loopback traffic direct, whatever HTTP(S)_PROXY or ALL_PROXY say.
+
+    A proxy cannot reach this machine's sandbox (the send fails) and should never see tokens
+    meant for it; NO_PROXY would do, but people forget it. Covers 127.0.0.1, ::1, localhost and
+    the loopback hosts of ``urls`` (the CSDS URL).
+    """
+    from urllib.parse import urlsplit
+
+    hosts = list(LOOPBACK_HOSTS)
+    for url in urls:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            continue
+        if host and is_loopback(host):
+            hosts.append(f"[{host}]" if ":" in host else host)
+    return {f"all://{host}": None for host in dict.fromkeys(hosts)}
+
+
+def control_headers(conn: Connection, url: str) -> dict[str, str]:
+    """The header an lp-tui sandbox's control endpoints (``/_sandbox/*``) want: its token, as
+    ``Authorization: Bearer``, sent only to a loopback address (a sandbox is never elsewhere)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return {}
+    if not conn.sandbox_token or not is_loopback(host):
+        return {}
+    return {"Authorization": f"Bearer {conn.sandbox_token}"}
 
 
 def check_host(value: Any, service: str) -> str:

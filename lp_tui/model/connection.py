@@ -140,6 +140,20 @@ def check_csds_url(value: str, label: str = "csds_url") -> None:
         raise SettingError(f"{label} {value!r}: port 0 is not a port")
 
 
+ALLOW_PLAIN_HTTP_HOW = ("if you mean it, allow it for this profile: allow_plain_http = true in the settings "
+                        "file (Settings, F2), LP_ALLOW_PLAIN_HTTP=1 or --allow-plain-http true")
+
+
+def plain_http_refusal(url: str, conn: "Connection") -> str | None:
+    """Why ``url`` may not carry secrets: plain http:// to a host that is not this machine, unless
+    the profile allows it (``allow_plain_http``). None when it may."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or is_loopback(parts.hostname) or conn.allow_plain_http:
+        return None
+    return (f"plain http:// to {parts.netloc}, which is not this machine: the client secret and the tokens "
+            "would travel in clear text, so lp-tui refuses to send")
+
+
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -187,6 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_answer_mb", "Answer size cap (MB)", "lp-tui stops reading an answer after this many "
             "decoded megabytes, and says so.", MEGABYTES, 4.0, flag="--max-answer-mb", minimum=0.01,
             maximum=512, connection=False),
+    Setting("allow_plain_http", "Allow plain http", "true: lp-tui may send the client secret and tokens over "
+            "plain http:// to a host that is not this machine (CSDS URL or a host CSDS names); otherwise refused.",
+            FLAG, False, "LP_ALLOW_PLAIN_HTTP", "--allow-plain-http"),
+    Setting("sandbox_token", "Sandbox control token", "An external lp-tui sandbox's control token "
+            "(its banner's LP_SANDBOX_TOKEN); lp-tui sends it to /_sandbox/* on a loopback CSDS URL only.",
+            SECRET, env="LP_SANDBOX_TOKEN"),
     Setting("production", "Production account", "true: the first send of a session to this profile asks first, "
             "and the badge is drawn in a warning colour.", FLAG, False, connection=False),
 )
@@ -230,6 +250,8 @@ class Connection:
     max_wait: float = 60.0
     max_answer_mb: float = 4.0
     production: bool = False
+    allow_plain_http: bool = False  # plain http:// to a host that is not this machine, said explicitly
+    sandbox_token: str = ""  # an lp-tui sandbox's control token (Authorization: Bearer, /_sandbox/* only)
     csds_ttl: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     profile: str = DEFAULT_PROFILE
@@ -280,12 +302,17 @@ class Connection:
         """Risks worth a line before sending: tokens in clear text to a non-loopback host."""
         parts = urlsplit(self.csds_url)
         if parts.scheme == "http" and not is_loopback(parts.hostname):
+            if self.allow_plain_http:
+                return [f"the CSDS URL {self.csds_url} is plain http:// to a host that is not this machine: "
+                        "the client secret and the tokens travel in clear text (allow_plain_http is on); "
+                        "use https://"]
             return [f"the CSDS URL {self.csds_url} is plain http:// to a host that is not this machine: "
-                    "the client secret and the tokens would travel in clear text; use https://"]
+                    "the client secret and the tokens would travel in clear text, so lp-tui refuses to send; "
+                    "use https://, or " + ALLOW_PLAIN_HTTP_HOW]
         return []
 
     def secrets(self) -> list[str]:
-        return [v for v in (self.client_secret, self.app_jwt, self.consumer_jws) if v]
+        return [v for v in (self.client_secret, self.app_jwt, self.consumer_jws, self.sandbox_token) if v]
 
     # --- layers -----------------------------------------------------------------------------------
     def apply(self, values: Mapping[str, Any], source: str, *, strict: bool = True) -> list[str]:

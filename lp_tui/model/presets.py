@@ -108,6 +108,11 @@ def all_presets(directory: Path) -> tuple[list[Preset], list[str]]:
 
 
 def load_file(path: Path) -> Preset:
+    from lp_tui.paths import untrusted
+
+    refused = untrusted(path)
+    if refused is not None:
+        raise PresetError(f"{path}: not used: {refused}")
     try:
         data = tomlio.read(path)
     except tomlio.TomlFileError as exc:

@@ -237,7 +237,11 @@ def _scalar(value: Any) -> bool:
 # --- reading and checking rules files --------------------------------------------------------------
 def load_rules(path: Path) -> Rules:
     from lp_tui.limits import read_bytes
+    from lp_tui.paths import untrusted
 
+    refused = untrusted(path)
+    if refused is not None:
+        raise RulesError(f"{path}: not used: {refused}")
     try:
         raw = read_bytes(path, 1024 * 1024)
     except FileNotFoundError:

@@ -10,14 +10,22 @@ skill), ``POST /_sandbox/faults``, ``POST /_sandbox/reset``, ``GET``/``POST /_sa
 (where LivePerson's webhook notifications go; ``agent.py``). Every answer carries the header
 ``X-LP-TUI-Sandbox``, so a client knows it talks to a sandbox from the sandbox itself.
 
+The control endpoints (every ``/_sandbox/*`` but ``info``, which tells only what this is and its
+rules) need the sandbox's token, made at random when it starts, as ``Authorization: Bearer
+<token>``: another user of this machine cannot read its conversations or re-point its webhooks.
+``lp-tui sandbox`` prints it as ``LP_SANDBOX_TOKEN``. The LivePerson-imitating endpoints take
+what LivePerson takes.
+
 It answers only requests addressed to its own loopback address (a web page cannot reach it
 through DNS rebinding or a cross-origin form), caps request bodies, and refuses bad framing.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
+import secrets
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler
@@ -44,6 +52,14 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024  # a larger request body gets 413 without be
 SANDBOX_HEADER = "X-LP-TUI-Sandbox"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 MAX_FAULT_WAIT = MAX_FAULT_DELAY  # a hanging fault answers at the latest after this
+OPEN_CONTROL = ("/_sandbox/info",)  # what this is and its rules: no token needed
+TOKEN_HOW = ("send the sandbox's control token as 'Authorization: Bearer <token>'; it is LP_SANDBOX_TOKEN in the "
+             "export line `lp-tui sandbox` printed when it started (lp-tui's own commands send it when "
+             "LP_SANDBOX_TOKEN is set)")
+
+
+class Unauthorized(Exception):
+    """A control endpoint asked without the sandbox's token."""
 
 
 def auth_error(code: int, error_code: int, title: str, details: str) -> tuple[int, Any]:
@@ -115,6 +131,31 @@ class Handler(BaseHTTPRequestHandler):
         if origin is not None and urlsplit(origin).netloc.lower() not in allowed:
             raise BadRequest(403, "cross-origin requests are refused")
 
+    def _check_token(self) -> None:
+        """``/_sandbox/*`` (but ``info``) only with the sandbox's token: Authorization: Bearer <token>."""
+        path = urlsplit(self.path).path
+        if not path.startswith("/_sandbox") or path in OPEN_CONTROL:
+            return
+        given = (self.headers.get("Authorization") or "").strip()
+        scheme, _, value = given.partition(" ")
+        expected = self.server.token
+        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode("utf-8", "replace"), expected.encode()):
+            raise Unauthorized("missing" if not given else "wrong")
+
+    def _unauthorized(self, what: str) -> None:
+        self.close_connection = True
+        message = f"the sandbox's control endpoints need its token ({what} token): {TOKEN_HOW}"
+        data = json.dumps({"code": 401, "error": "unauthorized", "body": {"msg": message}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("WWW-Authenticate", 'Bearer realm="lp-tui sandbox"')
+        self.send_header("Connection", "close")
+        self.send_header(SANDBOX_HEADER, __version__)
+        self.end_headers()
+        self.wfile.write(data)
+
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
             raise BadRequest(411, "send the body with a Content-Length")
@@ -174,9 +215,13 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             self._check_host()
+            self._check_token()  # before the body is read: no work for a caller without the token
             body = self._body() if method == "POST" else b""
         except BadRequest as error:
             self._refuse(error)
+            return
+        except Unauthorized as error:
+            self._unauthorized(str(error))
             return
         parts = urlsplit(self.path)
         path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -478,6 +523,7 @@ class _Server(QuickServer):
         self.services = services
         self.verbose = verbose
         self.agent: WebhookAgent | None = None
+        self.token = ""  # the control endpoints' token (Sandbox sets it); empty: they answer no one
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken client connection is its own affair: one line with --verbose, never a traceback."""
@@ -490,8 +536,10 @@ class _Server(QuickServer):
 class Sandbox:
     """Runs the sandbox on 127.0.0.1 in background threads. ``split`` gives each service its own port."""
 
-    def __init__(self, state: SandboxState | None = None, port: int = 0, split: bool = False, verbose: bool = False) -> None:
+    def __init__(self, state: SandboxState | None = None, port: int = 0, split: bool = False, verbose: bool = False,
+                 token: str | None = None) -> None:
         self.state = state or SandboxState()
+        self.token = token or secrets.token_urlsafe(24)  # for /_sandbox/*: Authorization: Bearer <token>
         self.agent = WebhookAgent(self.state)  # LivePerson's side after the POST: webhooks and an agent
         everything = {"csds", "sentinel", "idp", "conversation", "send", "sandbox"}
         groups = [{"csds", "sandbox"}, {"sentinel"}, {"idp"}, {"conversation", "send"}] if split else [everything]
@@ -499,6 +547,7 @@ class Sandbox:
         for i, services in enumerate(groups):
             self.servers.append(_Server(("127.0.0.1", port if i == 0 else 0), self.state, services, verbose))
             self.servers[-1].agent = self.agent
+            self.servers[-1].token = self.token
         hosts = [f"127.0.0.1:{s.server_address[1]}" for s in self.servers]
         if split:
             self.state.hosts = {"sentinel": hosts[1], "idp": hosts[2], "asyncMessagingEnt": hosts[3]}
@@ -549,4 +598,9 @@ class Sandbox:
     def connection_values(self) -> dict[str, str]:
         """What to point lp-tui at this sandbox."""
         return {"account_id": self.state.account_id, "csds_url": self.csds_url,
-                "client_id": self.state.client_id, "client_secret": self.state.client_secret}
+                "client_id": self.state.client_id, "client_secret": self.state.client_secret,
+                "sandbox_token": self.token}
+
+    def control_headers(self) -> dict[str, str]:
+        """What a caller of ``/_sandbox/*`` sends: the token, as Authorization: Bearer."""
+        return {"Authorization": f"Bearer {self.token}"}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lp_tui.model import tomlio
+from lp_tui.paths import untrusted
 from lp_tui.model.connection import (
     BY_NAME,
     DEFAULT_PROFILE,
@@ -64,6 +65,12 @@ class SettingsFile:
 def load(path: Path) -> SettingsFile:
     result = SettingsFile(path)
     if not path.exists():
+        return result
+    refused = untrusted(path)
+    if refused is not None:  # another user could have chosen where the secret goes: nothing of it is used
+        result.problems.append(f"{path} is not used: {refused}. Until then lp-tui uses defaults; the file is "
+                               "kept and set aside before the next save.")
+        result.bad_file = True
         return result
     try:
         data = tomlio.read(path)

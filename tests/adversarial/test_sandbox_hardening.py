@@ -32,10 +32,15 @@ def raw_request(box: Sandbox, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
-def post(box: Sandbox, path: str, body: bytes, host: str | None = None, extra: str = "") -> bytes:
+def auth(box: Sandbox) -> str:
+    """The control token's header line, as lp-tui's own callers send it."""
+    return f"Authorization: Bearer {box.token}\r\n"
+
+
+def post(box: Sandbox, path: str, body: bytes, host: str | None = None, extra: str = "", token: bool = True) -> bytes:
     host = host or f"127.0.0.1:{box.port}"
     head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n{extra}"
-            "Connection: close\r\n\r\n")
+            f"{auth(box) if token else ''}Connection: close\r\n\r\n")
     return raw_request(box, head.encode() + body)
 
 
@@ -63,18 +68,18 @@ def test_a_text_plain_fault_is_refused(box):
 
 
 def test_an_800_mb_body_is_refused_without_being_read(box):
-    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\nContent-Length: 800000000\r\n\r\n"
+    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\n{auth(box)}Content-Length: 800000000\r\n\r\n"
     assert status(raw_request(box, head.encode() + b"{}")) == 413
 
 
 @pytest.mark.parametrize("length", ["abc", "-1", "1e3", "99999999999999999999", "1, 2"])
 def test_bad_framing_gets_400(box, length):
-    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\nContent-Length: {length}\r\n\r\n"
+    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\n{auth(box)}Content-Length: {length}\r\n\r\n"
     assert status(raw_request(box, head.encode() + b"{}")) == 400
 
 
 def test_a_body_shorter_than_its_length_ends_without_a_hang(box):
-    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\nContent-Length: 100\r\n\r\n"
+    head = f"POST /_sandbox/faults HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\n{auth(box)}Content-Length: 100\r\n\r\n"
     assert status(raw_request(box, head.encode() + b"{}")) == 400
 
 
@@ -101,6 +106,6 @@ def test_a_good_fault_from_this_machine_is_taken(box):
 @pytest.mark.parametrize("length", ["²", "1³", "٣"])
 def test_a_content_length_of_other_digits_is_a_clear_400(box, length):
     """str.isdigit() takes "²" and "٣" as digits, int() does not: the server must still answer."""
-    answer = raw_request(box, f"POST /_sandbox/reset HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\n"
+    answer = raw_request(box, f"POST /_sandbox/reset HTTP/1.1\r\nHost: 127.0.0.1:{box.port}\r\n{auth(box)}"
                               f"Content-Length: {length}\r\nConnection: close\r\n\r\n".encode("utf-8"))
     assert status(answer) == 400, answer[:200]

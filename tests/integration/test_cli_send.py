@@ -37,7 +37,7 @@ def server():
 def env_for(box, consumer="cli-consumer"):
     v = box.connection_values()
     return {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
-            "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": consumer}
+            "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": consumer, "LP_SANDBOX_TOKEN": v["sandbox_token"]}
 
 
 def test_send_on_the_built_in_sandbox():

@@ -69,7 +69,7 @@ def test_send_follow_registers_itself_with_an_external_sandbox():
     try:
         v = box.connection_values()
         env = {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
-               "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": "follow-external"}
+               "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": "follow-external", "LP_SANDBOX_TOKEN": v["sandbox_token"]}
         result = lp("send", "--preset", "sde-ctype-gender", "--follow", "--close-after", "2", "--agent-delay", "0",
                     env=env)
         assert result.returncode == 0, result.stderr

@@ -61,7 +61,9 @@ def live(tmp_path_factory):
                               ("client id:", "LP_CLIENT_ID"), ("client secret:", "LP_CLIENT_SECRET")):
                 if line.strip().startswith(key):
                     values[name] = line.split(":", 1)[1].split()[0]
-        assert len(values) == 4, "".join(banner) + proc.stderr.read()
+            if line.strip().startswith("export "):  # the control token, for /_sandbox/*
+                values.update(item.split("=", 1) for item in line.split()[1:] if item.startswith("LP_SANDBOX_TOKEN="))
+        assert len(values) == 5, "".join(banner) + proc.stderr.read()
         yield values
     finally:
         proc.terminate()
@@ -73,7 +75,8 @@ def consumer_env(live) -> dict[str, str]:
 
 
 def routed_skill(live, conversation_id: str) -> str:
-    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False)
+    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False,
+                       headers={"Authorization": f"Bearer {live['LP_SANDBOX_TOKEN']}"})
     assert answer.status_code == 200, answer.text
     return answer.json()["skill"]
 

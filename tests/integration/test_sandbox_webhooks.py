@@ -312,7 +312,8 @@ async def test_stopping_the_sandbox_cuts_a_hanging_delivery_at_once():
 def call(box: Sandbox, method: str, body: bytes = b"", content_type: str = "application/json"):
     conn = http.client.HTTPConnection("127.0.0.1", box.port, timeout=30)
     try:
-        conn.request(method, "/_sandbox/webhooks", body=body or None, headers={"Content-Type": content_type})
+        conn.request(method, "/_sandbox/webhooks", body=body or None,
+                     headers={"Content-Type": content_type, **box.control_headers()})
         response = conn.getresponse()
         return response.status, json.loads(response.read())
     finally:

@@ -24,7 +24,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60, 
 def connection_env(box: Sandbox, consumer: str = "rel-consumer") -> dict[str, str]:
     v = box.connection_values()
     return {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
-            "LP_CLIENT_SECRET": v["client_secret"], "LP_EXT_CONSUMER_ID": consumer}
+            "LP_CLIENT_SECRET": v["client_secret"], "LP_EXT_CONSUMER_ID": consumer, "LP_SANDBOX_TOKEN": v["sandbox_token"]}
 
 
 @pytest.fixture

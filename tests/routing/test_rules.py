@@ -145,7 +145,9 @@ def test_boston_end_to_end_through_the_cli(tmp_path):
         assert "Boston branch" in text and "Boston Sales" in text  # the rules in force, shown at start
         url = next(line.split()[-1] for line in banner if "CSDS URL:" in line)
         env = {"LP_CSDS_URL": url, "LP_ACCOUNT_ID": "12345678", "LP_CLIENT_ID": "sandbox-app-0001",
-               "LP_CLIENT_SECRET": "sandbox-secret-0001", "LP_EXT_CONSUMER_ID": "boston-consumer"}
+               "LP_CLIENT_SECRET": "sandbox-secret-0001", "LP_EXT_CONSUMER_ID": "boston-consumer",
+               "LP_SANDBOX_TOKEN": next(item.split("=", 1)[1] for line in banner for item in line.split()
+                                        if item.startswith("LP_SANDBOX_TOKEN="))}
         external = lp("send", "--set", "consumer.companyBranch=Boston", env=env)
         assert external.returncode == 0 and "'Boston Sales'" in external.stderr, external.stderr
     finally:
