@@ -137,6 +137,7 @@ class Follow:
     async def run(self, conversation_id: str, header: str | None, opened: float) -> None:
         """Print the conversation's timeline until it closes or the time is up."""
         from lp_tui.lp.timeline import line
+        from lp_tui.text import safe
 
         if self.external:
             self._remember_names(await self.client.sandbox_info())
@@ -163,7 +164,7 @@ class Follow:
                 continue
             for entry in self.inbox.deliver(delivery):
                 if entry.conversation_id == conversation_id:
-                    out(line(entry))
+                    out(safe(line(entry), one_line=True))  # one event, one line
                     flush()
             timeline = self.inbox.timelines.get(conversation_id)
             if timeline is not None and timeline.closed:

@@ -78,6 +78,7 @@ def show(inbox: Any, delivery: Any) -> None:
     import sys
 
     from lp_tui.lp.timeline import clock, line
+    from lp_tui.text import safe
 
     made = inbox.deliver(delivery)
     stamp = clock(int(delivery.received * 1000))
@@ -86,7 +87,7 @@ def show(inbox: Any, delivery: Any) -> None:
         out(f"{stamp}  rejected: {reason} (answered {delivery.status} to {delivery.peer or '?'})")
     elif made:
         for entry in made:
-            out(line(entry, with_conversation=True))
+            out(safe(line(entry, with_conversation=True), one_line=True))  # one event, one line
     else:
         note = delivery.notification
         ids = sorted({e.conversation_id for e in note.events})
