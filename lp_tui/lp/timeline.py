@@ -71,12 +71,10 @@ class Entry:
 
     def after(self, other: "Entry") -> bool:
         """LivePerson's own order says this entry comes after ``other`` (False when it cannot say)."""
-        if self.stamped and other.stamped:
-            mine = (self.time, self.sequence if self.sequence is not None else -1)
-            theirs = (other.time, other.sequence if other.sequence is not None else -1)
-            return mine > theirs
+        if self.stamped and other.stamped and self.time != other.time:
+            return self.time > other.time
         if self.sequence is not None and other.sequence is not None and self.dialog_id == other.dialog_id:
-            return self.sequence > other.sequence
+            return self.sequence > other.sequence  # the same time (or none): LivePerson's sequence decides
         return False
 
 
