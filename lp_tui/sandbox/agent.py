@@ -88,7 +88,7 @@ class WebhookAgent:
     # --- the hooks (the server calls them under state.lock) ---------------------------------------------
     def on_change(self, what: str, conv: "Conversation", data: dict[str, Any]) -> None:
         config = self.state.webhooks
-        if config.url is None:
+        if not config.targets():
             return
         seat = self._seat(conv.id)
         now = time.time()
@@ -128,8 +128,10 @@ class WebhookAgent:
                 self.seats.popitem(last=False)
         return seat
 
-    def _ms(self) -> int:
-        return int(self.state.now() * 1000)
+    def _ms(self, seat: Seat | None = None) -> int:
+        """Now, in ms; with a seat, never before its last state (so nothing it says seems to precede it)."""
+        now = int(self.state.now() * 1000)
+        return max(now, seat.last_ts) if seat is not None else now
 
     def _state_note(self, conv: "Conversation", seat: Seat) -> "notes.Note":
         seat.last_ts = max(self._ms(), seat.last_ts + 1)
@@ -151,10 +153,10 @@ class WebhookAgent:
         seat = self._seat(conv_id)
         seat.agent_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/agent").hex
         out = [self._state_note(conv, seat), notes.chat_state(conv, seat.agent_id, "ASSIGNED_AGENT", "COMPOSING",
-                                                                self._ms())]
+                                                                self._ms(seat))]
         greeting = f"Hello, this is {conv.skill} (a sandbox agent). How can I help you today?"
         sequence = conv.publish(greeting, role="ASSIGNED_AGENT")
-        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms()))
+        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms(seat)))
         return out + self._answer(conv_id)
 
     def _survey(self, conv_id: str) -> list["notes.Note"]:
@@ -170,9 +172,9 @@ class WebhookAgent:
         out = [self._state_note(conv, seat),
                notes.chat_state(conv, seat.survey_bot, "AGENT", "COMPOSING", dialog_id=seat.survey_id),
                notes.message(conv, 0, seat.survey_bot, "AGENT", "Hello, I'm the sandbox's survey bot. A question about "
-                             "your conversation (type 'skip' to skip).", self._ms(), seat.survey_id),
+                             "your conversation (type 'skip' to skip).", self._ms(seat), seat.survey_id),
                notes.message(conv, 1, seat.survey_bot, "AGENT", "How would you rate your overall experience?",
-                             self._ms(), seat.survey_id, notes.SURVEY_CHOICES)]
+                             self._ms(seat), seat.survey_id, notes.SURVEY_CHOICES)]
         self._push(time.time() + self.state.webhooks.survey_wait, lambda: self._survey_done(conv_id))
         return out
 
@@ -194,12 +196,12 @@ class WebhookAgent:
         if not new:
             return []
         seat.answered = new[-1]["sequence"]
-        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", [m["sequence"] for m in new], self._ms())]
+        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", [m["sequence"] for m in new], self._ms(seat))]
         for message in new:
             text = message["text"] if len(message["text"]) <= 200 else message["text"][:199] + "…"
             reply = f"You wrote: {text}"
             out.append(notes.message(conv, conv.publish(reply, role="ASSIGNED_AGENT"), seat.agent_id,
-                                     "ASSIGNED_AGENT", reply, self._ms()))
+                                     "ASSIGNED_AGENT", reply, self._ms(seat)))
         return out
 
     # --- the thread -----------------------------------------------------------------------------------
