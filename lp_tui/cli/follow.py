@@ -30,6 +30,9 @@ def add_follow_options(p: argparse.ArgumentParser) -> None:
                    help="with --follow: close the conversation this many seconds after it opened")
     g.add_argument("--agent-delay", type=float, metavar="SECONDS",
                    help="with --follow on the built-in sandbox: seconds before its agent joins (default 1)")
+    g.add_argument("--survey", action="store_true",
+                   help="with --follow on the built-in sandbox: a post-conversation survey dialog opens when the "
+                        "main dialog closes; following stops when the conversation (its stage) closes")
     g.add_argument("--webhook-port", type=int, metavar="PORT",
                    help=f"with --follow off the built-in sandbox: the receiver's port on 127.0.0.1 (default "
                         f"{DEFAULT_PORT}); your HTTPS tunnel registered in the app installation forwards there")
@@ -37,7 +40,9 @@ def add_follow_options(p: argparse.ArgumentParser) -> None:
 
 def check_follow_options(args: argparse.Namespace) -> None:
     given = [flag for flag, value in (("--close-after", args.close_after), ("--agent-delay", args.agent_delay),
-                                      ("--webhook-port", args.webhook_port)) if value is not None]
+                                      ("--webhook-port", args.webhook_port),
+                                      ("--survey", True if getattr(args, "survey", False) else None))
+             if value is not None]
     if given and not args.follow:
         raise UsageError(f"{given[0]} goes with --follow")
     if args.close_after is not None and not (math.isfinite(args.close_after) and 0 <= args.close_after <= 86400):
@@ -71,6 +76,7 @@ class Follow:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.receiver: Any = None
         self.external = False
+        self.registered: str | None = None  # the receiver this follow added to an external sandbox
 
     def _name(self, skill_id: str) -> str | None:
         if self.sandbox is not None:
@@ -98,13 +104,18 @@ class Follow:
         url = self.receiver.url
         if self.sandbox is not None:
             delay = self.args.agent_delay
-            self.sandbox.send_webhooks_to(url, **({"agent_delay": delay} if delay is not None else {}))
+            settings: dict[str, Any] = {"agent_delay": delay} if delay is not None else {}
+            if getattr(self.args, "survey", False):
+                settings["survey"] = True
+            self.sandbox.send_webhooks_to(url, **settings)
             err(f"following: the sandbox posts its webhooks to {url}; each signature is checked")
         elif self.external:
             await self._register(url)
         else:
             if self.args.agent_delay is not None:
                 warn("--agent-delay applies to an lp-tui sandbox only")
+            if getattr(self.args, "survey", False):
+                warn("--survey applies to the built-in sandbox only (`lp-tui sandbox --survey` for another)")
             err(f"following: the webhook receiver listens on {url}. LivePerson reaches it only through your own "
                 "HTTPS reverse proxy or tunnel forwarding there, registered as the webhook endpoint of the app "
                 "installation (lp-tui does not tunnel).")
@@ -115,14 +126,19 @@ class Follow:
             self.names.update({str(k): str(v) for k, v in list(names.items())[:1000] if isinstance(v, str)})
 
     async def _register(self, url: str | None) -> None:
-        """Point an external lp-tui sandbox's webhooks here (or, with None, nowhere again)."""
+        """Add this receiver to an external lp-tui sandbox's (with None: remove it again, and only it). The
+        sandbox's own ``--webhook`` URL and other follows' receivers stay as they are."""
         import httpx
 
         from lp_tui.lp.transport import control_headers
 
-        settings: dict[str, Any] = {"url": url}
+        if url is None and self.registered is None:
+            return
+        settings: dict[str, Any] = {"add": url} if url is not None else {"remove": self.registered}
         if url is not None and self.args.agent_delay is not None:
             settings["agent_delay"] = self.args.agent_delay
+        if url is not None and getattr(self.args, "survey", False):
+            warn("--survey applies to the built-in sandbox only (`lp-tui sandbox --survey` for another)")
         target = f"{self.conn.csds_url.rstrip('/')}/_sandbox/webhooks"
         try:
             async with httpx.AsyncClient(timeout=5, trust_env=False,
@@ -131,15 +147,19 @@ class Follow:
             ok = answer.status_code == 200
         except httpx.HTTPError:
             ok = False
-        if url is not None:
+        if url is None:
+            self.registered = None
+        else:
             if ok:
-                err(f"following: the lp-tui sandbox at {self.conn.csds_url} now posts its webhooks to {url}")
+                self.registered = url
+                err(f"following: the lp-tui sandbox at {self.conn.csds_url} now posts its webhooks to {url} too")
             else:
                 warn(f"the sandbox at {self.conn.csds_url} did not take the webhook URL; nothing may arrive")
 
     async def run(self, conversation_id: str, header: str | None, opened: float) -> None:
         """Print the conversation's timeline until it closes or the time is up."""
         from lp_tui.lp.timeline import line
+        from lp_tui.text import safe
 
         if self.external:
             self._remember_names(await self.client.sandbox_info())
@@ -166,7 +186,7 @@ class Follow:
                 continue
             for entry in self.inbox.deliver(delivery):
                 if entry.conversation_id == conversation_id:
-                    out(line(entry))
+                    out(safe(line(entry), one_line=True))  # one event, one line
                     flush()
             timeline = self.inbox.timelines.get(conversation_id)
             if timeline is not None and timeline.closed:

@@ -28,6 +28,18 @@ def register(sub: Any) -> None:
                    help="seconds before a sandbox agent joins a new conversation and greets the consumer (default 1)")
     w.add_argument("--webhook-fault", action="append", default=[], metavar="KIND",
                    help="for QA, once each: bad_signature, duplicate, out_of_order, timeout (repeatable)")
+    w.add_argument("--survey", action="store_true",
+                   help="when the main dialog closes, open a post-conversation survey dialog (the conversation's "
+                        "stage stays OPEN); it closes, and the conversation with it, after --survey-wait seconds")
+    w.add_argument("--survey-wait", type=float, default=2.0, metavar="SECONDS",
+                   help="seconds the survey dialog stays open (default 2)")
+    w.add_argument("--retry-policy", choices=("ttl", "count"), default="ttl",
+                   help="ttl (default): LivePerson's current policy, retries 2, 4, 8 … s apart (the sandbox starts at "
+                        "0.5 s) for --retention-time seconds, each receiver's order kept; count: the older, "
+                        "deprecated one, up to 5 retries")
+    w.add_argument("--retention-time", type=float, default=20.0, metavar="SECONDS",
+                   help="with --retry-policy ttl: how long a failed notification is retried (default 20; "
+                        "LivePerson: 2-259200)")
     sb.set_defaults(func=cmd_sandbox)
 
 
@@ -49,7 +61,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         try:
             state = SandboxState(rules=rules, app_jwt_lifetime=args.token_lifetime)
             state.webhooks.update({"url": args.webhook, "agent_delay": args.agent_delay,
-                                   "faults": args.webhook_fault})
+                                   "faults": args.webhook_fault, "survey": args.survey,
+                                   "survey_wait": args.survey_wait, "retry_policy": args.retry_policy,
+                                   "retention_time": args.retention_time})
             sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
         except ValueError as exc:
             raise UsageError(f"webhooks: {exc}") from None
@@ -73,6 +87,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             if args.webhook:
                 out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after "
                     f"{args.agent_delay:g} s.")
+            if args.survey:
+                out(f"Post-conversation survey: a survey dialog opens when the main dialog closes and closes "
+                    f"{args.survey_wait:g} s later, and the conversation with it.")
             else:
                 out("Webhooks: none are sent until a URL is set (--webhook URL, or POST /_sandbox/webhooks "
                     "{\"url\": ...} with Authorization: Bearer $LP_SANDBOX_TOKEN).")

@@ -24,14 +24,59 @@ def register(sub: Any) -> None:
                    "0 for a free one)")
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     add_connection_options(w)
+    _every_account(w)
     w.set_defaults(func=cmd_webhooks)
+
+
+def _every_account(parser: argparse.ArgumentParser) -> None:
+    """``--account`` given more than once: one receiver for several accounts sharing its URL. The last one
+    is still the connection's account (as everywhere); all of them are kept in ``webhook_accounts``."""
+    action = parser._option_string_actions.get("--account")  # noqa: SLF001 (argparse has no public lookup)
+    if action is None:
+        return
+    base = type(action)
+
+    class EveryAccount(base):  # type: ignore[valid-type,misc]
+        def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+            super().__call__(parser, namespace, values, option_string)
+            found = list(getattr(namespace, "webhook_accounts", None) or [])
+            if values not in found:
+                found.append(values)
+            namespace.webhook_accounts = found
+
+    action.__class__ = EveryAccount
+    action.help = (action.help or "") + "; give it again to serve several accounts on one URL (each checked with " \
+        "LP_CLIENT_SECRET_<ACCOUNT> and LP_CLIENT_ID_<ACCOUNT> when set, else the connection's)"
+
+
+def credentials_for(args: argparse.Namespace, conn: Any) -> list[Any]:
+    """One set of credentials per account served: the connection's, or, for several ``--account``, each
+    account's own secret and client id from LP_CLIENT_SECRET_<ACCOUNT> / LP_CLIENT_ID_<ACCOUNT> when set."""
+    import os
+
+    from lp_tui.lp.webhooks import Credentials
+
+    accounts = list(getattr(args, "webhook_accounts", None) or [])
+    if len(accounts) < 2:
+        return [Credentials(conn.client_secret, conn.client_id, conn.account_id)]
+    out_: list[Any] = []
+    for account in accounts:
+        account = str(account).strip()
+        if not account or not account.replace("-", "").replace("_", "").isalnum():
+            raise UsageError(f"--account {account!r}: an account id (letters and digits)")
+        secret = os.environ.get(f"LP_CLIENT_SECRET_{account}") or conn.client_secret
+        client = os.environ.get(f"LP_CLIENT_ID_{account}") or conn.client_id
+        if not secret:
+            raise UsageError(f"--account {account}: no client secret (set LP_CLIENT_SECRET_{account} or "
+                             "LP_CLIENT_SECRET)")
+        out_.append(Credentials(secret, client, account))
+    return out_
 
 
 def cmd_webhooks(args: argparse.Namespace) -> int:
     from lp_tui.cli.foreground import Foreground
     from lp_tui.lp.receiver import Receiver
     from lp_tui.lp.timeline import Inbox
-    from lp_tui.lp.webhooks import Credentials
     from lp_tui.model.connection import is_loopback
     from lp_tui.redact import scrub
 
@@ -41,26 +86,30 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
     if not 0 <= args.port < 65536:
         raise UsageError(f"--port {args.port}: a port number, 1-65535 (0 for a free one)")
     conn, _sandbox = resolve_connection(args)
-    if not conn.client_secret:
+    several = len(getattr(args, "webhook_accounts", None) or []) > 1
+    if not conn.client_secret and not several:
         raise UsageError("the receiver checks each signature with the app's client secret: set LP_CLIENT_SECRET, "
                          "--client-secret-file or the profile's client secret")
-    for value, header, flag in ((conn.client_id, "x-liveperson-client-id", "LP_CLIENT_ID"),
-                                (conn.account_id, "x-liveperson-account-id", "LP_ACCOUNT_ID")):
+    served = credentials_for(args, conn)
+    for value, header, flag in ((served[0].client_id, "x-liveperson-client-id", "LP_CLIENT_ID"),
+                                (served[0].account_id, "x-liveperson-account-id", "LP_ACCOUNT_ID")):
         if not value:
             warn(f"{flag} is not set, so {header} is not checked")
     if not is_loopback(args.host):
         warn(f"listening on {args.host}: plain http beyond this machine; put it behind your own HTTPS reverse proxy")
     with Foreground() as foreground:  # before anything listens: Ctrl+C or SIGTERM from then on stops it cleanly
         try:
-            receiver = Receiver(Credentials(conn.client_secret, conn.client_id, conn.account_id),
-                                foreground.hand_over, host=args.host, port=args.port).start()
+            receiver = Receiver(served, foreground.hand_over, host=args.host, port=args.port).start()
         except (OSError, OverflowError) as exc:
             raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}"
                              ) from None
-        secrets = conn.secrets()
+        secrets = [*conn.secrets(), *(c.secret for c in served)]
         inbox = Inbox(scrub=lambda text: scrub(text, secrets))
         try:
             out(f"lp-tui webhooks: receiving LivePerson's webhook notifications at {receiver.url}")
+            if several:
+                out(f"  For the accounts {', '.join(c.account_id for c in served)}: each notification is checked "
+                    "with the credentials of the account it names.")
             out("  Register the HTTPS address of your reverse proxy or tunnel that forwards here as the app "
                 "installation's webhook endpoint (lp-tui does not tunnel).")
             out("  Signed requests are answered 200 and printed; unsigned or wrongly signed ones 401, printed as "
@@ -78,6 +127,7 @@ def show(inbox: Any, delivery: Any) -> None:
     import sys
 
     from lp_tui.lp.timeline import clock, line
+    from lp_tui.text import safe
 
     made = inbox.deliver(delivery)
     stamp = clock(int(delivery.received * 1000))
@@ -86,7 +136,7 @@ def show(inbox: Any, delivery: Any) -> None:
         out(f"{stamp}  rejected: {reason} (answered {delivery.status} to {delivery.peer or '?'})")
     elif made:
         for entry in made:
-            out(line(entry, with_conversation=True))
+            out(safe(line(entry, with_conversation=True), one_line=True))  # one event, one line
     else:
         note = delivery.notification
         ids = sorted({e.conversation_id for e in note.events})

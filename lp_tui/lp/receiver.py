@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Iterator
 
 from lp_tui.httpserve import BodyError, QuickServer, read_body
-from lp_tui.lp.webhooks import MAX_BODY_BYTES, Credentials, Notification, NotAWebhook, check, parse
+from lp_tui.lp.webhooks import ACCOUNT_ID, MAX_BODY_BYTES, Credentials, Notification, NotAWebhook, check, parse, pick
 
 RECEIVER_HEADER = "X-LP-TUI-Receiver"
 TURN_WAIT = 5.0  # seconds a delivery waits for the one read before it to be handed over
@@ -85,11 +85,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self._answer(delivery.status, {"error": delivery.reason})
 
     def _judge(self, body: bytes, received: float, peer: str) -> Delivery:
-        reason = check(self.headers.items(), body, self.server.credentials)
+        served = self.server.credentials
+        listed = served if isinstance(served, tuple) else (served,)
+        credentials = pick(self.headers.items(), served)
+        if credentials is None:
+            accounts = ", ".join(c.account_id for c in listed)
+            given = (self.headers.get(ACCOUNT_ID) or "").strip()[:64]
+            why = f"{ACCOUNT_ID} {given!r} is not an account this receiver serves ({accounts})" if given \
+                else f"no {ACCOUNT_ID} header, and this receiver serves only named accounts ({accounts})"
+            return Delivery(received, 401, why, None, peer)
+        reason = check(self.headers.items(), body, credentials)
         if reason is not None:
             return Delivery(received, 401, reason, None, peer)
+        secrets = [c.secret for c in listed]
         try:
-            return Delivery(received, 200, "", parse(body, [self.server.credentials.secret]), peer)
+            return Delivery(received, 200, "", parse(body, secrets), peer)
         except NotAWebhook as exc:
             return Delivery(received, 400, str(exc), None, peer)
 
@@ -104,8 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _ReceiverServer(QuickServer):
-    def __init__(self, address: tuple[str, int], credentials: Credentials, on_delivery: Callable[[Delivery], Any],
-                 max_body: int) -> None:
+    def __init__(self, address: tuple[str, int], credentials: "Credentials | tuple[Credentials, ...]",
+                 on_delivery: Callable[[Delivery], Any], max_body: int) -> None:
         super().__init__(address, _Handler)
         self.credentials = credentials
         self.on_delivery = on_delivery
@@ -139,11 +149,21 @@ class _ReceiverServer(QuickServer):
                     self._turns.notify_all()
 
 class Receiver:
-    """Runs the receiver in a background thread; ``stop`` ends it at once and frees the port."""
+    """Runs the receiver in a background thread; ``stop`` ends it at once and frees the port.
 
-    def __init__(self, credentials: Credentials, on_delivery: Callable[[Delivery], Any], host: str = "127.0.0.1",
+    ``credentials``: one app installation's, or several (one URL shared by several accounts): each request
+    is checked with those of the account its ``x-liveperson-account-id`` names (or those naming no account).
+    """
+
+    def __init__(self, credentials: "Credentials | list[Credentials] | tuple[Credentials, ...]",
+                 on_delivery: Callable[[Delivery], Any], host: str = "127.0.0.1",
                  port: int = 0, max_body: int = MAX_BODY_BYTES) -> None:
-        if not credentials.secret:
+        if not isinstance(credentials, Credentials):
+            credentials = tuple(credentials)
+            if len(credentials) == 1:
+                credentials = credentials[0]
+        listed = credentials if isinstance(credentials, tuple) else (credentials,)
+        if not listed or not all(c.secret for c in listed):
             raise ValueError("the receiver needs the app's client secret to check signatures")
         self.host = host
         self._server = _ReceiverServer((host, port), credentials, on_delivery, max_body)

@@ -5,9 +5,15 @@ LivePerson may deliver a notification twice (its retries), late, or out of order
 - reads ``ConversationState`` as what it is, the whole state at a time: it is compared with the
   last state applied, and an older or identical one changes nothing (so a late "created" never
   undoes a "joined", and the first state seen tells everything at once);
-- keeps each message, receipt or chat state once (by sequence, or by the event itself);
-- orders entries by LivePerson's time, then sequence, then arrival, and marks an entry that
-  arrived after a later one as ``late``.
+- keeps each message once (by dialog and sequence), each stamped receipt or chat state once, and
+  an unstamped one (LivePerson sends chat states without a time) once per delivery: the same
+  change again with nothing in between is LivePerson's retry, after something else a new event;
+- keys participants by id with all their roles, both in the ``participants`` list and in the
+  ``participantsPId`` form, and tells dialogs (a survey opened, the main dialog closed) from the
+  conversation's ``stage`` (closed only when the stage says so);
+- orders entries by LivePerson's time, then sequence, and marks an entry that arrived after one
+  LivePerson's own time or sequence puts after it as ``late``; an entry without LivePerson's time
+  is kept in the order it arrived and never called late.
 
 Entries carry raw outside text: whoever shows them passes it through the display boundary.
 Everything is bounded: entries per conversation, conversations, remembered keys. No Textual.
@@ -15,7 +21,6 @@ Everything is bounded: entries per conversation, conversations, remembered keys.
 
 from __future__ import annotations
 
-import bisect
 import collections
 import hashlib
 import threading
@@ -47,8 +52,9 @@ def _no_names(skill_id: str) -> str | None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of a timeline. ``kind``: created, skill, joined, left, ttr, message, rich, chat, receipt,
-    closed."""
+    """One line of a timeline. ``kind``: created, skill, joined, role, left, ttr, dialog, message, rich, chat,
+    receipt, closed. ``stamped``: ``time`` is LivePerson's own; otherwise it is the arrival time, and the
+    entry is ordered by arrival and never called late."""
 
     conversation_id: str
     kind: str
@@ -57,9 +63,37 @@ class Entry:
     sequence: int | None = None
     arrival: int = 0
     late: bool = False
+    stamped: bool = True
+    dialog_id: str = ""
 
     def sort_key(self) -> tuple[int, int, int]:
         return (self.time, self.sequence if self.sequence is not None else -1, self.arrival)
+
+    def after(self, other: "Entry") -> bool:
+        """LivePerson's own order says this entry comes after ``other`` (False when it cannot say)."""
+        if self.stamped and other.stamped and self.time != other.time:
+            return self.time > other.time
+        if self.sequence is not None and other.sequence is not None and self.dialog_id == other.dialog_id:
+            return self.sequence > other.sequence  # the same time (or none): LivePerson's sequence decides
+        return False
+
+
+ROLE_ORDER = {"ASSIGNED_AGENT": 0, "AGENT": 1, "MANAGER": 2, "CONTROLLER": 3, "READER": 4}
+DIALOG_NAMES = {"MAIN": "main dialog", "POST_SURVEY": "survey dialog"}
+
+
+def _roles(participants: Any) -> dict[str, list[str]]:
+    """Each participant id with all its roles, in LivePerson's order with ASSIGNED_AGENT first."""
+    found: dict[str, list[str]] = {}
+    for p in participants:
+        roles = found.setdefault(p.id, [])
+        if p.role not in roles:
+            roles.append(p.role)
+    return {pid: sorted(roles, key=lambda r: ROLE_ORDER.get(r, 9)) for pid, roles in found.items()}
+
+
+def _also(roles: list[str]) -> str:
+    return roles[0] + (f", also {', '.join(roles[1:])}" if len(roles) > 1 else "")
 
 
 @dataclass
@@ -71,10 +105,13 @@ class Timeline:
     state: ConversationState | None = None
     dropped: int = 0  # entries let go past MAX_ENTRIES
     ignored: int = 0  # events that changed nothing: repeats, older states
-    closed: bool = False
+    closed: bool = False  # the conversation (its stage), not only its main dialog
     last_seen: float = 0.0
+    dialogs: dict[str, str] = field(default_factory=dict)  # dialog id -> its type
     _keys: collections.OrderedDict[Any, None] = field(default_factory=collections.OrderedDict)
     _arrivals: int = 0
+    _last_unstamped: dict[str, int] = field(default_factory=dict)  # digest -> the arrival count when seen
+    _latest: tuple[int, int] | None = None  # the greatest (time, sequence) among stamped entries
 
     def apply(self, event: Event, now_ms: int) -> list[Entry]:
         """Fold one event in; the entries it added (none for a repeat or an older state)."""
@@ -90,10 +127,12 @@ class Timeline:
         return [self._insert(entry) for entry in made]
 
     # --- building entries -----------------------------------------------------------------------------
-    def _entry(self, kind: str, when: int | None, now_ms: int, text: str, sequence: int | None = None) -> Entry:
+    def _entry(self, kind: str, when: int | None, now_ms: int, text: str, sequence: int | None = None,
+               dialog_id: str = "") -> Entry:
         self._arrivals += 1
-        return Entry(self.conversation_id, kind, when if when is not None and when >= 0 else now_ms,
-                     self.scrub(text), sequence, self._arrivals)
+        stamped = when is not None and when >= 0
+        return Entry(self.conversation_id, kind, when if when is not None and stamped else now_ms,
+                     self.scrub(text), sequence, self._arrivals, stamped=stamped, dialog_id=dialog_id)
 
     def _state(self, new: ConversationState, now_ms: int) -> list[Entry]:
         old = self.state
@@ -110,23 +149,64 @@ class Timeline:
                                                             else "")))
         if new.skill_id and (old is None or new.skill_id != old.skill_id):
             out.append(self._entry("skill", when, now_ms, self._skill_text(new.skill_id, old)))
-        before = {p.id: p.role for p in old.participants} if old else {}
-        after = {p.id: p.role for p in new.participants}
-        for pid, role in after.items():
-            if role != CUSTOMER and before.get(pid) != role:
-                out.append(self._entry("joined", when, now_ms, f"{role}, participant {pid}"))
-        for pid, role in before.items():
-            if role != CUSTOMER and pid not in after:
-                out.append(self._entry("left", when, now_ms, f"{role}, participant {pid}"))
+        out += self._participants(old, new, when, now_ms)
         ttr = (new.ttr_type, new.ttr_value)
         if new.ttr_type and (old is None or ttr != (old.ttr_type, old.ttr_value)):
             seconds = f", {new.ttr_value} s" if new.ttr_value is not None else ""
             out.append(self._entry("ttr", when, now_ms, f"{new.ttr_type}{seconds}"))
-        if new.state == "CLOSE" and not self.closed:
+        out += self._dialogs(old, new, when, now_ms)
+        if new.conversation_closed and not self.closed:
             self.closed = True
             by = f"by {new.closed_by}" if new.closed_by else "the conversation is closed"
             reason = f" (closeReason {new.close_reason})" if new.close_reason else ""
             out.append(self._entry("closed", new.end if new.end is not None else when, now_ms, by + reason))
+        elif new.state == "CLOSE" and not new.dialogs and not self.closed and (old is None or old.state != "CLOSE"):
+            out.append(self._entry("dialog", when, now_ms, f"main dialog closed (state CLOSE; stage {new.stage}: "
+                                   "the conversation stays open)"))
+        return out
+
+    def _participants(self, old: ConversationState | None, new: ConversationState, when: int | None,
+                      now_ms: int) -> list[Entry]:
+        before = _roles(old.participants) if old else {}
+        after = _roles(new.participants)
+        out: list[Entry] = []
+        for pid, roles in after.items():
+            had = before.get(pid, [])
+            if roles == [CUSTOMER] or roles == had:
+                continue
+            if not [r for r in had if r != CUSTOMER]:
+                out.append(self._entry("joined", when, now_ms, f"{_also(roles)}, participant {pid}"))
+                continue
+            gained = [r for r in roles if r not in had]
+            lost = [r for r in had if r not in roles]
+            words = ([f"now also {', '.join(gained)}"] if gained else []) + \
+                ([f"no longer {', '.join(lost)}"] if lost else [])
+            out.append(self._entry("role", when, now_ms, f"participant {pid} {'; '.join(words)} (roles: "
+                                   f"{', '.join(roles)})"))
+        for pid, roles in before.items():
+            if roles != [CUSTOMER] and pid not in after:
+                out.append(self._entry("left", when, now_ms, f"{_also(roles)}, participant {pid}"))
+        return out
+
+    def _dialogs(self, old: ConversationState | None, new: ConversationState, when: int | None,
+                 now_ms: int) -> list[Entry]:
+        known = {d.id: d for d in old.dialogs} if old else {}
+        out: list[Entry] = []
+        for dialog in new.dialogs:
+            if len(self.dialogs) < 50 or dialog.id in self.dialogs:
+                self.dialogs[dialog.id] = dialog.type
+            name = DIALOG_NAMES.get(dialog.type, f"{dialog.type or '?'} dialog")
+            was = known.get(dialog.id)
+            if was is None and dialog.type != "MAIN" and dialog.state != "CLOSE":
+                out.append(self._entry("dialog", when, now_ms, f"{name} opened (dialog {dialog.id})",
+                                       dialog_id=dialog.id))
+            closing = dialog.state == "CLOSE" and (was is None or was.state != "CLOSE")
+            if closing and not (dialog.type == "MAIN" and new.conversation_closed):  # then "closed" says it
+                by = f" by {dialog.closed_by}" if dialog.closed_by else ""
+                cause = f" ({dialog.closed_cause})" if dialog.closed_cause else ""
+                rest = "" if new.conversation_closed else "; the conversation stays open"
+                out.append(self._entry("dialog", when, now_ms, f"{name} closed{by}{cause}{rest}",
+                                       dialog_id=dialog.id))  # at the state's time: one state, one moment
         return out
 
     def _skill_text(self, skill_id: str, old: ConversationState | None) -> str:
@@ -136,36 +216,77 @@ class Timeline:
         verb = "changed to " if old is not None and old.skill_id not in ("", "-1") else ""
         return f"{verb}{name} (skillId {skill_id})" if name else f"{verb}skillId {skill_id} (its name is not known here)"
 
-    def _messaging(self, event: MessagingEvent, now_ms: int) -> list[Entry]:
+    def _repeat(self, event: MessagingEvent) -> bool:
+        """A repeat of what is already shown: the same message (dialog and sequence), the same stamped event,
+        or the same unstamped delivery again with nothing in between (LivePerson's retry). An unstamped chat
+        state that comes again after something else is a new event (the agent types again)."""
         if isinstance(event, (Message, RichContent)) and event.sequence is not None:
             key: Any = ("message", event.dialog_id, event.sequence)
-        else:  # remembered by a digest, not the event: 4000 keys of 4000-character texts would be 16 MB
-            key = hashlib.blake2b(repr(event).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        elif event.time is not None or event.sequence is not None:
+            key = ("stamped", event.digest or repr(event))
+        else:
+            digest = event.digest or hashlib.blake2b(repr(event).encode("utf-8", "surrogatepass"),
+                                                     digest_size=12).hexdigest()
+            if self._last_unstamped.get(digest) == self._arrivals:
+                return True  # the last entry made is this very change: delivered again
+            self._last_unstamped.pop(digest, None)
+            self._last_unstamped[digest] = self._arrivals + 1  # the arrival its entry is about to take
+            while len(self._last_unstamped) > 64:
+                self._last_unstamped.pop(next(iter(self._last_unstamped)))
+            return False
         if key in self._keys:
-            return []
+            return True
         self._keys[key] = None
         while len(self._keys) > MAX_KEYS:
             self._keys.popitem(last=False)
+        return False
+
+    def _messaging(self, event: MessagingEvent, now_ms: int) -> list[Entry]:
+        if self._repeat(event):
+            return []
         role = event.role or "?"
         seq = f"#{event.sequence} " if event.sequence is not None else ""
-        if isinstance(event, Message):
-            return [self._entry("message", event.time, now_ms, f"{seq}{role}: {event.text}", event.sequence)]
-        if isinstance(event, RichContent):
-            return [self._entry("rich", event.time, now_ms, f"{seq}{role}: {event.summary}", event.sequence)]
+        where = self._where(event)
+        private = " (private: agents and managers only)" if event.private else ""
+        if isinstance(event, (Message, RichContent)):
+            kind = "message" if isinstance(event, Message) else "rich"
+            body = event.text if isinstance(event, Message) else event.summary
+            choices = f"  [choices: {' · '.join(event.quick_replies)}]" if event.quick_replies else ""
+            return [self._entry(kind, event.time, now_ms, f"{seq}{role}{where}{private}: {body}{choices}",
+                                event.sequence, event.dialog_id)]
         if isinstance(event, AcceptStatus):
             which = ", ".join(f"#{n}" for n in event.sequences[:20]) + (" …" if len(event.sequences) > 20 else "")
-            return [self._entry("receipt", event.time, now_ms, f"{role} {event.status or '?'} {which}".rstrip())]
+            return [self._entry("receipt", event.time, now_ms,
+                                f"{role}{where} {event.status or '?'} {which}".rstrip(), None, event.dialog_id)]
         if isinstance(event, ChatState):
-            return [self._entry("chat", event.time, now_ms, f"{role} {event.chat_state or '?'}")]
+            return [self._entry("chat", event.time, now_ms, f"{role}{where} {event.chat_state or '?'}", None,
+                                event.dialog_id)]
         return []
 
+    def _where(self, event: MessagingEvent) -> str:
+        """`` in the survey dialog`` when the event is not in the main dialog."""
+        dialog = event.dialog_id
+        if not dialog or dialog == self.conversation_id:
+            return ""
+        kind = self.dialogs.get(dialog)
+        if kind == "MAIN":
+            return ""
+        return f" in the {DIALOG_NAMES.get(kind or '', 'dialog ' + dialog)}" if kind else f" in dialog {dialog}"
+
     def _insert(self, entry: Entry) -> Entry:
-        if not self.entries or entry.sort_key() >= self.entries[-1].sort_key():
+        key = (entry.time, entry.sequence if entry.sequence is not None else -1)
+        if entry.stamped and (self._latest is None or key >= self._latest):
+            self._latest = key
             self.entries.append(entry)
-        else:  # it arrived after a later one: into its place, marked
-            entry = replace(entry, late=True)
-            index = bisect.bisect_right([e.sort_key() for e in self.entries], entry.sort_key())
-            self.entries.insert(index, entry)
+        elif not entry.stamped and entry.sequence is None:
+            self.entries.append(entry)  # no LivePerson order to keep: in the order it arrived
+        else:  # it may have arrived after a later one: before the first LivePerson says is after it
+            index = next((i for i, e in enumerate(self.entries) if e.after(entry)), None)
+            if index is None:
+                self.entries.append(entry)
+            else:
+                entry = replace(entry, late=True)
+                self.entries.insert(index, entry)
         if len(self.entries) > MAX_ENTRIES:
             extra = len(self.entries) - MAX_ENTRIES
             del self.entries[:extra]
@@ -180,11 +301,21 @@ class Timelines:
         self.names = names
         self.scrub = scrub
         self.by_id: collections.OrderedDict[str, Timeline] = collections.OrderedDict()
+        self.dialog_of: collections.OrderedDict[str, str] = collections.OrderedDict()  # dialog id -> conversation
 
     def apply(self, events: Any, now_ms: int | None = None) -> list[Entry]:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         out: list[Entry] = []
         for event in events:
+            if isinstance(event, ConversationState):
+                for dialog in event.dialogs:
+                    if dialog.id != event.conversation_id:
+                        self.dialog_of[dialog.id] = event.conversation_id
+                        while len(self.dialog_of) > 4 * MAX_CONVERSATIONS:
+                            self.dialog_of.popitem(last=False)
+            elif event.conversation_id not in self.by_id and event.conversation_id in self.dialog_of:
+                # a survey dialog's events may name only their dialog
+                event = replace(event, conversation_id=self.dialog_of[event.conversation_id])
             timeline = self.by_id.get(event.conversation_id)
             if timeline is None:
                 timeline = self.by_id[event.conversation_id] = Timeline(event.conversation_id, self.names, self.scrub)

@@ -17,6 +17,7 @@ import base64
 import contextvars
 import hashlib
 import hmac
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -91,11 +92,47 @@ def check(headers: Iterable[tuple[str, str]], body: bytes, credentials: Credenti
     return None
 
 
+def pick(headers: Iterable[tuple[str, str]], credentials: "Credentials | Iterable[Credentials]") -> "Credentials | None":
+    """The credentials a request is checked with when one receiver serves several accounts: those of the
+    account named in ``x-liveperson-account-id``, else those that name no account; None when none fit."""
+    if isinstance(credentials, Credentials):
+        return credentials
+    given = ""
+    for name, value in headers:
+        if name.lower() == ACCOUNT_ID:
+            given = value.strip()
+            break
+    listed = list(credentials)
+    return next((c for c in listed if c.account_id and c.account_id == given), None) or \
+        next((c for c in listed if not c.account_id), None)
+
+
 # --- typed events ---------------------------------------------------------------------------------------
+MAIN_DIALOG = "MAIN"
+SURVEY_DIALOG = "POST_SURVEY"
+PRIVATE_AUDIENCE = "AGENTS_AND_MANAGERS"
+
+
 @dataclass(frozen=True)
 class Participant:
+    """One role of one participant: LivePerson lists a participant once per role (the assigned agent is
+    often also a READER, with the same id)."""
+
     id: str
     role: str
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """One dialog of a conversation: the MAIN one, a POST_SURVEY one, …"""
+
+    id: str
+    type: str = ""
+    state: str = ""
+    time: int | None = None  # its metaDataLastUpdateTs
+    end: int | None = None
+    closed_by: str = ""
+    closed_cause: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,27 +158,43 @@ class ConversationState(Event):
     end: int | None = None
     close_reason: str = ""
     closed_by: str = ""
+    dialogs: tuple[Dialog, ...] = ()
+
+    @property
+    def conversation_closed(self) -> bool:
+        """The whole conversation is closed: its ``stage`` says so (``state`` is the main dialog's since
+        LivePerson added dialogs); without a stage, its ``state``."""
+        return (self.stage or self.state) == "CLOSE"
 
 
 @dataclass(frozen=True)
 class MessagingEvent(Event):
-    """A MessagingEventNotification change: who did it, in which dialog, at which sequence."""
+    """A MessagingEventNotification change: who did it, in which dialog, at which sequence, for whom
+    (``audience``: ALL, or AGENTS_AND_MANAGERS for a private message the consumer never sees)."""
 
     dialog_id: str = ""
     sequence: int | None = None
     originator: str = ""
     role: str = ""
+    audience: str = ""
+    digest: str = ""  # of the change as delivered: tells a retried delivery from a new event without an id
+
+    @property
+    def private(self) -> bool:
+        return self.audience == PRIVATE_AUDIENCE
 
 
 @dataclass(frozen=True)
 class Message(MessagingEvent):
     text: str = ""
     content_type: str = ""
+    quick_replies: tuple[str, ...] = ()  # the choices offered with it, as their titles
 
 
 @dataclass(frozen=True)
 class RichContent(MessagingEvent):
     summary: str = ""
+    quick_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,19 +301,26 @@ def _conversation_change(change: dict[str, Any]) -> ConversationState | None:
     conv = _text(result.get("convId")) or _text(details.get("convId"))
     if not conv:
         return None
-    participants = []
+    participants: list[Participant] = []
     found = details.get("participants")
     for item in (found if isinstance(found, list) else [])[:50]:
         if isinstance(item, dict) and _text(item.get("id")):
             participants.append(Participant(_text(item.get("id")), _text(item.get("role")) or "?"))
+    by_role = details.get("participantsPId")  # the other form: {"ASSIGNED_AGENT": ["id", …], …}
+    for role, ids in (list(by_role.items())[:20] if isinstance(by_role, dict) else []):
+        for pid in (ids if isinstance(ids, list) else [ids])[:50]:
+            one = Participant(_text(pid), _text(role) or "?")
+            if one.id and one not in participants and len(participants) < 100:
+                participants.append(one)
     dialogs = [d for d in details.get("dialogs", []) if isinstance(d, dict)][:20] \
         if isinstance(details.get("dialogs"), list) else []
-    main = next((d for d in dialogs if d.get("dialogType") == "MAIN"), dialogs[0] if dialogs else {})
+    main = next((d for d in dialogs if d.get("dialogType") == MAIN_DIALOG), dialogs[0] if dialogs else {})
     ttr = _dict(details.get("ttr"))
     handler = _dict(details.get("conversationHandlerDetails"))
     return ConversationState(
         conversation_id=conv,
-        time=_int(details.get("metaDataLastUpdateTs")) or _int(main.get("metaDataLastUpdateTs")),
+        time=_int(details.get("metaDataLastUpdateTs")) or _int(result.get("lastUpdateTime"))
+        or _int(main.get("metaDataLastUpdateTs")),
         change=_text(change.get("type")) or "UPSERT",
         state=_text(details.get("state")),
         stage=_text(details.get("stage")),
@@ -272,6 +332,9 @@ def _conversation_change(change: dict[str, Any]) -> ConversationState | None:
         end=_int(details.get("endTs")) or _int(main.get("endTs")),
         close_reason=_text(details.get("closeReason")) or _text(main.get("closedCause")),
         closed_by=_text(main.get("closedBy")) or _text(details.get("closedBy")),
+        dialogs=tuple(Dialog(_text(d.get("dialogId")), _text(d.get("dialogType")), _text(d.get("state")),
+                             _int(d.get("metaDataLastUpdateTs")), _int(d.get("endTs")), _text(d.get("closedBy")),
+                             _text(d.get("closedCause"), 200)) for d in dialogs if _text(d.get("dialogId"))),
     )
 
 
@@ -289,14 +352,23 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
         "sequence": _int(change.get("sequence")),
         "originator": _text(change.get("originatorId")) or _text(origin.get("id")),
         "role": _text(origin.get("role")),
+        "audience": _text(change.get("messageAudience")),
+        "digest": _digest(change),
     }
     if kind == "ContentEvent":
         message = event.get("message")
         if isinstance(message, dict):  # a hosted file: {caption, relativePath, fileType, preview}
             message = f"file {_text(message.get('fileType'), 20)} {_text(message.get('caption'), 200)}".strip()
-        return Message(**common, text=_text(message, MAX_TEXT), content_type=_text(event.get("contentType")))
+        return Message(**common, text=_text(message, MAX_TEXT), content_type=_text(event.get("contentType")),
+                       quick_replies=_choices(event.get("quickReplies")))
     if kind == "RichContentEvent":
-        return RichContent(**common, summary=_rich_summary(event.get("content")))
+        content = event.get("content")
+        if isinstance(content, str) and content.lstrip().startswith("{") and len(content) <= MAX_BODY_BYTES:
+            try:  # some examples carry the card as a JSON string
+                content = loads_json(content, MAX_DEPTH)
+            except (ValueError, TooDeep):
+                pass
+        return RichContent(**common, summary=_rich_summary(content), quick_replies=_choices(event.get("quickReplies")))
     if kind == "AcceptStatusEvent":
         listed = event.get("sequenceList")
         items: list[Any] = listed if isinstance(listed, list) else []
@@ -305,6 +377,27 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
     if kind == "ChatStateEvent":
         return ChatState(**common, chat_state=_text(event.get("chatState")))
     return None
+
+
+def _digest(change: dict[str, Any]) -> str:
+    """A short digest of one change as delivered (a retry delivers the same bytes, so the same digest)."""
+    try:
+        raw = json.dumps(change, sort_keys=True, ensure_ascii=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        raw = repr(sorted(change))
+    return hashlib.blake2b(raw.encode("ascii", "replace"), digest_size=12).hexdigest()
+
+
+def _choices(quick: Any, limit: int = 20) -> tuple[str, ...]:
+    """The titles of a ``quickReplies`` block's replies (buttons), in order."""
+    replies = _dict(quick).get("replies")
+    titles = []
+    for reply in (replies if isinstance(replies, list) else [])[:limit]:
+        reply = _dict(reply)
+        title = _text(reply.get("title"), 80) or _text(reply.get("tooltip"), 80)
+        if title:
+            titles.append(title)
+    return tuple(titles)
 
 
 def _rich_summary(content: Any, limit: int = 200) -> str:

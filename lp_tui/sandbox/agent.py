@@ -8,13 +8,21 @@ routed skill; after ``agent_delay`` an agent of that skill joining, typing and g
 consumer; each consumer message, answered by the agent (a read receipt and an echo); TTR
 changes; the close.
 
-Delivery follows LivePerson's count-based retry policy (a non-2xx answer or no answer within
-``timeout`` is retried up to ``max_retries`` times, ``retry_delay`` apart; LivePerson waits 30 s,
-the sandbox 0.5 s by default). Faults for QA: ``bad_signature``, ``duplicate``, ``out_of_order``,
-``timeout`` (the receiver counted as too slow, so the sandbox retries).
+Notifications are shaped as LivePerson's published examples (notes.py): chat states without a time,
+receipts without a sequence, ``participantsPId`` beside ``participants``, the assigned agent also a
+READER; with ``survey`` a post-conversation survey dialog opens when the main dialog closes.
 
-One daemon thread per sandbox sends everything in order; it stops at once with the sandbox
-(``state.stopping``), an in-flight POST included. No Textual, no lp_tui.lp.
+Delivery follows LivePerson's current retry policy by default (``retry_policy`` "ttl": a failed
+notification is retried after 2, 4, 8 … s, the sandbox starting at ``retry_delay``, until
+``retention_time`` has passed, the receiver's later notifications waiting behind it), or the older
+count-based one (``"count"``: up to ``max_retries`` retries, ``retry_delay`` apart). Anything but 200 or
+201, or no whole answer within ``timeout``, is a failure. Faults for QA: ``bad_signature``,
+``duplicate``, ``out_of_order``, ``timeout`` (the receiver counted as too slow, so the sandbox retries).
+
+One thread runs the agent and hands each notification to every receiver's lane: a queue and a thread
+of its own, so a slow receiver (one that drips its answer, say) delays only itself; each POST is cut at
+its deadline. Everything stops at once with the sandbox (``state.stopping``), in-flight POSTs included.
+No Textual, no lp_tui.lp.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from lp_tui.sandbox import notes
-from lp_tui.sandbox.webhook_config import FAULT_KINDS, WebhookConfig, WebhookFault, check_url
+from lp_tui.sandbox.webhook_config import FAULT_KINDS, MAX_GAP, WebhookConfig, WebhookFault, check_url
 
 if TYPE_CHECKING:
     from lp_tui.sandbox.state import Conversation, SandboxState
@@ -59,6 +67,10 @@ class Seat:
     ttr_value: int = 3600
     answered: int = -1  # the last consumer sequence the agent replied to
     last_ts: int = 0  # the last state's metaDataLastUpdateTs: strictly increasing
+    survey_state: str = ""  # "", OPEN or CLOSE: the post-conversation survey dialog
+    survey_id: str = ""
+    survey_bot: str = ""
+    survey_cause: str = ""
 
 
 class WebhookAgent:
@@ -69,15 +81,14 @@ class WebhookAgent:
         self._queue: list[tuple[float, int, Any]] = []  # (due, order, Note or action)
         self._order = itertools.count()
         self._cond = threading.Condition()
-        self._held: tuple[notes.Note, float] | None = None
-        self._inflight: Any = None
+        self._lanes: dict[str, _Lane] = {}  # used by the dispatching thread only (and stop)
         self._thread: threading.Thread | None = None
         state.listeners.append(self.on_change)
 
     # --- the hooks (the server calls them under state.lock) ---------------------------------------------
     def on_change(self, what: str, conv: "Conversation", data: dict[str, Any]) -> None:
         config = self.state.webhooks
-        if config.url is None:
+        if not config.targets():
             return
         seat = self._seat(conv.id)
         now = time.time()
@@ -104,7 +115,10 @@ class WebhookAgent:
             seat.ttr_type, seat.ttr_value = data["ttr_type"], data["value"]
             self._push(now, self._state_note(conv, seat))
         elif what == "closed":
-            self._push(now, self._state_note(conv, seat))
+            if config.survey and seat.agent_id and not seat.survey_state:  # LivePerson: no survey if unassigned
+                self._push(now, lambda: self._survey(conv.id))
+            else:
+                self._push(now, self._state_note(conv, seat))
 
     def _seat(self, conv_id: str) -> Seat:
         seat = self.seats.get(conv_id)
@@ -114,8 +128,10 @@ class WebhookAgent:
                 self.seats.popitem(last=False)
         return seat
 
-    def _ms(self) -> int:
-        return int(self.state.now() * 1000)
+    def _ms(self, seat: Seat | None = None) -> int:
+        """Now, in ms; with a seat, never before its last state (so nothing it says seems to precede it)."""
+        now = int(self.state.now() * 1000)
+        return max(now, seat.last_ts) if seat is not None else now
 
     def _state_note(self, conv: "Conversation", seat: Seat) -> "notes.Note":
         seat.last_ts = max(self._ms(), seat.last_ts + 1)
@@ -137,11 +153,38 @@ class WebhookAgent:
         seat = self._seat(conv_id)
         seat.agent_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/agent").hex
         out = [self._state_note(conv, seat), notes.chat_state(conv, seat.agent_id, "ASSIGNED_AGENT", "COMPOSING",
-                                                                self._ms())]
+                                                                self._ms(seat))]
         greeting = f"Hello, this is {conv.skill} (a sandbox agent). How can I help you today?"
         sequence = conv.publish(greeting, role="ASSIGNED_AGENT")
-        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms()))
+        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms(seat)))
         return out + self._answer(conv_id)
+
+    def _survey(self, conv_id: str) -> list["notes.Note"]:
+        """The main dialog closed: a post-conversation survey dialog opens (the conversation's stage stays OPEN),
+        its bot greets and asks, and closes the survey, and with it the conversation, after survey_wait s."""
+        conv = self.state.conversations.get(conv_id)
+        if conv is None:
+            return []
+        seat = self._seat(conv_id)
+        seat.survey_state, seat.survey_cause = "OPEN", ""
+        seat.survey_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/survey").hex[:22]
+        seat.survey_bot = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/survey-bot").hex
+        out = [self._state_note(conv, seat),
+               notes.chat_state(conv, seat.survey_bot, "AGENT", "COMPOSING", dialog_id=seat.survey_id),
+               notes.message(conv, 0, seat.survey_bot, "AGENT", "Hello, I'm the sandbox's survey bot. A question about "
+                             "your conversation (type 'skip' to skip).", self._ms(seat), seat.survey_id),
+               notes.message(conv, 1, seat.survey_bot, "AGENT", "How would you rate your overall experience?",
+                             self._ms(seat), seat.survey_id, notes.SURVEY_CHOICES)]
+        self._push(time.time() + self.state.webhooks.survey_wait, lambda: self._survey_done(conv_id))
+        return out
+
+    def _survey_done(self, conv_id: str) -> list["notes.Note"]:
+        conv = self.state.conversations.get(conv_id)
+        seat = self._seat(conv_id)
+        if conv is None or seat.survey_state != "OPEN":
+            return []
+        seat.survey_state, seat.survey_cause = "CLOSE", "Timed out (no answer)"
+        return [self._state_note(conv, seat)]
 
     def _answer(self, conv_id: str) -> list["notes.Note"]:
         """Read the consumer's new messages and echo each one."""
@@ -153,12 +196,12 @@ class WebhookAgent:
         if not new:
             return []
         seat.answered = new[-1]["sequence"]
-        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", [m["sequence"] for m in new], self._ms())]
+        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", [m["sequence"] for m in new], self._ms(seat))]
         for message in new:
             text = message["text"] if len(message["text"]) <= 200 else message["text"][:199] + "…"
             reply = f"You wrote: {text}"
             out.append(notes.message(conv, conv.publish(reply, role="ASSIGNED_AGENT"), seat.agent_id,
-                                     "ASSIGNED_AGENT", reply, self._ms()))
+                                     "ASSIGNED_AGENT", reply, self._ms(seat)))
         return out
 
     # --- the thread -----------------------------------------------------------------------------------
@@ -168,19 +211,17 @@ class WebhookAgent:
         return self
 
     def stop(self) -> None:
-        """At once: the wait wakes, an in-flight POST is cut."""
+        """At once: the waits wake, every in-flight POST is cut, every thread is joined."""
         with self._cond:
             self._cond.notify_all()
-        inflight = self._inflight
-        sock = getattr(inflight, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.wake()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        for lane in lanes:
+            lane.join()
 
     def _next(self) -> Any:
         """The next item due (a Note or an action), or None when stopping."""
@@ -190,11 +231,7 @@ class WebhookAgent:
                 now = time.time()
                 if self._queue and self._queue[0][0] <= now:
                     return heapq.heappop(self._queue)[2]
-                if self._held is not None and self._held[1] <= now:
-                    held, self._held = self._held[0], None
-                    return held
-                waits = [1.0] + ([self._queue[0][0] - now] if self._queue else []) + \
-                    ([self._held[1] - now] if self._held else [])
+                waits = [1.0] + ([self._queue[0][0] - now] if self._queue else [])
                 self._cond.wait(max(0.0, min(waits)))
         return None
 
@@ -205,7 +242,7 @@ class WebhookAgent:
                 return
             try:
                 if isinstance(item, notes.Note):
-                    self._deliver(item)
+                    self._fan_out(item)
                 else:
                     with self.state.lock:
                         made = item()
@@ -214,43 +251,68 @@ class WebhookAgent:
             except Exception as exc:  # the thread lives on; the log says what failed
                 self._record(item if isinstance(item, notes.Note) else None, 0, None, f"sandbox error: {exc!r}")
 
-    # --- delivery ---------------------------------------------------------------------------------------
-    def _deliver(self, note: "notes.Note", released: bool = False) -> None:
+    # --- delivery: one lane (a queue and a thread) per receiver ----------------------------------------
+    def _fan_out(self, note: "notes.Note") -> None:
+        """Hand the note to every receiver's lane; a slow receiver delays only its own lane."""
+        with self.state.lock:
+            targets = self.state.webhooks.targets()
+        for url in list(self._lanes):
+            if url not in targets:
+                self._lanes.pop(url).close()
+        for url in targets:
+            lane = self._lanes.get(url)
+            if lane is None:
+                lane = self._lanes[url] = _Lane(self, url).start()
+            lane.put(note)
+
+    def _deliver(self, lane: "_Lane", note: "notes.Note", released: bool = False) -> None:
         with self.state.lock:
             config = self.state.webhooks
-            url, timeout, retries, delay, algorithm = (config.url, config.timeout, config.max_retries,
-                                                       config.retry_delay, config.signature)
+            timeout, retries, delay, algorithm = config.timeout, config.max_retries, config.retry_delay, \
+                config.signature
+            policy, retention = config.retry_policy, config.retention_time
             fault = None if released else self._take_fault(note)
             secret = self.state.client_secret
-        if url is None:
+            wanted = lane.url in config.targets()
+        url = lane.url
+        if not wanted:
             return
-        if fault == "out_of_order" and self._held is None:
-            self._held = (note, time.time() + HOLD)
-            self._record(note, 0, None, "held back (fault out_of_order)")
+        if fault == "out_of_order" and lane.held is None:
+            lane.held = (note, time.time() + HOLD)
+            self._record(note, 0, None, "held back (fault out_of_order)", url=url)
             return
-        attempt = 0
-        while not self.state.stopping.is_set():
+        attempt, first_failure = 0, None
+        while not self.state.stopping.is_set() and not lane.closed:
             attempt += 1
             key = secret + "-wrong" if fault == "bad_signature" and attempt == 1 else secret
-            status, error = self._post(url, note.body, signature(note.body, key, algorithm), timeout)
+            status, error = lane.post(note.body, signature(note.body, key, algorithm), timeout)
             if fault == "timeout" and attempt == 1 and status is not None:
                 error = f"counted as not answered within {timeout:g} s (fault timeout)"
-            ok = status is not None and 200 <= status < 300 and not error
+            ok = status is not None and status in (200, 201) and not error
             self._record(note, attempt, status, error or ("" if ok else f"answered {status}"),
-                         (fault or "") if attempt == 1 else "")
-            if ok or attempt > retries:
-                if not ok:
-                    self._record(note, attempt, None, f"gave up after {attempt} attempts")
+                         (fault or "") if attempt == 1 else "", url=url)
+            if ok:
                 break
-            if self.state.stopping.wait(delay):
+            now = time.time()
+            first_failure = first_failure if first_failure is not None else now
+            if policy == "count":
+                over, wait = attempt > retries, delay
+            else:  # time to live: 2, 4, 8 … s (from retry_delay), at most MAX_GAP apart, until retention passes
+                wait = min(max(delay, 0.01) * 2 ** (attempt - 1), MAX_GAP)
+                over = retries == 0 or now - first_failure + wait > retention
+            if over:
+                why = f"retention_time {retention:g} s" if policy == "ttl" and retries else "max_retries"
+                self._record(note, attempt, None, f"gave up after {attempt} attempts ({why})", url=url)
+                break
+            if lane.sleep(wait):
                 return
         if fault == "duplicate":
-            status, error = self._post(url, note.body, signature(note.body, secret, algorithm), timeout)
-            self._record(note, attempt + 1, status, error, "duplicate")
-        held = self._held
+            status, error = lane.post(note.body, signature(note.body, secret, algorithm), timeout)
+            self._record(note, attempt + 1, status, error, "duplicate", url=url)
+        held = lane.held
         if held is not None and not released and held[0] is not note:
-            self._held = None
-            self._deliver(held[0], released=True)
+            lane.held = None
+            self._deliver(lane, held[0], released=True)
 
     def _take_fault(self, note: "notes.Note") -> str | None:
         for fault in self.state.webhooks.faults:
@@ -262,36 +324,11 @@ class WebhookAgent:
                 return fault.kind
         return None
 
-    def _post(self, url: str, body: bytes, signed: str, timeout: float) -> tuple[int | None, str]:
-        import http.client
-
-        parts = urlsplit(url)
-        factory: Callable[..., Any] = http.client.HTTPSConnection if parts.scheme == "https" \
-            else http.client.HTTPConnection
-        conn = factory(parts.hostname, parts.port, timeout=timeout)
-        self._inflight = conn
-        headers = {"Content-Type": "application/json", "User-Agent": "lp-tui-sandbox",
-                   "x-liveperson-account-id": self.state.account_id, "x-liveperson-client-id": self.state.client_id,
-                   "x-liveperson-signature": signed}
-        try:
-            conn.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
-                         headers=headers)
-            response = conn.getresponse()
-            response.read(64 * 1024)
-            return response.status, ""
-        except socket.timeout:
-            return None, f"no answer within {timeout:g} s"
-        except (OSError, http.client.HTTPException) as exc:
-            return None, f"{type(exc).__name__}: {exc}"[:200]
-        finally:
-            self._inflight = None
-            conn.close()
-
     def _record(self, note: "notes.Note | None", attempt: int, status: int | None, error: str,
-                fault: str = "") -> None:
+                fault: str = "", url: str = "") -> None:
         self.log.append({"time": round(time.time(), 3), "type": note.type if note else "", "event": note.event
                          if note else "", "conversationId": note.conversation_id if note else "",
-                         "attempt": attempt, "status": status, "error": error, "fault": fault or ""})
+                         "attempt": attempt, "status": status, "error": error, "fault": fault or "", "url": url})
 
     def describe(self) -> dict[str, Any]:
         with self.state.lock:
@@ -315,6 +352,123 @@ def configure(state: "SandboxState", agent: WebhookAgent, body: bytes, content_t
     except (ValueError, TypeError) as exc:
         return 400, {"error": f"bad webhook settings: {exc}"}
     return 200, agent.describe()
+
+
+class _Lane:
+    """One receiver's queue and thread: its notifications in order, each POST cut at its deadline, its
+    retries waiting in it; nothing it does can hold up another receiver."""
+
+    def __init__(self, agent: WebhookAgent, url: str) -> None:
+        self.agent, self.url = agent, url
+        self.notes: collections.deque[notes.Note] = collections.deque()
+        self.cond = threading.Condition()
+        self.held: tuple[notes.Note, float] | None = None
+        self.closed = False
+        self.inflight: Any = None
+        self.thread = threading.Thread(target=self._run, name="lp-sandbox-webhook-lane", daemon=True)
+
+    def start(self) -> "_Lane":
+        self.thread.start()
+        return self
+
+    def put(self, note: "notes.Note") -> None:
+        with self.cond:
+            if len(self.notes) >= MAX_QUEUE:
+                self.agent._record(note, 0, None, "dropped: this receiver's queue is full", url=self.url)
+                return
+            self.notes.append(note)
+            self.cond.notify()
+
+    def close(self) -> None:
+        """The receiver was removed: drop what waits, cut what is in flight."""
+        self.closed = True
+        self.wake()
+
+    def wake(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+        self._cut()
+
+    def join(self) -> None:
+        self.thread.join(timeout=5)
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait between retries; True when stopping or closed."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.closed or self.agent.state.stopping.is_set(), seconds)
+        return self.closed or self.agent.state.stopping.is_set()
+
+    def _cut(self) -> None:
+        sock = getattr(self.inflight, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _next(self) -> "notes.Note | None":
+        stopping = self.agent.state.stopping
+        with self.cond:
+            while not stopping.is_set() and not self.closed:
+                now = time.time()
+                if self.notes:
+                    return self.notes.popleft()
+                if self.held is not None and self.held[1] <= now:
+                    held, self.held = self.held[0], None
+                    return held
+                self.cond.wait(max(0.0, min(1.0, self.held[1] - now)) if self.held else 1.0)
+        return None
+
+    def _run(self) -> None:
+        while True:
+            note = self._next()
+            if note is None:
+                return
+            try:
+                self.agent._deliver(self, note)
+            except Exception as exc:  # the lane lives on; the log says what failed
+                self.agent._record(note, 0, None, f"sandbox error: {exc!r}", url=self.url)
+
+    def post(self, body: bytes, signed: str, timeout: float) -> tuple[int | None, str]:
+        """One POST, cut when its whole answer has not come within ``timeout`` (however it trickles)."""
+        import http.client
+
+        parts = urlsplit(self.url)
+        factory: Callable[..., Any] = http.client.HTTPSConnection if parts.scheme == "https" \
+            else http.client.HTTPConnection
+        conn = factory(parts.hostname, parts.port, timeout=timeout)
+        self.inflight = conn
+        late = threading.Event()
+
+        def deadline() -> None:
+            late.set()
+            self._cut()
+
+        timer = threading.Timer(timeout, deadline)
+        timer.daemon = True
+        state = self.agent.state
+        headers = {"Content-Type": "application/json", "User-Agent": "lp-tui-sandbox",
+                   "x-liveperson-account-id": state.account_id, "x-liveperson-client-id": state.client_id,
+                   "x-liveperson-signature": signed}
+        try:
+            timer.start()
+            conn.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
+                         headers=headers)
+            response = conn.getresponse()
+            response.read(64 * 1024)
+            if late.is_set():
+                return None, f"no answer within {timeout:g} s (its whole answer, however slowly it came)"
+            return response.status, ""
+        except socket.timeout:
+            return None, f"no answer within {timeout:g} s"
+        except (OSError, http.client.HTTPException) as exc:
+            if late.is_set():
+                return None, f"no answer within {timeout:g} s (its whole answer, however slowly it came)"
+            return None, f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            timer.cancel()
+            self.inflight = None
+            conn.close()
 
 
 __all__ = ["WebhookAgent", "WebhookConfig", "WebhookFault", "FAULT_KINDS", "configure", "check_url", "signature"]

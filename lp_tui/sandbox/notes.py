@@ -36,39 +36,73 @@ def _note(kind: str, event: str, conv_id: str, body: dict[str, Any]) -> Note:
     return Note(kind, event, conv_id, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
+SURVEY_CHOICES = ("1", "2", "3", "4", "5", "Skip")
+
+
 def conversation(state: "SandboxState", conv: "Conversation", seat: "Seat", now_ms: int) -> Note:
+    """The conversation's whole state, as LivePerson's ExConversationChangeNotification carries it: the
+    participants in both forms (the list, one entry per role, and ``participantsPId``, role → ids), the
+    assigned agent also a READER, each dialog, ``state`` for the main dialog and ``stage`` for the whole
+    conversation (open while a post-conversation survey dialog is)."""
     closed = conv.state != "OPEN"
+    survey_open = seat.survey_state == "OPEN"
+    stage_closed = closed and not survey_open
     start = int(conv.created * 1000)
     end = int(conv.closed * 1000) if conv.closed else now_ms
     people = [{"id": conv.consumer, "role": "CONSUMER"}]
     if seat.agent_id:
-        people.append({"id": seat.agent_id, "role": "ASSIGNED_AGENT"})
+        people += [{"id": seat.agent_id, "role": "ASSIGNED_AGENT"}, {"id": seat.agent_id, "role": "READER"}]
+    if seat.survey_state:
+        people.append({"id": seat.survey_bot, "role": "AGENT"})
+    by_role: dict[str, list[str]] = {}
+    for person in people:
+        by_role.setdefault(person["role"], []).append(person["id"])
+    main_people = [p for p in people if p["role"] in ("CONSUMER", "ASSIGNED_AGENT")]
     dialog: dict[str, Any] = {
-        "dialogId": conv.id, "participantsDetails": [{**p, "state": "ACTIVE"} for p in people],
+        "dialogId": conv.id, "participantsDetails": [{**p, "state": "ACTIVE"} for p in main_people],
         "dialogType": "MAIN", "channelType": "MESSAGING", "state": "CLOSE" if closed else "OPEN",
-        "creationTs": start, "metaDataLastUpdateTs": now_ms,
+        "creationTs": start, "metaDataLastUpdateTs": end if closed else now_ms,
     }
+    dialogs = [dialog]
+    if seat.survey_state:
+        survey: dict[str, Any] = {
+            "dialogId": seat.survey_id,
+            "participantsDetails": [{"id": conv.consumer, "role": "CONSUMER"}, {"id": seat.survey_bot, "role": "AGENT"},
+                                    {"id": seat.agent_id, "role": "READER"}],
+            "dialogType": "POST_SURVEY", "channelType": "MESSAGING", "state": seat.survey_state,
+            "creationTs": end, "metaDataLastUpdateTs": now_ms,
+        }
+        if seat.survey_state == "CLOSE":
+            survey.update(endTs=now_ms, closedBy="AGENT", closedCause=seat.survey_cause)
+        dialogs.append(survey)
     details: dict[str, Any] = {
-        "skillId": conv.skill_id, "participants": people, "dialogs": [dialog], "brandId": state.account_id,
-        "state": "CLOSE" if closed else "OPEN", "stage": "CLOSE" if closed else "OPEN", "startTs": start,
+        "skillId": conv.skill_id, "participants": people, "participantsPId": by_role, "dialogs": dialogs,
+        "brandId": state.account_id, "state": "CLOSE" if closed else "OPEN",
+        "stage": "CLOSE" if stage_closed else "OPEN", "startTs": start,
         "metaDataLastUpdateTs": now_ms, "ttr": {"ttrType": seat.ttr_type, "value": seat.ttr_value},
         "conversationHandlerDetails": {"accountId": state.account_id, "skillId": conv.skill_id},
     }
     if closed:
-        dialog.update(endTs=end, closedBy="CONSUMER")
-        details.update(closeReason="CONSUMER", endTs=end)
+        dialog.update(endTs=end, closedBy="CONSUMER", closedCause="Closed by consumer")
+        details.update(closeReason="CONSUMER")
+    if stage_closed:
+        details.update(endTs=now_ms if seat.survey_state else end)
     result = {"convId": conv.id, "effectiveTTR": -1 if closed else start + seat.ttr_value * 1000,
               "conversationDetails": details}
-    return _note(CONVERSATION_CHANGE, details["state"], conv.id,
+    event = "CLOSE" if stage_closed else ("SURVEY" if survey_open else details["state"])
+    return _note(CONVERSATION_CHANGE, event, conv.id,
                  {"subscriptionId": f"lp-tui-sandbox-{state.account_id}", "changes": [{"type": "UPSERT",
                                                                                        "result": result}]})
 
 
-def _change(conv: "Conversation", who: str, role: str, when: int, event: dict[str, Any],
-            sequence: int | None = None) -> dict[str, Any]:
-    change: dict[str, Any] = {"originatorId": who, "originatorMetadata": {"id": who, "role": role},
-                              "serverTimestamp": when, "event": event, "conversationId": conv.id,
-                              "dialogId": conv.id, "messageAudience": "ALL"}
+def _change(conv: "Conversation", who: str, role: str, when: int | None, event: dict[str, Any],
+            sequence: int | None = None, dialog_id: str = "") -> dict[str, Any]:
+    """One change as LivePerson sends it: chat states without ``serverTimestamp`` (``when`` None), receipts and
+    chat states without ``sequence``."""
+    change: dict[str, Any] = {"originatorId": who, "originatorMetadata": {"id": who, "role": role}}
+    if when is not None:
+        change["serverTimestamp"] = when
+    change.update(event=event, conversationId=conv.id, dialogId=dialog_id or conv.id, messageAudience="ALL")
     if sequence is not None:
         change = {"sequence": sequence, **change}
     return change
@@ -78,13 +112,21 @@ def _messaging(conv: "Conversation", change: dict[str, Any]) -> Note:
     return _note(MESSAGING_EVENT, change["event"]["type"], conv.id, {"changes": [change]})
 
 
-def message(conv: "Conversation", sequence: int, who: str, role: str, text: str, when: int) -> Note:
-    event = {"type": "ContentEvent", "contentType": "text/plain", "message": text}
-    return _messaging(conv, _change(conv, who, role, when, event, sequence))
+def message(conv: "Conversation", sequence: int, who: str, role: str, text: str, when: int,
+            dialog_id: str = "", quick_replies: tuple[str, ...] = ()) -> Note:
+    event: dict[str, Any] = {"type": "ContentEvent", "message": text, "contentType": "text/plain"}
+    if quick_replies:  # shaped as LivePerson's survey question: buttons that publish their title
+        event["quickReplies"] = {"type": "quickReplies", "itemsPerRow": 8, "replies": [
+            {"type": "button", "tooltip": title, "title": title,
+             "click": {"actions": [{"type": "publishText", "text": title}]}} for title in quick_replies]}
+    return _messaging(conv, _change(conv, who, role, when, event, sequence, dialog_id))
 
 
-def chat_state(conv: "Conversation", who: str, role: str, state: str, when: int) -> Note:
-    return _messaging(conv, _change(conv, who, role, when, {"type": "ChatStateEvent", "chatState": state}))
+def chat_state(conv: "Conversation", who: str, role: str, state: str, when: int | None = None,
+               dialog_id: str = "") -> Note:
+    """LivePerson's chat states carry no ``serverTimestamp`` (``when`` is accepted and left out)."""
+    return _messaging(conv, _change(conv, who, role, None, {"type": "ChatStateEvent", "chatState": state},
+                                    dialog_id=dialog_id))
 
 
 def receipt(conv: "Conversation", who: str, role: str, status: str, sequences: list[int], when: int) -> Note:

@@ -40,29 +40,74 @@ class WebhookFault:
         return not self.type or self.type in (note.type, note.type.rsplit(".", 1)[-1], note.event)
 
 
+RETRY_POLICIES = {
+    "ttl": "LivePerson's current policy: a failed notification is retried after 2, 4, 8 … s (at most 5 min apart; "
+           "the sandbox starts at retry_delay) until retention_time has passed, and the receiver's later "
+           "notifications wait behind it, so each conversation's order is kept; max_retries 0 drops it at once",
+    "count": "LivePerson's older, deprecated policy: up to max_retries retries, retry_delay apart (LivePerson: 30 s)",
+}
+MAX_RECEIVERS = 20  # added by `send --follow` runs, besides the sandbox's own url
+MAX_GAP = 300.0  # seconds: LivePerson's longest wait between two retries
+
+
 @dataclass
 class WebhookConfig:
-    """Where and how the sandbox posts; changed under ``state.lock``."""
+    """Where and how the sandbox posts; changed under ``state.lock``.
+
+    ``url`` is the sandbox's own receiver (``--webhook``); ``receivers`` are added and removed one by one
+    (``{"add": URL}``, ``{"remove": URL}``) by ``send --follow`` runs, so several follow at once and none
+    takes another's place. Each receiver gets every notification, through its own queue.
+    """
 
     url: str | None = None
     agent_delay: float = 1.0
     retry_delay: float = 0.5
     max_retries: int = 5
-    timeout: float = 5.0
+    timeout: float = 5.0  # the whole answer, not each read: LivePerson's read timeout is 5 s
     signature: str = "sha1"
     faults: list[WebhookFault] = field(default_factory=list)
+    retry_policy: str = "ttl"
+    retention_time: float = 20.0
+    survey: bool = False
+    survey_wait: float = 2.0
+    receivers: list[str] = field(default_factory=list)
 
-    NUMBERS = {"agent_delay": (0.0, 120.0), "retry_delay": (0.0, 120.0), "timeout": (0.05, 30.0)}
+    NUMBERS = {"agent_delay": (0.0, 120.0), "retry_delay": (0.0, 120.0), "timeout": (0.05, 30.0),
+               "retention_time": (2.0, 259200.0), "survey_wait": (0.0, 3600.0)}
+
+    def targets(self) -> list[str]:
+        """Every receiver notifications go to, the sandbox's own first."""
+        return list(dict.fromkeys(([self.url] if self.url else []) + self.receivers))
 
     def update(self, data: dict[str, Any]) -> None:
         """Apply a JSON object's settings, all checked before any is applied (ValueError names the first bad)."""
-        known = {"url", "agent_delay", "retry_delay", "max_retries", "timeout", "signature", "faults", "clear_faults"}
+        known = {"url", "agent_delay", "retry_delay", "max_retries", "timeout", "signature", "faults", "clear_faults",
+                 "retry_policy", "retention_time", "survey", "survey_wait", "add", "remove"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
         changes: dict[str, Any] = {}
         if "url" in data:
             changes["url"] = check_url(data["url"]) if data["url"] is not None else None
+        receivers = list(self.receivers)
+        if "remove" in data:
+            gone = check_url(data["remove"])
+            receivers = [r for r in receivers if r != gone]
+        if "add" in data:
+            added = check_url(data["add"])
+            if added not in receivers:
+                if len(receivers) >= MAX_RECEIVERS:
+                    raise ValueError(f"add: at most {MAX_RECEIVERS} receivers besides url; remove one first")
+                receivers.append(added)
+        changes["receivers"] = receivers
+        if "retry_policy" in data:
+            if data["retry_policy"] not in RETRY_POLICIES:
+                raise ValueError(f"retry_policy {data['retry_policy']!r}: one of {', '.join(RETRY_POLICIES)}")
+            changes["retry_policy"] = data["retry_policy"]
+        if "survey" in data:
+            if not isinstance(data["survey"], bool):
+                raise ValueError("survey: true or false (a post-conversation survey dialog after the close)")
+            changes["survey"] = data["survey"]
         for name, (low, high) in self.NUMBERS.items():
             if name in data:
                 value = data[name]
@@ -90,9 +135,12 @@ class WebhookConfig:
         self.faults = faults
 
     def describe(self) -> dict[str, Any]:
-        return {"url": self.url, "agent_delay": self.agent_delay, "retry_delay": self.retry_delay,
-                "max_retries": self.max_retries, "timeout": self.timeout, "signature": self.signature,
-                "faults": [f.__dict__.copy() for f in self.faults], "fault_kinds": FAULT_KINDS}
+        return {"url": self.url, "receivers": list(self.receivers), "agent_delay": self.agent_delay,
+                "retry_policy": self.retry_policy, "retention_time": self.retention_time,
+                "retry_delay": self.retry_delay, "max_retries": self.max_retries, "timeout": self.timeout,
+                "signature": self.signature, "survey": self.survey, "survey_wait": self.survey_wait,
+                "faults": [f.__dict__.copy() for f in self.faults], "fault_kinds": FAULT_KINDS,
+                "retry_policies": RETRY_POLICIES}
 
 
 def _fault_fields(item: Any) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from textual.widgets import Static
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
 from lp_tui.ui.plain import add, plain
 
-KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold cyan", "left": "cyan",
-              "ttr": "yellow", "message": "bold", "rich": "bold", "chat": "dim", "receipt": "dim",
-              "closed": "bold red"}
+KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold cyan", "role": "cyan", "left": "cyan",
+              "ttr": "yellow", "dialog": "bold yellow", "message": "bold", "rich": "bold", "chat": "dim",
+              "receipt": "dim", "closed": "bold red"}
 MAX_REJECTED_SHOWN = 5
 MAX_SHOWN = 100  # newest entries drawn (the pane is for watching, `lp-tui webhooks` keeps the record)
 MAX_SHOWN_TEXT = 600  # characters drawn of one entry
