@@ -114,3 +114,21 @@ async def test_on_liveperson_routing_is_said_to_be_unreadable(tmp_path):
         await until(pilot, lambda: app.composer.query(RoutingView)
                     and "not tell a connector" in str(app.composer.query_one("#routing-rules").render()))
         assert app.composer.query_one("#routing-run").disabled
+
+
+async def test_an_external_sandbox_without_its_token_says_why_routing_is_not_shown(tmp_path):
+    box = Sandbox(SandboxState(rules=parse_rules(BOSTON, "boston.toml"))).start()
+    conn = Connection(ext_consumer_id="ext-no-token")
+    conn.apply({**box.connection_values(), "sandbox_token": ""}, "test")
+    conn.sandbox_token = ""  # as when LP_SANDBOX_TOKEN is not set
+    session = session_for(tmp_path, conn, profile="qa")
+    app = make_app(session)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: "SANDBOX" in str(app.composer.query_one("#status-bar").render()))
+            await typed(pilot, "#f-consumer-companyBranch", "Boston")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.composer.query(ResponseView) and "LP_SANDBOX_TOKEN" in summary(app))
+            assert "Boston Sales" not in summary(app)
+    finally:
+        box.stop()

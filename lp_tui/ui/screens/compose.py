@@ -571,7 +571,8 @@ class ComposeScreen(SendActions, Screen[None]):
                 view.show_progress(TITLES[kind] + "…", steps)
             elif outcome is not None:
                 if outcome.result is not None:
-                    view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id)
+                    view.show_result(outcome.result, outcome.routing, self.session.is_sandbox, self.conversation_id,
+                                     routing_problem=outcome.routing_problem)
                 else:
                     title = TITLES[outcome.kind]
                     view.show_error(title, outcome.error, outcome.steps, cancelled=outcome.cancelled)

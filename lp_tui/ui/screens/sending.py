@@ -46,6 +46,7 @@ class Outcome:
     error: LpError | None = None
     cancelled: bool = False
     routing: dict[str, Any] | None = None
+    routing_problem: str = ""  # why an lp-tui sandbox did not say where it routed (its token is missing)
     body: bytes | None = None  # what a create sent (evidence of a send that failed before an answer)
     history_id: str | None = None  # the History entry that records it (evidence files are named by it)
 
@@ -206,6 +207,10 @@ class SendActions(_Base):
                 outcome.result = await client.create_conversation(None, header, observe, raw=body, **after)
                 if outcome.result.conversation_id and outcome.result.sandbox:
                     outcome.routing = await client.sandbox_conversation(outcome.result.conversation_id)
+                    if outcome.routing is None and getattr(client, "sandbox_locked", False):
+                        from lp_tui.lp.client import SANDBOX_TOKEN_NEEDED
+
+                        outcome.routing_problem = SANDBOX_TOKEN_NEEDED
             elif kind == "close":
                 outcome.result = await client.close_conversation(conversation_id, header, observe)
             else:

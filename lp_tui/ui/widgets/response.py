@@ -125,7 +125,7 @@ class ResponseView(Vertical):
         self.query_one("#summary", Static).update(text)
 
     def show_result(self, result: Any, routing: dict[str, Any] | None = None, sandbox: bool = False,
-                    current_conversation: str | None = None) -> None:
+                    current_conversation: str | None = None, routing_problem: str = "") -> None:
         self.result = result
         ok = result.ok
         text = Text()
@@ -164,6 +164,9 @@ class ResponseView(Vertical):
             add(text, f"skill {routing.get('skill')}", "bold magenta", one_line=True, limit=80)
             add(text, f" by rule ‘{routing.get('rule')}’; state {routing.get('state')}", one_line=True, limit=200)
             text.append("\n")
+        elif routing_problem:
+            text.append("\nSandbox routing: ", style="bold")
+            add(text, routing_problem + "\n", "yellow")
         elif result.conversation_id and not sandbox:
             text.append("\nRouting: ", style="bold")
             text.append("LivePerson does not tell a connector where a conversation was routed (the Connector API "
