@@ -202,7 +202,8 @@ def test_the_sandbox_conversation_holds_the_first_message(server):
     result = lp("send", "--preset", "first-message", env=env)
     assert result.returncode == 0, result.stderr
     conv = json.loads(result.stdout)[1]["body"]["conversationId"]
-    answer = httpx.get(f"{server.csds_url}/_sandbox/conversations/{conv}", trust_env=False).json()
+    answer = httpx.get(f"{server.csds_url}/_sandbox/conversations/{conv}", trust_env=False,
+                       headers=server.control_headers()).json()
     assert [m["text"] for m in answer["messages"] if m["role"] == "CONSUMER"] == ["Hello, I need your support"]
     history = lp("diff", env=env)  # the send is in History, its first message with it
     assert history.returncode == 0

@@ -148,9 +148,13 @@ async def test_ttr_changes_and_consumer_chat_states_are_told(world):
 async def test_a_first_message_is_told_and_answered(world, in_batch):
     client, conv = await create(world.conn, "first-message", in_batch=in_batch)
     await client.aclose()
-    world.wait_text(conv, "message #0 CONSUMER:")
-    world.wait_text(conv, "ASSIGNED_AGENT READ #0")
-    world.wait_text(conv, "You wrote:")
+    world.wait_text(conv, "CONSUMER: Hello, I need your support")
+    # Sent after the create, the message may reach the sandbox before or after the agent's greeting
+    # (agent_delay 0), so its sequence is whichever LivePerson's order gave it.
+    line = next(t for t in world.texts(conv) if "CONSUMER: Hello, I need your support" in t)
+    seq = line.split("#", 1)[1].split(" ", 1)[0]
+    world.wait_text(conv, f"ASSIGNED_AGENT READ #{seq}")
+    world.wait_text(conv, "You wrote: Hello, I need your support")
 
 
 async def test_no_url_no_notifications():
