@@ -183,7 +183,7 @@ class WebhookAgent:
         seat = self._seat(conv_id)
         if conv is None or seat.survey_state != "OPEN":
             return []
-        seat.survey_state, seat.survey_cause = "CLOSE", "Timed out (no answer)"
+        seat.survey_state, seat.survey_cause = "CLOSE", "Timed out: no answer"
         return [self._state_note(conv, seat)]
 
     def _answer(self, conv_id: str) -> list["notes.Note"]:
