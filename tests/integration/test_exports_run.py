@@ -160,7 +160,8 @@ def test_a_near_miss_is_not_routed_as_exact(live, tmp_path):
 
 
 def sandbox_messages(live, conversation_id: str) -> list:
-    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False)
+    answer = httpx.get(f"{live['LP_CSDS_URL']}/_sandbox/conversations/{conversation_id}", trust_env=False,
+                       headers={"Authorization": f"Bearer {live['LP_SANDBOX_TOKEN']}"})
     assert answer.status_code == 200, answer.text
     return [m["text"] for m in answer.json()["messages"] if m.get("role") == "CONSUMER"]
 
