@@ -807,6 +807,12 @@ async def test_a_first_message_is_sent_right_after_the_create_as_one_more_step(t
             await until(pilot, lambda: len(session.history.load()[0]) == 1, "the history entry")
             entry = session.history.load()[0][0]
             assert json.loads(entry["first_message"]["request"]["body"])["body"]["dialogId"] == conv
+            await pilot.press("f7")  # a fresh draft, then the entry loaded back: its first message too
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+            await pilot.press("y")
+            await until(pilot, lambda: app.composer.draft.get("firstMessage.text") is None)
+            app.history_action("load", entry)
+            await until(pilot, lambda: app.composer.draft.get("firstMessage.text") == "Hello there")
     finally:
         session.close()
 
