@@ -57,7 +57,8 @@ def register(sub: Any) -> None:
 
 def add_client_properties_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--client-properties", metavar="JSON",
-                   help="the Client-Properties header as JSON (otherwise from --preset/--set clientProperties...); "
+                   help="the Client-Properties header as JSON (otherwise from --preset/--set clientProperties...; "
+                        "close and message then send those the remembered conversation was created with): "
                         "LivePerson wants the same header on every call after the create")
 
 

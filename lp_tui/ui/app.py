@@ -307,8 +307,9 @@ class LpTuiApp(App[int]):
         if masked:
             self.notify("The entry's push token was masked in history; type it again if the request needs it.",
                         title="Push token", severity="warning", timeout=10)
+        first = first_message_of(entry)  # a first message the entry sent after the create, as a SEND
         if what == "resend":
-            composer.resend_raw(body)
+            composer.resend_raw(body, first)
             return
         from lp_tui.limits import loads_json
         from lp_tui.model.reverse import draft_from_payload
@@ -319,6 +320,10 @@ class LpTuiApp(App[int]):
             self.notify("That entry's body is not valid JSON; re-send it instead.", severity="warning")
             return
         draft, lost = draft_from_payload(payload, self.session.conn.account_id or None)
+        if first is not None and not draft.data.get("firstMessage"):
+            draft.data["firstMessage"] = {"text": first[0]}
+            if first[1] != "1":
+                draft.data.setdefault("ids", {})["message"] = first[1]
         note = "Loaded the request from history." + (" Not representable: " + "; ".join(lost) if lost else "")
         composer.replace_draft(draft, note)
 
@@ -372,3 +377,22 @@ def make_app(session: Session, saved: SavedDraft | None = None) -> LpTuiApp:
 
 
 __all__ = ["LpTuiApp", "make_app"]
+
+
+def first_message_of(entry: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(message, request id) of the first message a history entry sent right after its create, or None."""
+    from lp_tui.limits import loads_json
+
+    first = entry.get("first_message")
+    request = first.get("request") if isinstance(first, dict) else None
+    body = request.get("body") if isinstance(request, dict) else None
+    try:
+        sent = loads_json(body) if isinstance(body, str) else None
+    except ValueError:
+        return None
+    if not isinstance(sent, dict) or not isinstance(sent.get("body"), dict):
+        return None
+    event = sent["body"].get("event")
+    if not isinstance(event, dict) or "message" not in event:
+        return None
+    return event["message"], sent.get("id", "1")

@@ -347,3 +347,28 @@ async def test_the_same_call_with_v3_and_its_account_opens_the_conversation(sand
     """The refusals above are about v and the account alone: the same call otherwise works."""
     answer = await _raw_call(sandbox, "/messaging/consumer/conversation?v=3", payload(sandbox))
     assert answer.status_code == 200 and answer.json()[1]["body"]["conversationId"]
+
+
+async def test_a_refused_first_message_keeps_the_conversation_and_says_what_to_do(sandbox):
+    sandbox.state.add_fault("send", Fault(status=400, times=1,
+                                          body='{"code":"BAD_REQUEST","body":{"msg":"Bad Request"},"reqId":"1"}'))
+    client = make_client(sandbox, consumer="refused-first")
+    result = await client.create_conversation(payload(sandbox), first_message="hi")
+    await client.aclose()
+    assert result.conversation_id and result.subs[1].ok  # the create opened it
+    assert result.first_message is not None and result.first_message.status == 400
+    assert not result.ok  # one step of the send failed: the CLI exits 1
+    titles = [e.title for e in result.explanations]
+    assert titles == ["The first message was refused"]
+    assert result.conversation_id in result.explanations[0].detail and "lp-tui message" in result.explanations[0].action
+    assert [s.name for s in result.steps][-2:] == ["create conversation", "send first message"]
+
+
+async def test_a_create_that_opens_nothing_sends_no_first_message(sandbox):
+    client = make_client(sandbox, consumer="nothing-opened")
+    body = payload(sandbox)
+    body[1]["body"]["brandId"] = "not-this-account"
+    result = await client.create_conversation(body, first_message="hi")
+    await client.aclose()
+    assert result.conversation_id is None and result.first_message is None
+    assert not any("/send" in url for url in sandbox.state.urls)

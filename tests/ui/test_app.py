@@ -807,5 +807,26 @@ async def test_a_first_message_is_sent_right_after_the_create_as_one_more_step(t
             await until(pilot, lambda: len(session.history.load()[0]) == 1, "the history entry")
             entry = session.history.load()[0][0]
             assert json.loads(entry["first_message"]["request"]["body"])["body"]["dialogId"] == conv
+            await pilot.press("f7")  # a fresh draft, then the entry loaded back: its first message too
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+            await pilot.press("y")
+            await until(pilot, lambda: app.composer.draft.get("firstMessage.text") is None)
+            app.history_action("load", entry)
+            await until(pilot, lambda: app.composer.draft.get("firstMessage.text") == "Hello there")
     finally:
         session.close()
+
+
+async def test_a_first_message_sent_after_the_create_survives_a_trip_through_raw_mode(tmp_path):
+    """Raw mode edits the create's body, which does not hold it: back in the forms it is still there."""
+    session = make_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await typed(pilot, "#" + widget_id("firstMessage.text"), "Hi")
+        await until(pilot, lambda: app.composer.draft.get("firstMessage.text") == "Hi")
+        await pilot.press("f6")
+        await until(pilot, lambda: app.composer.raw_mode and app.composer.query("#raw-editor"))
+        assert "Hi" not in app.composer.raw_text  # not in the create call
+        await pilot.press("f6")
+        await until(pilot, lambda: not app.composer.raw_mode)
+        assert app.composer.draft.get("firstMessage.text") == "Hi"

@@ -113,3 +113,32 @@ def test_validator_never_raises_on_strange_bodies():
                  [{"type": "userprofile.SetUserProfile", "body": {"authenticatedData": {"lp_sdes": [1, None]}}},
                   {"type": "cm.ConsumerRequestConversation", "body": {"campaignInfo": "x", "conversationContext": 5}}]]:
         validate(body, "1")
+
+
+def test_a_first_message_sent_after_the_create_is_said_and_checked():
+    from lp_tui.model.build import first_message_facts
+
+    draft = Draft()
+    draft.set_text("firstMessage.text", " hi ")
+    found = validate(build_payload(draft, "1"), "1", None, first_message_facts(draft))
+    assert any(f.level == INFO and "as a SEND whose dialogId is the new conversationId" in f.message
+               and f.field == "firstMessage.text" for f in found)
+    assert any(f.level == WARNING and "white space" in f.message and f.field == "firstMessage.text" for f in found)
+    assert not any("dialogId is required" in f.message for f in found)
+
+
+def test_a_first_message_in_the_batch_names_publish_events_dialogid_requirement():
+    from lp_tui.model.build import first_message_facts
+
+    draft = Draft()
+    draft.set_text("firstMessage.text", "hi")
+    draft.set_text("firstMessage.how", "batch")
+    payload = build_payload(draft, "1")
+    found = validate(payload, "1", None, first_message_facts(draft))
+    warned = [f for f in found if "dialogId is required by ms.PublishEvent" in f.message]
+    assert [(f.level, f.path, f.field) for f in warned] == [(WARNING, "$[2].body.dialogId", "firstMessage.how")]
+    assert not any(f.level == ERROR for f in found)  # it warns, never blocks
+    payload[2]["body"]["dialogId"] = "c-1"  # with one, only the older docs' note stays
+    found = validate(payload, "1")
+    assert not any("dialogId is required" in f.message for f in found)
+    assert any(f.level == INFO and "oldest create page" in f.message for f in found)

@@ -24,7 +24,7 @@ from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 from lp_tui.limits import TooDeep, loads_json
 from lp_tui.model import fields as F
 from lp_tui.model.build import (build_payload, client_properties, client_properties_header, dumps,
-                                 first_message_facts, secret_values)
+                                 first_message_after, first_message_facts, secret_values)
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
@@ -849,6 +849,11 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def _to_forms(self, draft: Draft, tab: str) -> None:
         draft.data["clientProperties"] = self.draft.data.get("clientProperties", {})
+        if not draft.data.get("firstMessage") and first_message_after(self.draft) is not None:
+            # a first message sent after the create is not in the body raw mode edits: it stays
+            draft.data["firstMessage"] = dict(self.draft.data.get("firstMessage", {}))
+            if self.draft.has("ids.message") and not draft.has("ids.message"):
+                draft.data.setdefault("ids", {})["message"] = self.draft.get("ids.message")
         self.draft = draft
         self.raw_mode = False
         self.set_focus(None)  # the editor is about to hide: focus goes to the form, not wherever it drifts

@@ -152,9 +152,11 @@ class SendActions(_Base):
             return
         worker.cancel()
 
-    def resend_raw(self, body: str) -> None:
-        """Re-send a history entry's exact body."""
-        self.start_send("create", body=body.encode("utf-8", errors="surrogatepass"))
+    def resend_raw(self, body: str, first: tuple[Any, Any] | None = None) -> None:
+        """Re-send a history entry's exact body (and its first message after it, when it sent one)."""
+        self.start_send("create", body=body.encode("utf-8", errors="surrogatepass"),
+                        first_message=None if first is None else first[0],
+                        message_id=None if first is None else first[1])
 
     # --- the one way a request starts -------------------------------------------------------------
     def _refuse_if_busy(self) -> bool:
@@ -165,7 +167,7 @@ class SendActions(_Base):
         return False
 
     def start_send(self, kind: str, body: bytes | None = None, conversation_id: str | None = None,
-                   text: str = "", first_message: Any = None) -> None:
+                   text: str = "", first_message: Any = None, message_id: Any = None) -> None:
         """Refused, clearly, while another send runs; asks once per session before a production send."""
         if self._refuse_if_busy():
             return
@@ -173,7 +175,7 @@ class SendActions(_Base):
             def done(yes: bool | None) -> None:
                 if yes:
                     self._confirmed_production = True
-                    self.start_send(kind, body, conversation_id, text, first_message)
+                    self.start_send(kind, body, conversation_id, text, first_message, message_id)
 
             what = {"create": "This opens a real conversation that real agents may see.",
                     "close": f"This closes conversation {conversation_id} on the real account.",
@@ -186,7 +188,8 @@ class SendActions(_Base):
         self.query_one("#panes", TabbedContent).active = "pane-response"
         self.show_right(True)  # a narrow screen turns to the response
         self.post_message(SendProgress(kind, []))  # the response pane clears at once
-        message_id = self.draft.get("ids.message") if self.draft.has("ids.message") else "1"
+        if message_id is None:
+            message_id = self.draft.get("ids.message") if self.draft.has("ids.message") else "1"
         self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft),
                                              first_message, message_id)
 
