@@ -145,14 +145,19 @@ class Follow:
                                          headers=control_headers(self.conn, target)) as http:
                 answer = await http.post(target, json=settings)
             ok = answer.status_code == 200
+            locked = answer.status_code == 401
         except httpx.HTTPError:
-            ok = False
+            ok = locked = False
         if url is None:
             self.registered = None
         else:
             if ok:
                 self.registered = url
                 err(f"following: the lp-tui sandbox at {self.conn.csds_url} now posts its webhooks to {url} too")
+            elif locked:
+                warn(f"the sandbox at {self.conn.csds_url} did not take the webhook URL: its control endpoints need "
+                     "its token; set LP_SANDBOX_TOKEN as `lp-tui sandbox` printed it (or sandbox_token in the "
+                     "profile); nothing may arrive")
             else:
                 warn(f"the sandbox at {self.conn.csds_url} did not take the webhook URL; nothing may arrive")
 

@@ -81,7 +81,7 @@ def test_a_follow_adds_its_receiver_and_removes_only_its_own():
     try:
         box.send_webhooks_to(receiver.url, agent_delay=0)  # the sandbox's own --webhook
         env = {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
-               "LP_CLIENT_SECRET": SECRET}
+               "LP_CLIENT_SECRET": SECRET, "LP_SANDBOX_TOKEN": box.token}
         results: dict[str, subprocess.CompletedProcess] = {}
 
         def follow(who: str, close_after: str) -> None:
@@ -93,6 +93,7 @@ def test_a_follow_adds_its_receiver_and_removes_only_its_own():
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
+        assert sorted(results) == ["a", "b"], "a follow did not finish"
         for who, result in results.items():
             assert result.returncode == 0, result.stderr
             lines = timeline_lines(result.stdout)
