@@ -241,3 +241,54 @@ def test_the_receiver_takes_a_body_of_exactly_the_cap_and_refuses_one_byte_more(
         receiver.stop()
     assert [d.status for d in got] == [200, 413, 401]
     assert got[0].accepted and not got[1].accepted and not got[2].accepted
+
+
+def test_credentials_show_that_a_secret_is_set_never_the_secret():
+    shown = repr(CREDS)
+    assert SECRET not in shown and "secret='(redacted)'" in shown and "'app-7'" in shown
+
+
+def test_a_signature_that_cannot_be_encoded_is_a_reason_not_a_crash():
+    reason = W.check([("x-liveperson-signature", "sha1=\ud800abc")] + signed(BODY)[1:], BODY, CREDS)
+    assert reason == "the sha1 signature does not match (a wrong client secret, or a changed body)"
+
+
+# --- the parser's own edges -------------------------------------------------------------------------------
+def test_a_secret_of_four_characters_is_masked_in_events_and_empty_secrets_are_ignored():
+    event = W.parse(messages([content(1, "the pin is abcd")]), ["abcd", None, ""]).events[0]
+    assert event.text == "the pin is (redacted)"
+    assert W.parse(messages([content(1, "abc")]), ["abc"]).events[0].text == "abc"
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"not json", "the body is not JSON (Expecting value: line 1 column 1 (char 0))"),
+    (b"[1, 2]", "the body is not a notification (a JSON object with a type)"),
+    (b'{"type": "ms.MessagingEventNotification", "body": "changes"}',
+     "ms.MessagingEventNotification without a body.changes list"),
+    (b'{"type": "cqm.ExConversationChangeNotification"}',
+     "cqm.ExConversationChangeNotification without a body.changes list"),
+])
+def test_what_is_not_a_notification_is_refused_with_its_reason(body, reason):
+    with pytest.raises(W.NotAWebhook) as caught:
+        W.parse(body)
+    assert str(caught.value) == reason
+
+
+@pytest.mark.parametrize("inner, skipped", [({"changes": [1, 2, 3]}, 3), ({"changes": "abc"}, 0), ("abc", 0), (None, 0)])
+def test_another_notification_type_is_named_and_its_changes_counted(inner, skipped):
+    note = W.parse(json.dumps({"type": "routing.RoutingTaskNotification", "body": inner}).encode())
+    assert note.type == "routing.RoutingTaskNotification" and note.events == () and note.skipped == skipped
+
+
+@pytest.mark.parametrize("given, read", [
+    ("conv-1", "conv-1"), (1234, "1234"), (1234.0, "1234"), (12.5, "12.5"), (True, None), (None, None), ([], None),
+])
+def test_ids_given_as_numbers_are_read_as_their_text(given, read):
+    change = {**content(1), "conversationId": given, "dialogId": None}
+    events = W.parse(messages([change])).events
+    assert (events[0].conversation_id if events else None) == read
+
+
+@pytest.mark.parametrize("given", ["X5", "5X", "--5", "-", "5" + " " * 19, "٣", "²"])
+def test_a_sequence_that_is_not_plain_digits_is_not_read_and_never_breaks_the_parser(given):
+    assert W.parse(messages([content(1, sequence=given)])).events[0].sequence is None
