@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import threading
 
 import pytest
 
@@ -98,3 +100,43 @@ def test_a_custom_file_size_cap_is_kept(tmp_path):
 ])
 def test_a_wait_from_outside_is_kept_within_zero_and_the_ceiling(value, expected):
     assert finite_seconds(value, 60.0) == expected
+
+
+def test_a_limit_above_the_default_is_kept_too():
+    """A caller that allows more than 100 levels gets exactly that many, not the default."""
+    limit = MAX_DEPTH + 100
+    assert depth(loads_json(nested_json(limit), limit), limit) == limit
+    with pytest.raises(TooDeep, match=f"nested deeper than {limit} levels"):
+        loads_json(nested_json(limit + 1), limit)
+    with pytest.raises(TooDeep):
+        check_depth(loads_json(nested_json(limit + 1), limit + 1), limit)
+
+
+def test_toml_too_deep_for_the_parser_itself_names_the_limit():
+    """Nesting deep enough to exhaust the parser's recursion is the same clear refusal."""
+    with pytest.raises(TooDeep, match="nested deeper than 5 levels"):
+        loads_toml("a = " + "[" * 100_000 + "]" * 100_000, limit=5)
+    with pytest.raises(TooDeep, match="nested deeper than 5 levels"):
+        loads_json("[" * 100_000 + "]" * 100_000, limit=5)
+
+
+def test_a_file_is_never_read_past_its_cap(tmp_path):
+    """An endless source (a pipe, a device) is refused after cap + 1 bytes, without reading to its end."""
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def write() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(b"x" * 2048)
+            pipe.flush()
+            done.wait(60)  # the pipe stays open until the reader is done: reading to its end would block
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(ValueError, match="larger than"):
+            read_bytes(fifo, 1024)
+    finally:
+        done.set()
+        writer.join(60)

@@ -107,3 +107,9 @@ def test_whole_jwts_are_masked_in_free_text_even_unknown_ones():
 def test_masks_never_contain_the_secret(secret):
     assert secret not in mask(secret)
     assert secret not in scrub(f"x{secret}x", [secret])
+
+
+def test_a_secret_of_four_characters_is_masked_in_parsed_answers_too():
+    assert scrub_value({"pin": "code abcd", "abcd": ["abcd"]}, ["abcd", "abc"]) == \
+        {"pin": f"code {REDACTED}", REDACTED: [REDACTED]}
+    assert scrub_value({"pin": "abc"}, ["abc"]) == {"pin": "abc"}  # shorter ones are not hunted

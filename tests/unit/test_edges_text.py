@@ -99,3 +99,15 @@ def test_a_limit_is_kept_exactly_and_cut_with_an_ellipsis_one_past_it():
 def test_text_of_any_type_is_shown_as_text():
     assert safe(42) == "42" and safe(None) == "None"
     assert safe(b"\x1b[31m") == "b'\\x1b[31m'"
+
+
+def test_escapes_at_the_start_the_end_and_side_by_side_make_no_empty_pieces():
+    assert spans("\x1b\x1b") == [("\\x1b", True), ("\\x1b", True)]
+    assert spans("\u202eabc\u202c") == [("\\u202e", True), ("abc", False), ("\\u202c", True)]
+    assert spans("a\n", one_line=True) == [("a", False), ("\\n", True)]
+    assert spans("") == []
+
+
+def test_escape_char_uses_the_short_form_only_below_256():
+    assert escape_char("\xff") == "\\xff"
+    assert escape_char("\u0100") == "\\u0100"
