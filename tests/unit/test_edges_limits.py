@@ -125,12 +125,15 @@ def test_a_file_is_never_read_past_its_cap(tmp_path):
     fifo = tmp_path / "endless"
     os.mkfifo(fifo)
     done = threading.Event()
+    still_open: list[bool] = []
 
     def write() -> None:
         with open(fifo, "wb") as pipe:
             pipe.write(b"x" * 2048)
             pipe.flush()
-            done.wait(60)  # the pipe stays open until the reader is done: reading to its end would block
+            # the pipe stays open until the reader is done: a reader that reads to the end returns
+            # only when this gives up and closes it
+            still_open.append(done.wait(30))
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
@@ -140,3 +143,4 @@ def test_a_file_is_never_read_past_its_cap(tmp_path):
     finally:
         done.set()
         writer.join(60)
+    assert still_open == [True], "read_bytes read the pipe to its end instead of stopping past the cap"
