@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from lp_tui.model import fields as F
-from lp_tui.model.build import build_payload, client_properties_header, dumps
+from lp_tui.model.build import build_payload, client_properties_header, dumps, secret_values, secret_values_of_text
 from lp_tui.model.draft import Draft
 
 CP_ORDER = ("type", "appId", "appVersion", "ipAddress", "deviceFamily", "os", "osVersion", "osName",
@@ -100,3 +100,35 @@ def test_the_batch_is_set_user_profile_first_and_request_conversation_second():
     assert [r["type"] for r in payload[:2]] == ["userprofile.SetUserProfile", "cm.ConsumerRequestConversation"]
     assert payload[0] == {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}}
     assert list(payload[1]) == ["kind", "id", "type", "body"]
+
+
+def test_keys_the_field_table_does_not_know_are_kept_after_the_known_ones():
+    draft = Draft.from_dict({"profile": {"zeta": 1, "firstName": "Jo", "alpha": {"b": 2}},
+                             "personal": {"nickname": "J", "firstname": "Jo"}})
+    body = profile_of(draft)
+    assert list(body) == ["firstName", "authenticatedData", "zeta", "alpha"]
+    assert body["zeta"] == 1 and body["alpha"] == {"b": 2}
+    assert list(body["authenticatedData"]["lp_sdes"][0]["personal"]) == ["firstname", "nickname"]
+
+
+def test_an_empty_value_is_dropped_without_dropping_the_keys_after_it():
+    draft = Draft.from_dict({"personal": {"firstname": {}, "lastname": "Doe", "contacts": [], "gender": "FEMALE"}})
+    personal = profile_of(draft)["authenticatedData"]["lp_sdes"][0]["personal"]
+    assert personal == {"lastname": "Doe", "gender": "FEMALE"}
+
+
+def test_the_push_token_is_known_as_a_secret_of_the_body():
+    """The token the body carries is masked wherever the body is shown or kept: it must be found."""
+    token = "push-token-0123456789"
+    draft = draft_with(profile__privateData__pushNotificationData__token=token,
+                       profile__privateData__pushNotificationData__serviceName="APNS")
+    payload = build_payload(draft, "1")
+    assert secret_values(payload) == [token]
+    assert secret_values_of_text(dumps(payload)) == [token]
+    assert secret_values(build_payload(Draft(), "1")) == []
+    assert secret_values_of_text("not json") == [] and secret_values_of_text("[]") == []
+    second = build_payload(Draft(), "1")
+    second[1]["body"]["privateData"] = {"pushNotificationData": {"token": token}}
+    assert secret_values(second) == []  # only SetUserProfile carries one
+    odd = [{"body": {"privateData": {"pushNotificationData": {"token": ""}}}}, "x"]
+    assert secret_values(odd) == [] and secret_values({"not": "a batch"}) == []
