@@ -36,8 +36,8 @@ UNSAFE_NAMED = {
 # Range ends of the C0, DEL and C1 controls (newline and tab are handled apart).
 UNSAFE_EDGES = ["\x00", "\x08", "\x0b", "\x0c", "\x0d", "\x1b", "\x1f", "\x7f", "\x80", "\x9b", "\x9f"]
 # Their neighbours, which are ordinary text and must stay as they are.
-SAFE_NEIGHBOURS = ["\x20", "~", "\xa0", "é", "\u061b", "\u061d", "\u200d", "\u2010", "\u2029x"[1], "\u2027",
-                   "\u202f", "\u2065", "\u206a", "\ufefe", "\uff00", "\ud7ff", "\ue000", "東", "😀"]
+SAFE_NEIGHBOURS = ["\x20", "~", "\xa0", "é", "\u061b", "\u061d", "\u200d", "\u2010", "\u2027", "\u202f",
+                   "\u2065", "\u206a", "\ufefe", "\uff00", "\ud7ff", "\ue000", "東", "😀"]
 
 
 def expected_escape(char: str) -> str:
