@@ -132,3 +132,28 @@ def test_the_push_token_is_known_as_a_secret_of_the_body():
     assert secret_values(second) == []  # only SetUserProfile carries one
     odd = [{"body": {"privateData": {"pushNotificationData": {"token": ""}}}}, "x"]
     assert secret_values(odd) == [] and secret_values({"not": "a batch"}) == []
+
+
+def test_raw_modes_sde_order_is_kept_even_when_it_names_only_some_kinds():
+    both = {"consumer": {"ctype": "vip"}, "personal": {"firstname": "Jo"}}
+    for order, expected in ((["personal"], ["personal", "ctmrinfo"]), (["ctmrinfo", "personal"], ["ctmrinfo", "personal"]),
+                            (["personal", "ctmrinfo"], ["personal", "ctmrinfo"]), ([], ["ctmrinfo", "personal"])):
+        draft = Draft.from_dict({**both, "extras": {"sde_order": order}})
+        assert [s["type"] for s in profile_of(draft)["authenticatedData"]["lp_sdes"]] == expected, order
+
+
+def test_private_data_keys_keep_the_documented_order():
+    draft = Draft.from_dict({"profile": {"privateData": {"pushNotificationData": {"token": "t0ken-1", "serviceName": "APNS"},
+                                                         "mail": "a@b.co", "mobileNum": "+1 555 0100"}}})
+    private = profile_of(draft)["privateData"]
+    assert list(private) == ["mobileNum", "mail", "pushNotificationData"]
+
+
+def test_a_body_that_is_not_a_batch_of_objects_has_no_secrets():
+    assert secret_values(["x"]) == [] and secret_values([None, {}]) == [] and secret_values([]) == []
+
+
+def test_a_lone_surrogate_keeps_the_preview_layout():
+    payload = build_payload(draft_with(profile__firstName="bad\ud800half"), "1")
+    assert dumps(payload) == json.dumps(payload, indent=2)
+    assert dumps(payload, compact=True) == json.dumps(payload, separators=(",", ":"))
