@@ -286,7 +286,7 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.isascii() and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    if isinstance(value, str) and value.isascii() and value.strip().removeprefix("-").isdigit() and len(value) < 20:
         value = int(value)
     return value if isinstance(value, int) and -1 <= value < 2**53 else None
 
