@@ -239,7 +239,7 @@ def load_rules(path: Path) -> Rules:
     from lp_tui.limits import read_bytes
 
     try:
-        raw = read_bytes(path, 1024 * 1024)
+        raw = read_bytes(path, 1024 * 1024, regular_only=True)
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rules file") from None
     except (OSError, ValueError) as exc:
