@@ -78,6 +78,15 @@ def loads_toml(text: str, limit: int = MAX_DEPTH) -> dict[str, Any]:
     return check_depth(value, limit)
 
 
+class NotRegularFile(OSError):
+    """A FIFO, a device, a socket or a folder where a file is read."""
+
+    def __init__(self, reason: str) -> None:
+        import errno
+
+        super().__init__(errno.EINVAL, reason)
+
+
 def file_kind(mode: int) -> str:
     """What a non-regular file is, in words: "a FIFO (named pipe)", "a device", ..."""
     import stat
@@ -107,7 +116,8 @@ def is_regular(path: Path) -> bool:
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES, *, regular_only: bool = False) -> bytes:
     """A file's bytes, refusing one larger than ``limit`` (ValueError naming the size).
 
-    ``regular_only`` refuses anything but a regular file (ValueError saying what it is), without
+    ``regular_only`` refuses anything but a regular file (``NotRegularFile``, an OSError whose
+    ``strerror`` says what it is), without
     ever waiting on it: a FIFO is opened without blocking and never read, so a FIFO among presets,
     checks, settings or rules cannot hang lp-tui. Files named on the command line for a secret or a
     raw body may be pipes (``<(…)``) and are read without it.
@@ -122,7 +132,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES, *, regular_only: bool = 
         try:
             mode = os.fstat(fd).st_mode
             if not stat.S_ISREG(mode):
-                raise ValueError(f"{file_kind(mode)}: lp-tui reads only regular files here")
+                raise NotRegularFile(f"{file_kind(mode)}: lp-tui reads only regular files here")
             os.set_blocking(fd, True)
             with os.fdopen(fd, "rb") as handle:
                 fd = -1  # the handle closes it

@@ -171,6 +171,21 @@ def read_secret(source: str, flag: str) -> str:
         raise UsageError(f"{flag} {source}: not UTF-8 text") from None
 
 
+def refuse_unusable_tokens(environ: Any) -> None:
+    """A token in the environment that cannot be sent as it is (a control character, a character
+    no header may hold) stops the command before anything is sent: using the rest of the
+    connection without it would send something else than asked. The message never quotes it."""
+    from lp_tui.model.connection import HEADER_TOKENS, SETTINGS, token_problem
+
+    for setting in SETTINGS:
+        value = environ.get(setting.env) if setting.secret and setting.env else None
+        if value:
+            problem = token_problem(value, header=setting.name in HEADER_TOKENS)
+            if problem:
+                raise UsageError(f"${setting.env} ({setting.label}) {problem}: a token is printable ASCII; "
+                                 "set it again without it (the value is not shown)")
+
+
 def chosen_profile(args: argparse.Namespace, settings: Any) -> str:
     import os
 
@@ -213,6 +228,7 @@ def start_sandbox(args: argparse.Namespace, **options: Any) -> Any:
 def resolve_connection(args: argparse.Namespace, sandbox_factory: Callable[[], Any] | None = None
                        ) -> tuple[Any, Any]:
     """(Connection, running sandbox or None) for a command, from settings, environment and flags."""
+    import os
     import uuid
 
     from lp_tui import paths
@@ -225,6 +241,7 @@ def resolve_connection(args: argparse.Namespace, sandbox_factory: Callable[[], A
         warn(problem)
     profile = chosen_profile(args, stored)
     flags = connection_flags(args)
+    refuse_unusable_tokens(os.environ)
     if getattr(args, "rules", None) and profile != SANDBOX_PROFILE:
         raise UsageError("--rules applies to the built-in sandbox (--sandbox); an external sandbox takes "
                          "`lp-tui sandbox --rules FILE`")
