@@ -50,24 +50,34 @@ def _least_run(form: str) -> int:
     return CUT_RUN
 
 
-def _scrub_form(text: str, form: str, masked: str) -> str:
-    """Mask ``form`` in ``text``, whole or cut short (its first characters, the rest gone)."""
-    least = _least_run(form)
-    if len(form) <= least:
-        return text.replace(form, masked)
-    head = form[:least]
-    if head not in text:
+def _extent(text: str, start: int, form: str) -> int:
+    """Where ``text`` stops matching ``form`` laid over it at ``start``."""
+    end = start
+    limit = min(len(text), start + len(form))
+    while end < limit and text[end] == form[end - start]:
+        end += 1
+    return end
+
+
+def _scrub_secret(text: str, secret: str) -> str:
+    """Mask ``secret`` in ``text`` in each printed form, whole or cut short (its first characters,
+    the rest gone); at each place the longest matching form is masked."""
+    masked = mask(secret)
+    forms = printed_forms(secret)
+    for form in forms:  # whole forms first, longest first
+        text = text.replace(form, masked)
+    heads = {form[: _least_run(form)]: form for form in forms if len(form) > _least_run(form)}
+    if not any(head in text for head in heads):
         return text
     out: list[str] = []
     pos = 0
     while True:
-        found = text.find(head, pos)
-        if found < 0:
+        found = [(i, head) for head in heads if (i := text.find(head, pos)) >= 0]
+        if not found:
             break
-        end = found + least
-        while end < len(text) and end - found < len(form) and text[end] == form[end - found]:
-            end += 1
-        out += [text[pos:found], masked]
+        start = min(i for i, _ in found)
+        end = max(_extent(text, start, form) for form in forms if text.startswith(form[: _least_run(form)], start))
+        out += [text[pos:start], masked]
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -79,9 +89,7 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     characters: an error message or a store that cut it)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            masked = mask(secret)
-            for form in printed_forms(secret):
-                text = _scrub_form(text, form, masked)
+            text = _scrub_secret(text, secret)
     return text
 
 

@@ -209,13 +209,16 @@ def save(settings: SettingsFile, *, prefer: str | None = None) -> SettingsFile:
     ``settings`` then holds what the file holds (the other window's keys too); also returned.
     """
     with _locked(settings.path):
-        data, raw = _read_for_merge(settings.path) if not settings.bad_file else (None, None)
-        if data is None:  # unreadable, now or when this window read it: set aside, written whole
+        data, raw = _read_for_merge(settings.path)
+        if data is None:  # not TOML at all: set aside whole, and written anew from this window
             keep_bad_copy(settings.path)
             settings.bad_file = False
             write_text(settings.path, tomlio.dumps(_whole(settings)), mode=0o600)
             settings.base = _snapshot(settings)
             return settings
+        if settings.bad_file and raw is not None:  # values lp-tui could not use stay, and a copy is kept
+            _keep_copy(settings.path, raw, "bad")
+            settings.bad_file = False
         edits = _edits(settings)
         profiles = data.get("profiles")
         if not isinstance(profiles, dict):
@@ -346,12 +349,18 @@ def _from_data(path: Path, data: dict[str, Any]) -> SettingsFile:
 
 def _backup(path: Path, raw: bytes) -> Path | None:
     """A copy of the file as it was, before a save migrates it: ``settings.toml.backup-<time>``."""
+    return _keep_copy(path, raw, "backup")
+
+
+def _keep_copy(path: Path, raw: bytes, kind: str) -> Path:
+    """``settings.toml.<kind>-<time>`` (0600), holding ``raw``: the file as it was."""
     import time
 
-    target = path.with_name(f"{path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{kind}-{stamp}")
     n = 1
     while target.exists():
         n += 1
-        target = path.with_name(f"{path.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-    write_text(target, raw.decode("utf-8", "surrogateescape"), mode=0o600)
+        target = path.with_name(f"{path.name}.{kind}-{stamp}-{n}")
+    write_text(target, raw.decode("utf-8", "replace"), mode=0o600)  # it parsed as TOML: it is UTF-8
     return target
