@@ -32,6 +32,7 @@ def mask_headers(headers: dict[str, Any]) -> dict[str, Any]:
 
 
 CUT_RUN = 12  # a secret's first characters, this many or more, count as the secret (a cut copy)
+TOKEN_CHARS = "-_.~+/=%"  # with letters and digits: what may continue a token
 
 
 def printed_forms(secret: str) -> list[str]:
@@ -78,7 +79,15 @@ def _scrub_secret(text: str, secret: str) -> str:
         if not found:
             break
         start = min(i for i, _ in found)
-        end = max(_extent(text, start, form) for form in forms if text.startswith(form[: _least_run(form)], start))
+        matching = [form for form in forms if text.startswith(form[: _least_run(form)], start)]
+        end = max(_extent(text, start, form) for form in matching)
+        whole = any(end - start == len(form) for form in matching)
+        if not whole and end < len(text) and (text[end].isalnum() or text[end] in TOKEN_CHARS):
+            # the text goes on as another token that only starts like this one (the same JWT
+            # header, the same first claims): not a cut copy of it; left whole for ``mask_jwts``
+            out.append(text[pos : start + 1])
+            pos = start + 1
+            continue
         out += [text[pos:start], masked]
         pos = end
     out.append(text[pos:])

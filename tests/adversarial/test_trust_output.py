@@ -95,7 +95,10 @@ def test_a_short_secret_cut_short_is_masked_and_other_text_is_left_alone():
 
     secret = "Client-Secret-Attack-123456"
     assert scrub(f"error: bad secret {secret[:14]}", [secret]) == "error: bad secret (redacted)"
-    assert scrub("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJvdGhlciI6MX0.c2ln", [TOKEN]).endswith(".eyJvdGhlciI6MX0.c2ln")
+    other = jwt({"aud": "12345678", "iss": "Sentinel", "exp": 1, "who": "someone else entirely"})
+    assert other[:90] == TOKEN[:90]  # the same header and first claims: only the end differs
+    assert scrub(f"[{other}]", [TOKEN]) == f"[{other}]"  # another token is not a cut copy of this one
+    assert scrub(f"[{TOKEN[:90]}…]", [TOKEN]) == "[eyJhbGciOi…(redacted)…]"
 
 
 def test_evidence_files_are_written_0600(tmp_path):
