@@ -13,8 +13,6 @@ def mask(secret: str | None) -> str:
     """``eyJhbGciOi…(redacted)``: enough to tell a token is there, never enough to use it."""
     if not secret:
         return ""
-    if secret == REDACTED or (secret.endswith("…" + REDACTED) and len(secret) == 11 + len(REDACTED)):
-        return secret  # masked already: masking twice changes nothing
     prefix = secret[:10] if secret.startswith("eyJ") and len(secret) > 40 else ""
     return f"{prefix}…{REDACTED}" if prefix else REDACTED
 

@@ -151,7 +151,9 @@ class SendResult:
             "time": time.time(),
             "action": self.action,
             "consumer_id": self.consumer_id,
-            "request": {"method": "POST", "url": self.url, "headers": scrub_headers(self.request_headers, carried),
+            "request": {"method": "POST", "url": self.url,  # masked by the client; the body's own secret here
+                        "headers": {k: scrub(v, carried) if isinstance(v, str) else v
+                                    for k, v in self.request_headers.items()},
                         "body": scrub(body, carried) if isinstance(body, str) else body},
             "response": {"status": self.status, "headers": scrub_headers(self.response_headers, carried),
                          "body": scrub(self.body_text, carried)[:200_000]},
