@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,68 @@ def loads_toml(text: str, limit: int = MAX_DEPTH) -> dict[str, Any]:
     return check_depth(value, limit)
 
 
-def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A file's bytes, refusing one larger than ``limit`` (ValueError naming the size)."""
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
+class NotRegularFile(OSError):
+    """A FIFO, a device, a socket or a folder where a file is read."""
+
+    def __init__(self, reason: str) -> None:
+        import errno
+
+        super().__init__(errno.EINVAL, reason)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words: "a FIFO (named pipe)", "a device", ..."""
+    import stat
+
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file (through a symlink); False for a FIFO, a device, a socket, a folder,
+    or what cannot be looked at. Never opens it: looking cannot block."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES, *, regular_only: bool = False) -> bytes:
+    """A file's bytes, refusing one larger than ``limit`` (ValueError naming the size).
+
+    ``regular_only`` refuses anything but a regular file (``NotRegularFile``, an OSError whose
+    ``strerror`` says what it is), without
+    ever waiting on it: a FIFO is opened without blocking and never read, so a FIFO among presets,
+    checks, settings or rules cannot hang lp-tui. Files named on the command line for a secret or a
+    raw body may be pipes (``<(…)``) and are read without it.
+    """
+    import stat
+
+    if not regular_only:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    else:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise NotRegularFile(f"{file_kind(mode)}: lp-tui reads only regular files here")
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1  # the handle closes it
+                data = handle.read(limit + 1)
+        finally:
+            if fd >= 0:
+                os.close(fd)
     if len(data) > limit:
         raise ValueError(f"larger than {limit // (1024 * 1024)} MB (lp-tui reads at most that)")
     return data

@@ -29,12 +29,88 @@ def mask_headers(headers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+CUT_RUN = 12  # a secret's first characters, this many or more, count as the secret (a cut copy)
+TOKEN_CHARS = "-_.~+/=%"  # with letters and digits: what may continue a token
+
+
+def printed_forms(secret: str) -> list[str]:
+    """How ``secret`` can be printed: as it is, as ``repr`` shows it (str and UTF-8 bytes), as the
+    display boundary escapes it (``lp_tui.text.safe``) and as a JSON string holds it; longest first."""
+    from lp_tui.text import safe
+
+    forms = [secret, repr(secret)[1:-1], repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
+             safe(secret), safe(secret, one_line=True), *encoded_forms(secret)]
+    return sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True)
+
+
+def _least_run(form: str) -> int:
+    """How much of ``form``'s start must be seen to call it the secret cut short: 12 characters, or
+    for a JWT its shared header, the dot and 8 characters of its own payload."""
+    if form.startswith("eyJ") and "." in form:
+        return max(CUT_RUN, form.index(".") + 9)
+    return CUT_RUN
+
+
+def _extent(text: str, start: int, form: str) -> int:
+    """Where ``text`` stops matching ``form`` laid over it at ``start``."""
+    end = start
+    limit = min(len(text), start + len(form))
+    while end < limit and text[end] == form[end - start]:
+        end += 1
+    return end
+
+
+def _scrub_secret(text: str, secret: str) -> str:
+    """Mask ``secret`` in ``text`` in each printed form, whole or cut short (its first characters,
+    the rest gone); at each place the longest matching form is masked."""
+    masked = mask(secret)
+    forms = printed_forms(secret)
+    for form in forms:  # whole forms first, longest first
+        text = text.replace(form, masked)
+    heads = {form[: _least_run(form)]: form for form in forms if len(form) > _least_run(form)}
+    if not any(head in text for head in heads):
+        return text
+    out: list[str] = []
+    pos = 0
+    while True:
+        found = [(i, head) for head in heads if (i := text.find(head, pos)) >= 0]
+        if not found:
+            break
+        start = min(i for i, _ in found)
+        matching = [form for form in forms if text.startswith(form[: _least_run(form)], start)]
+        end = max(_extent(text, start, form) for form in matching)
+        whole = any(end - start == len(form) for form in matching)
+        if not whole and end < len(text) and (text[end].isalnum() or text[end] in TOKEN_CHARS):
+            # the text goes on as another token that only starts like this one (the same JWT
+            # header, the same first claims): not a cut copy of it; left whole for ``mask_jwts``
+            out.append(text[pos : start + 1])
+            pos = start + 1
+            continue
+        out += [text[pos:start], masked]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace any occurrence of a known secret in free text (error messages, bodies)."""
+    """Mask every known secret in free text (error messages, bodies, headers): as it is, in each
+    form it may be printed in (``printed_forms``: repr, escaped, JSON), and cut short (its first
+    characters: an error message or a store that cut it)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, mask(secret))
+            text = _scrub_secret(text, secret)
     return text
+
+
+def scrub_headers(headers: dict[str, Any], secrets: Iterable[str | None]) -> dict[str, Any]:
+    """``mask_headers``, then every value (and name) scrubbed of the known secrets and of JWTs:
+    a server may echo a token in any header of its answer."""
+    found = [s for s in secrets if s and len(s) >= 4]
+    out: dict[str, Any] = {}
+    for name, value in mask_headers(headers).items():
+        key = mask_jwts(scrub(str(name), found))
+        out[key] = mask_jwts(scrub(value, found)) if isinstance(value, str) else value
+    return out
 
 
 def scrub_value(value: Any, secrets: Iterable[str | None]) -> Any:
@@ -80,4 +156,4 @@ def secret_forms(secrets: Iterable[str | None]) -> list[str]:
 
 def scrub_body(text: str, secrets: Iterable[str | None]) -> str:
     """``scrub`` for a JSON body: each secret as it is and as a JSON string holds it."""
-    return scrub(text, secret_forms(secrets))
+    return scrub(text, [s for s in secrets if s])

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lp_tui.limits import is_regular
 from lp_tui.model import presets, tomlio
 from lp_tui.model.expect import Expectation
 from lp_tui.model.presets import Preset, PresetError
@@ -64,6 +65,9 @@ def folder_cases(folder: Path) -> tuple[list[Case], list[str]]:
     if not files:
         raise PresetError(f"{folder}: no *.toml presets in this folder")
     for path in files:
+        if not is_regular(path):  # a FIFO or a device would block or never end: never opened
+            notes.append(f"{path}: not a regular file ({presets.file_kind_of(path)}); not a check, skipped")
+            continue
         preset = presets.load_file(path)
         if preset.expect is None:
             notes.append(f"{path}: no [expect] table; not a check, skipped")

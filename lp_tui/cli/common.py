@@ -3,7 +3,10 @@ connection from the profile, the environment and the flags, and running the clie
 
 Output: ``out`` and ``err`` are the only ways the command line prints. Everything printed goes
 through ``lp_tui.text`` (control characters shown as escapes, never obeyed), so a hostile
-server or file cannot reach the terminal through stdout or stderr.
+server or file cannot reach the terminal through stdout or stderr. Each call prints one record:
+one line, a newline inside it shown as ``\\n``; ``block`` keeps the lines of lp-tui's own
+multi-line text (an export, a diff), and ``continued`` keeps an answer's lines with each one
+after the first indented (``text.record``), so no text from outside starts a line of its own.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from lp_tui.text import safe, safe_json
+from lp_tui.text import record, safe, safe_json
 
 
 class UsageError(Exception):
@@ -21,12 +24,22 @@ class UsageError(Exception):
 
 
 # --- output --------------------------------------------------------------------------------------
-def out(text: str = "", *, json_text: bool = False) -> None:
-    print(safe_json(text) if json_text else safe(text), flush=False)
+def out(text: str = "", *, json_text: bool = False, block: bool = False, continued: bool = False) -> None:
+    """Print one record on stdout. ``json_text``: serialised JSON (its own newlines are layout, its
+    strings cannot hold one); ``block``: lp-tui's own multi-line text, whose values from outside
+    are already one line each; ``continued``: text from outside kept as indented continued lines."""
+    if json_text:
+        shown = safe_json(text)
+    elif block:
+        shown = safe(text)
+    else:
+        shown = record(text, continued=continued)
+    print(shown, flush=False)
 
 
 def err(text: str) -> None:
-    print(safe(text), file=sys.stderr)
+    """Print one record on stderr: always one line (``\\n`` for a newline inside it)."""
+    print(record(text), file=sys.stderr)
 
 
 def warn(text: str) -> None:
@@ -158,6 +171,21 @@ def read_secret(source: str, flag: str) -> str:
         raise UsageError(f"{flag} {source}: not UTF-8 text") from None
 
 
+def refuse_unusable_tokens(environ: Any) -> None:
+    """A token in the environment that cannot be sent as it is (a control character, a character
+    no header may hold) stops the command before anything is sent: using the rest of the
+    connection without it would send something else than asked. The message never quotes it."""
+    from lp_tui.model.connection import HEADER_TOKENS, SETTINGS, token_problem
+
+    for setting in SETTINGS:
+        value = environ.get(setting.env) if setting.secret and setting.env else None
+        if value:
+            problem = token_problem(value, header=setting.name in HEADER_TOKENS)
+            if problem:
+                raise UsageError(f"${setting.env} ({setting.label}) {problem}: a token is printable ASCII; "
+                                 "set it again without it (the value is not shown)")
+
+
 def chosen_profile(args: argparse.Namespace, settings: Any) -> str:
     import os
 
@@ -200,6 +228,7 @@ def start_sandbox(args: argparse.Namespace, **options: Any) -> Any:
 def resolve_connection(args: argparse.Namespace, sandbox_factory: Callable[[], Any] | None = None
                        ) -> tuple[Any, Any]:
     """(Connection, running sandbox or None) for a command, from settings, environment and flags."""
+    import os
     import uuid
 
     from lp_tui import paths
@@ -212,6 +241,7 @@ def resolve_connection(args: argparse.Namespace, sandbox_factory: Callable[[], A
         warn(problem)
     profile = chosen_profile(args, stored)
     flags = connection_flags(args)
+    refuse_unusable_tokens(os.environ)
     if getattr(args, "rules", None) and profile != SANDBOX_PROFILE:
         raise UsageError("--rules applies to the built-in sandbox (--sandbox); an external sandbox takes "
                          "`lp-tui sandbox --rules FILE`")

@@ -7,6 +7,7 @@ from typing import Any
 
 from lp_tui.cli.common import UsageError, out, warn
 from lp_tui.lp.errors import EXIT_API, EXIT_OK
+from lp_tui.text import ident
 
 MIN_PREFIX = 4
 
@@ -54,12 +55,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if not entries:
             out(f"No history yet ({paths.shown(paths.history_file())}): every send is recorded there, from the app and the command line.")
         for entry in reversed(entries[-30:]):
-            out(f"{label(entry)}  {entry.get('action', '')}  {entry.get('conversation_id') or ''}".rstrip())
+            out(f"{label(entry)}  {entry.get('action', '')}  {ident(entry.get('conversation_id') or '')}".rstrip())
         return EXIT_OK
     first, second = find(entries, args.ids[0]), find(entries, args.ids[1])
     text = unified(first, second, args.context)
     if not text:
         out(f"The two entries are the same (ids, times and timings aside): {label(first)}, {label(second)}")
         return EXIT_OK
-    out(text)
+    out(text, block=True)
     return EXIT_API

@@ -60,7 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     payload = build_payload(draft, account)
     if args.compact:
         spec.body = dumps(payload, compact=True)
-    out(export_text(args.as_, spec).rstrip("\n"))
+    out(export_text(args.as_, spec).rstrip("\n"), block=True)
     if spec.push_tokens:
         warn("the body carries a push token: the export reads it from $LP_PUSH_TOKEN instead of holding it")
     findings = validate(payload, account, client_properties(draft), first_message_facts(draft))

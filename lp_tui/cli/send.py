@@ -22,6 +22,7 @@ from lp_tui.cli.common import (
 )
 from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
 from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError
+from lp_tui.text import ident
 
 
 def register(sub: Any) -> None:
@@ -63,14 +64,14 @@ def add_client_properties_option(p: argparse.ArgumentParser) -> None:
 
 
 def client_properties(args: argparse.Namespace, draft: Any) -> str | None:
-    from lp_tui.model.build import client_properties_header, dumps
+    from lp_tui.model.build import client_properties_header, header_json
 
     given = getattr(args, "client_properties", None)
     if given is not None:
         value = parse_json("--client-properties", given)
         if not isinstance(value, dict):
             raise UsageError("--client-properties: give a JSON object, e.g. '{\"type\":\".ClientProperties\"}'")
-        return dumps(value, compact=True)
+        return header_json(value)
     return client_properties_header(draft)
 
 
@@ -97,14 +98,14 @@ def print_result(result: Any) -> int:
     if result.body_json is not None:
         out(dumps(result.body_json), json_text=True)
     elif result.body_text:
-        out(result.body_text)
+        out(result.body_text, continued=True)
     for step in result.steps:
         err(f"  {step.line()}")
     err(f"HTTP {result.status} in {result.elapsed * 1000:.0f} ms")
     for sub in result.subs:
         err(f"  [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}")
     if result.conversation_id:
-        err(f"conversationId: {result.conversation_id}")
+        err(f"conversationId: {ident(result.conversation_id)}")
     message = result.first_message
     if message is not None:  # the SEND after the create
         err(f"first message: HTTP {message.status}" + "".join(
@@ -179,7 +180,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         elif any(e.follow_up == "close" for e in result.explanations):
             known = store.get(key)
             if known:
-                err(f"The open conversation is {known}: `lp-tui close` closes it.")
+                err(f"The open conversation is {ident(known)}: `lp-tui close` closes it.")
             else:
                 err("lp-tui did not open that conversation, so its id is unknown here; use another "
                     "--ext-consumer-id, or close it where it was opened.")

@@ -219,7 +219,10 @@ def render(ev: dict[str, Any], kind: str) -> str:
 
 
 def to_json(ev: dict[str, Any]) -> str:
-    return json.dumps(ev, ensure_ascii=False, indent=2) + "\n"
+    """The evidence as JSON. What a terminal would obey (C1 controls such as CSI, bidi overrides,
+    line separators, lone surrogates) is written as ``\\uXXXX``, as JSON allows: the same JSON
+    for a program, and ``cat ev.json`` shows it instead of obeying it."""
+    return safe_json(json.dumps(ev, ensure_ascii=False, indent=2)) + "\n"
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -287,7 +287,24 @@ class LpClient:
         return await self._service(name, observer, [])
 
     def _auth(self, token: str) -> str:
+        token = self._header_token(token, STEP_APPJWT)
         return f"Bearer {token}" if self.conn.auth_scheme == "bearer" else token
+
+    def _header_token(self, token: str, step: str) -> str:
+        """``token`` when it can go in a header as is; else LpError naming it, never quoting it
+        (the HTTP library would refuse it with the whole token in its message)."""
+        from lp_tui.model.connection import token_problem
+
+        problem = token_problem(token)
+        if problem:
+            pasted = (step == STEP_APPJWT and token == self.conn.app_jwt) or \
+                (step == STEP_JWS and token == self.conn.consumer_jws)
+            if pasted:
+                raise LpError("config", step, f"the pasted {step} {problem}",
+                              f"paste the {step} again without it, or clear it (the token is not shown)")
+            raise LpError("api", step, f"the {step} the server gave {problem}",
+                          "look at the server that minted it (the token is not shown)")
+        return token
 
     async def app_jwt(self, observer: Observer = _noop, steps: list[Step] | None = None) -> str:
         steps = [] if steps is None else steps
@@ -464,7 +481,7 @@ class LpClient:
             jws = await self.consumer_jws(app_jwt, observer, steps)
             base = await self._service("asyncMessagingEnt", observer, steps)
             url = api_url(base, self.conn.account_id, path)
-            headers = api_headers(self._auth(app_jwt), jws, client_properties)
+            headers = api_headers(self._auth(app_jwt), self._header_token(jws, STEP_JWS), client_properties)
             step = Step(action)
             steps.append(step)
             answer = await self._request(step, observer, "POST", url, headers=headers, content=body)

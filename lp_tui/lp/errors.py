@@ -21,7 +21,9 @@ class LpError(Exception):
     details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        where = f"{self.step}" + (f" ({self.host})" if self.host else "")
+        from lp_tui.text import ident
+
+        where = f"{self.step}" + (f" ({ident(self.host)})" if self.host else "")
         text = f"{where}: {self.message}"
         return f"{text}. {self.hint}" if self.hint else text
 

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from lp_tui.lp.errors import Explanation
+from lp_tui.text import ident
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Step:
             text += f" ({self.attempts} attempts)"
         if self.note:
             text += f" — {self.note}"
-        return text + (f"  [{parts.netloc}]" if parts.netloc else "")
+        return text + (f"  [{ident(parts.netloc)}]" if parts.netloc else "")
 
 
 Observer = Callable[[Step], Any]
@@ -143,6 +144,7 @@ class SendResult:
         itself carries, the push token, is masked in the request and in any echo of it)."""
         from lp_tui.model.build import secret_values_of_text
         from lp_tui.redact import scrub_body as scrub
+        from lp_tui.redact import scrub_headers
 
         body = self.request_body
         carried = secret_values_of_text(body) if isinstance(body, str) else []
@@ -150,15 +152,18 @@ class SendResult:
         if self.first_message is not None:  # the second step of a create: its own request and answer
             sent = self.first_message.to_record()
             extra["first_message"] = {k: sent[k] for k in ("action", "request", "response", "elapsed", "ok", "target")}
+        # masked first, cut after: a token straddling the cut is masked whole, never kept in part
         return {
             "id": uuid.uuid4().hex[:12],
             "time": time.time(),
             "action": self.action,
             "consumer_id": self.consumer_id,
-            "request": {"method": "POST", "url": self.url, "headers": self.request_headers,
+            "request": {"method": "POST", "url": self.url,  # masked by the client; the body's own secret here
+                        "headers": {k: scrub(v, carried) if isinstance(v, str) else v
+                                    for k, v in self.request_headers.items()},
                         "body": scrub(body, carried) if isinstance(body, str) else body},
-            "response": {"status": self.status, "headers": self.response_headers,
-                         "body": scrub(self.body_text[:200_000], carried)},
+            "response": {"status": self.status, "headers": scrub_headers(self.response_headers, carried),
+                         "body": scrub(self.body_text, carried)[:200_000]},
             "elapsed": self.elapsed,
             "conversation_id": self.conversation_id,
             "target": self.target,

@@ -201,7 +201,14 @@ def client_properties(draft: Draft) -> dict[str, Any] | None:
 def client_properties_header(draft: Draft) -> str | None:
     """The optional ``Client-Properties`` header value (compact JSON), or None."""
     props = client_properties(draft)
-    return None if props is None else dumps(props, compact=True)
+    return None if props is None else header_json(props)
+
+
+def header_json(value: Any) -> str:
+    """JSON for an HTTP header (``Client-Properties``): compact, and ASCII, as header values must
+    be. Any other character is written as a ``\\uXXXX`` escape, which is the same JSON: what the
+    server parses is exactly what was typed (``"é"`` arrives as ``"\\u00e9"``, read back as é)."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 def dumps(payload: Any, compact: bool = False) -> str:

@@ -66,6 +66,8 @@ class Setting:
             value = value.strip() if kind != SECRET else value
             if "\n" in value or "\r" in value or "\x00" in value:
                 raise SettingError(f"{label} must be one line")
+            if kind == SECRET:
+                check_secret_text(value, f"{self.label} ({label})", header=self.name in HEADER_TOKENS)
             if kind == URL and value:
                 check_csds_url(value, label)
             if kind == CHOICE and value not in self.choices:
@@ -115,6 +117,33 @@ class Setting:
         if isinstance(value, list):
             return ", ".join(f"{v:g}" for v in value)
         return "" if value is None else str(value)
+
+
+HEADER_TOKENS = ("app_jwt", "consumer_jws")  # sent as HTTP header values: printable ASCII only
+
+
+def token_problem(value: str, *, header: bool = True) -> str:
+    """What makes ``value`` unusable as a token, in words that never quote it; "" when usable.
+
+    A control character (or, for a header, anything but printable ASCII) would either be refused
+    by the HTTP library with the whole token in its message, or change what is sent.
+    """
+    for position, char in enumerate(value, 1):
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"holds a control character (U+{code:04X}) at character {position} of {len(value)}"
+        if header and code > 0x7E:
+            return (f"holds a character that cannot go in an HTTP header (U+{code:04X}) at character "
+                    f"{position} of {len(value)}")
+    return ""
+
+
+def check_secret_text(value: str, label: str, *, header: bool = True) -> None:
+    """SettingError naming the setting and what is wrong, never the secret itself."""
+    problem = token_problem(value, header=header)
+    if problem:
+        raise SettingError(f"{label} {problem}: a token is printable ASCII; paste it again without it "
+                           "(the value is not shown)")
 
 
 def _type(value: Any) -> str:

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lp_tui.limits import is_regular
 from lp_tui.model import tomlio
 from lp_tui.model.draft import Draft, FieldError
 from lp_tui.model.expect import Expectation, parse_expect
@@ -94,11 +95,23 @@ def user_presets(directory: Path) -> tuple[list[Preset], list[str]]:
     presets, problems = [], []
     if directory.is_dir():
         for path in sorted(directory.glob("*.toml")):
+            if not is_regular(path):  # a FIFO or a device would block or never end: never opened
+                problems.append(f"{path}: not a regular file ({file_kind_of(path)}); skipped")
+                continue
             try:
                 presets.append(load_file(path))
             except PresetError as exc:
                 problems.append(str(exc))
     return presets, problems
+
+
+def file_kind_of(path: Path) -> str:
+    from lp_tui.limits import file_kind
+
+    try:
+        return file_kind(path.stat().st_mode)
+    except OSError as exc:
+        return f"cannot look at it: {exc.strerror or exc}"
 
 
 def all_presets(directory: Path) -> tuple[list[Preset], list[str]]:

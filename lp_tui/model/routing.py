@@ -243,7 +243,7 @@ def load_rules(path: Path) -> Rules:
     if refused is not None:
         raise RulesError(f"{path}: not used: {refused}")
     try:
-        raw = read_bytes(path, 1024 * 1024)
+        raw = read_bytes(path, 1024 * 1024, regular_only=True)
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rules file") from None
     except (OSError, ValueError) as exc:

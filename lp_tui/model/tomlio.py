@@ -60,7 +60,7 @@ def read(path: Path) -> dict[str, Any]:
     from lp_tui.limits import read_bytes
 
     try:
-        raw = read_bytes(path)
+        raw = read_bytes(path, regular_only=True)
     except FileNotFoundError:
         raise TomlFileError(f"{path}: no such file") from None
     except OSError as exc:

@@ -1,7 +1,9 @@
 """Evidence files: Markdown or JSON by the name's suffix, written atomically.
 
 The app keeps them in ``<data>/evidence/``; ``lp-tui send --evidence FILE`` writes where asked.
-They hold no secret (``export/evidence.py`` masks them), so they are ordinary 0644 files.
+``export/evidence.py`` masks every secret it knows of and anything shaped like a JWT, but a token
+of another shape that a server echoed cannot be recognised: the files are written 0600, as
+every file that may hold a secret is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def write(path: Path, ev: dict[str, Any], render: Render) -> Path:
     kind = kind_of(path)
     if kind is None:
         raise ValueError(f"{path}: name it .md (Markdown) or .json (JSON)")
-    write_text(path, render(ev, kind))
+    write_text(path, render(ev, kind), mode=0o600)
     return path
 
 

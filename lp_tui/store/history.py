@@ -1,7 +1,8 @@
 """Send history: one JSON object per line, newest last, bounded.
 
 - An append is a whole line or nothing: on a full disk the half-written line is cut off again,
-  so the next entry never glues onto a fragment.
+  so the next entry never glues onto a fragment; a torn last line left by anything else (a
+  crash, another program) is moved to ``history.jsonl.torn-…`` first.
 - Appends and trims are locked between processes (two lp-tui at once lose nothing).
 - The file is never followed through a symlink; it is mode 0600 in a 0700 folder.
 - Each entry is bounded (a body over ``MAX_BODY`` is stored cut, and marked so) and the file
@@ -17,12 +18,13 @@ from __future__ import annotations
 import collections
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lp_tui.limits import MAX_DEPTH, TooDeep, loads_json
-from lp_tui.redact import mask_headers
+from lp_tui.redact import mask_headers, mask_jwts
 from lp_tui.store.atomic import StoreError, keep_bad_copy, locked, write_text
 
 MAX_ENTRIES = 200
@@ -39,8 +41,9 @@ def bounded(entry: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, dict):
             continue
         value = dict(value)
-        if part == "request" and isinstance(value.get("headers"), dict):
-            value["headers"] = mask_headers(value["headers"])
+        if isinstance(value.get("headers"), dict):  # a server may echo a token in its answer's headers
+            value["headers"] = {k: mask_jwts(v) if isinstance(v, str) else v
+                                for k, v in mask_headers(value["headers"]).items()}
         body = value.get("body")
         if isinstance(body, str) and len(body) > MAX_BODY:
             value["body"] = body[:MAX_BODY]
@@ -53,17 +56,18 @@ def bounded(entry: dict[str, Any]) -> dict[str, Any]:
 class History:
     path: Path
     limit: int = MAX_ENTRIES
+    torn_aside: Path | None = None  # where the last append set a torn line aside, if it did
 
     def append(self, entry: dict[str, Any]) -> None:
         """Add one entry as one whole line, under the lock; trim when the file has grown."""
         line = (json.dumps(bounded(entry), ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
         with locked(self.path):
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
             except OSError as exc:
                 raise StoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
             try:
-                start = os.fstat(fd).st_size
+                start = self._set_torn_tail_aside(fd)
                 try:
                     written = os.write(fd, line)
                     if written != len(line):
@@ -80,6 +84,43 @@ class History:
                 os.close(fd)
             if size > 0 and self._count_lines() > self.limit + self.limit // 2:
                 self._trim()
+
+    def _set_torn_tail_aside(self, fd: int) -> int:
+        """The file's size once a torn last line (no newline: a write cut short by a crash or
+        a full disk, or another program) is moved to ``history.jsonl.torn-…`` (0600) and cut
+        off, so the next entry starts on its own line and is never glued to the fragment."""
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return 0
+        back = size
+        while back > 0:  # find the last newline, reading backwards in bounded chunks
+            step = min(1 << 16, back)
+            chunk = os.pread(fd, step, back - step)
+            if back == size and chunk.endswith(b"\n"):
+                return size
+            cut = chunk.rfind(b"\n")
+            if cut >= 0:
+                back = back - step + cut + 1
+                break
+            back -= step
+        kept = min(size - back, MAX_LINE)  # a fragment longer than any entry: its end is kept aside
+        tail = os.pread(fd, kept, size - kept)
+        if kept == size - back and _is_entry(tail):  # a whole entry that lost only its newline
+            os.write(fd, b"\n")
+            return size + 1
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.torn-{stamp}-{os.getpid()}")
+        try:
+            keep = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+            try:
+                os.write(keep, tail + b"\n")
+            finally:
+                os.close(keep)
+        except OSError:
+            pass  # the fragment was no entry anyway; the new one must still start its own line
+        os.ftruncate(fd, back)
+        self.torn_aside = aside
+        return back
 
     def _count_lines(self) -> int:
         with open(self.path, "rb") as handle:
@@ -131,6 +172,13 @@ class History:
             if entry.get("id") == entry_id:
                 return entry
         return None
+
+
+def _is_entry(raw: bytes) -> bool:
+    try:
+        return isinstance(loads_json(raw.decode("utf-8"), MAX_DEPTH), dict)
+    except (ValueError, TooDeep, UnicodeDecodeError):
+        return False
 
 
 def _lines(handle: Any, limit: int) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Iterable
 
 from textual import events, work
@@ -192,13 +193,27 @@ class LpTuiApp(App[int]):
         session.settings = new
         if switch or profile == session.profile:
             await self.switch_profile(profile, say=False)
+        before = new.values(profile)
         try:
-            await self.run_in_thread(store.save, new)
+            try:
+                await self.run_in_thread(store.save, new)
+            except store.SettingsConflict as conflict:  # another window saved the same keys: ask
+                from lp_tui.ui.screens.settings import SettingsConflictScreen
+
+                choice = await self.push_screen_wait(SettingsConflictScreen(conflict.conflicts))
+                if choice is None:
+                    self.notify("Nothing was written; your values apply to this session only.",
+                                title="Settings not saved", severity="warning", timeout=10)
+                    return
+                await self.run_in_thread(functools.partial(store.save, new, prefer=choice))
         except StoreError as exc:
             self.notify(f"{exc}. The settings apply to this session only.", title="Settings not saved",
                         severity="error", timeout=10)
             return
-        self.notify(f"Saved to {paths.shown(new.path)} (mode 0600).", title="Settings saved")
+        if new.values(profile) != before and (switch or profile == session.profile):
+            await self.switch_profile(profile, say=False)  # what the other window saved applies too
+        backup = f" The file as it was is kept as {paths.shown(new.backup)}." if new.backup else ""
+        self.notify(f"Saved to {paths.shown(new.path)} (mode 0600).{backup}", title="Settings saved")
 
     async def switch_profile(self, profile: str, say: bool = True) -> None:
         await self.session.switch(profile)

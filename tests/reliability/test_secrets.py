@@ -3,6 +3,7 @@ written and every picture is scanned for them and for their recognisable parts."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -414,3 +415,64 @@ async def test_the_timeline_pane_leaks_nothing(world, lp_home):
     secrets = [SECRET, *world.state.minted]
     assert_clean("the Timeline pane", picture + view.shown_text(), secrets)
     assert_clean("notifications", notes, secrets)
+
+
+def test_tokens_in_every_printed_form_leak_nothing(world, lp_home, tmp_path):
+    """The forms a token takes when printed: cut into a control-character refusal, repr'd by an
+    HTTP library, escaped by the display boundary, cut by a store, echoed in answer headers."""
+    import asyncio
+
+    from lp_tui.export import evidence as render_evidence
+    from lp_tui.lp.client import LpClient
+    from lp_tui.lp.errors import LpError
+    from lp_tui.lp.results import SendResult
+    from lp_tui.model.connection import Connection
+    from lp_tui.redact import scrub
+    from lp_tui.store import evidence
+    from lp_tui.store.history import History
+    from lp_tui.text import safe
+
+    env = connection_env(world, "leak-forms")
+    assert run_cli("send", "--preset", "minimal", env=env).returncode == 0
+    app_jwt, jws = list(world.state.minted)[:2]
+    stray, stray_jws = app_jwt[:50] + "\x01" + app_jwt[50:], jws[:40] + "\x7f" + jws[40:]
+    outputs = [run_cli("send", env={**env, "LP_APP_JWT": stray}),
+               run_cli("send", "--app-jwt", stray, env=env),
+               run_cli("send", env={**env, "LP_CONSUMER_JWS": stray_jws}),
+               run_cli("send", env={**env, "LP_APP_JWT": app_jwt + "é"})]
+    assert all(r.returncode == 2 for r in outputs), [r.stderr for r in outputs]
+
+    async def pasted() -> str:
+        client = LpClient(Connection(**{**world.connection_values(), "app_jwt": stray, "ext_consumer_id": "x"}))
+        try:
+            await client.create_conversation([{"type": "userprofile.SetUserProfile"}])
+        except LpError as exc:
+            return str(exc)
+        finally:
+            await client.aclose()
+        return "sent"
+
+    refused = asyncio.run(pasted())
+    printed = {f: scrub(f"{text}", [app_jwt, stray, SECRET]) for f, text in {
+        "repr": repr(stray), "bytes repr": repr(stray.encode()), "escaped": safe(stray), "cut": app_jwt[:90],
+        "cut escaped": safe(stray)[:80], "secret cut": SECRET[:15]}.items()}
+    body = json.dumps([{"type": "userprofile.SetUserProfile",
+                        "body": {"privateData": {"pushNotificationData": {"token": PUSH}}}}])
+    echoed = SendResult(action="create conversation", url="https://h/api", status=200, elapsed=0.1,
+                        request_headers={"Authorization": app_jwt, "X-LP-ON-BEHALF": jws}, request_body=body,
+                        response_headers={"X-Echo": PUSH, "X-Token": app_jwt, "X-Cut": app_jwt[:70]},
+                        body_text="x" * (200_000 - 10) + PUSH)
+    entry = echoed.to_record()
+    History(paths.history_file()).append(entry)
+    ev = render_evidence.from_entry(entry)
+    written = evidence.save_pair(ev, render_evidence.render, tmp_path / "evidence")
+    secrets = [SECRET, PUSH, app_jwt, jws]
+    for result in outputs:
+        assert_clean(f"`{' '.join(result.args[3:5])[:40]}` output", result.stdout + result.stderr, secrets)
+    assert_clean("the client's refusal", refused, secrets)
+    for form, text in printed.items():
+        assert_clean(f"the {form} form", text, secrets)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    scan_files(lp_home, secrets, allow=set())
+    assert scan_files(tmp_path / "evidence", secrets, allow=set()) == 2

@@ -608,7 +608,15 @@ class ComposeScreen(SendActions, Screen[None]):
 
     # --- copying -----------------------------------------------------------------------------------
     def action_copy_id(self) -> None:
+        from lp_tui.text import ID_CHARS_SHOWN, id_shape_problem, ident
+
         if self.conversation_id:
+            problem = id_shape_problem(self.conversation_id)
+            if problem:  # never put a server's lines on the clipboard for a shell to run
+                self.notify(f"The conversationId was not copied: {problem}. An id is one line of {ID_CHARS_SHOWN}; "
+                            f"the server sent {ident(self.conversation_id, limit=80)}",
+                            title="Not an id", severity="warning", markup=False, timeout=10)
+                return
             self.copy_text(self.conversation_id, f"the conversationId {self.conversation_id}")
         else:
             self.notify("No conversationId yet.", severity="warning")

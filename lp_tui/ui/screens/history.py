@@ -37,10 +37,10 @@ def entry_title(entry: dict[str, Any]) -> Text:
     text = Text()
     text.append(f"{when_of(entry)}  ", style="dim")
     add(text, f"{status}", "bold green" if entry.get("ok") is True else "bold red", one_line=True, limit=6)
-    add(text, f"  {entry.get('profile', '')}", "dim", one_line=True, limit=34)
+    add(text, f"  {entry.get('profile', '')}", "dim", as_id=True, limit=34)
     add(text, f"  {entry.get('action', '')}", one_line=True, limit=40)
     if entry.get("conversation_id"):
-        add(text, f"  {entry['conversation_id']}", "cyan", one_line=True, limit=70)
+        add(text, f"  {entry['conversation_id']}", "cyan", as_id=True, limit=70)
     return text
 
 

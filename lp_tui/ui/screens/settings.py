@@ -25,7 +25,7 @@ from lp_tui.model.connection import (
     check_profile_name,
 )
 from lp_tui.ui.plain import plain
-from lp_tui.ui.screens.dialogs import PromptScreen
+from lp_tui.ui.screens.dialogs import DIALOG_CSS, PromptScreen
 from lp_tui.ui.session import Session, new_consumer_id
 
 NEW_PROFILE = "__new__"
@@ -200,3 +200,45 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
                     raise SettingError(f"{setting.label}: {exc}") from None
             changes[setting.name] = value
         return changes
+
+
+class SettingsConflictScreen(ModalScreen[str | None]):
+    """Another lp-tui saved some of the same settings since this window read them: whose wins?
+
+    Dismisses with "mine", "theirs", or None (nothing written; this window's values apply to this
+    session only). Secrets are shown masked."""
+
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "SettingsConflictScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, conflicts: list[Any]) -> None:
+        super().__init__()
+        self.conflicts = conflicts
+
+    def compose(self) -> ComposeResult:
+        lines = [f"{c.where}: mine {c.mine} · theirs {c.theirs}" for c in self.conflicts[:12]]
+        if len(self.conflicts) > 12:
+            lines.append(f"… and {len(self.conflicts) - 12} more")
+        with Vertical():
+            yield Label("Settings changed in another window", classes="title")
+            yield Static(plain("Another lp-tui saved these settings since this window read them, to other "
+                               "values than yours:\n" + "\n".join(lines) + "\nEverything else is merged."))
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Take theirs", id="theirs", compact=True)
+                yield Button("Keep mine", id="mine", variant="warning", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#mine")
+    def keep_mine(self) -> None:
+        self.dismiss("mine")
+
+    @on(Button.Pressed, "#theirs")
+    def take_theirs(self) -> None:
+        self.dismiss("theirs")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

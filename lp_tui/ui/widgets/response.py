@@ -112,7 +112,7 @@ class ResponseView(Vertical):
         if error is not None:
             text.append(f"\n{error.step}", style="bold")
             if error.host:
-                add(text, f" ({error.host})")
+                add(text, f" ({error.host})", as_id=True)
             add(text, f": {error.message}\n")
             if error.hint:
                 text.append("What to do: ", style="bold")
@@ -181,7 +181,7 @@ class ResponseView(Vertical):
         conv.display = bool(result.conversation_id)
         if result.conversation_id:
             line = Text("conversationId ", style="bold")
-            add(line, result.conversation_id, "bold reverse", one_line=True)
+            add(line, result.conversation_id, "bold reverse", as_id=True)
             line.append("  F5 copies · Ctrl+R closes · Ctrl+T messages", style="dim")
             conv.update(line)
         else:
