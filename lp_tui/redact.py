@@ -96,9 +96,10 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """Mask every known secret in free text (error messages, bodies, headers): as it is, in each
     form it may be printed in (``printed_forms``: repr, escaped, JSON), and cut short (its first
     characters: an error message or a store that cut it)."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = _scrub_secret(text, secret)
+    # longest first: a secret inside another (a client id inside a token) masked first would leave
+    # the head and tail of the longer one readable around its mask
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = _scrub_secret(text, secret)
     return text
 
 
