@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lp_tui.cli.common import add_connection_options, add_draft_options, err, make_draft, out, print_findings, warn
+from lp_tui.cli.common import (add_connection_options, add_draft_options, err, make_request, out, print_findings,
+                               warn)
 from lp_tui.lp.errors import EXIT_API, EXIT_OK
 
 
@@ -61,14 +62,45 @@ def cmd_build(args: argparse.Namespace) -> int:
         from lp_tui.cli.export import cmd_export
 
         return cmd_export(args)
-    draft = make_draft(args)
+    draft, raw = make_request(args)
     account = account_for(args)
+    if raw is not None:
+        return print_raw(raw, account, args)
     payload = build_payload(draft, account)
     out(dumps(payload, compact=args.compact), json_text=True)
     header = client_properties_header(draft)
     if header:
         err(f"Client-Properties: {header}")
     findings = validate(payload, account, client_properties(draft))
+    print_findings(findings)
+    if args.strict and any(f.level == ERROR for f in findings):
+        return EXIT_API
+    return EXIT_OK
+
+
+def print_raw(raw: str, account: str | None, args: argparse.Namespace) -> int:
+    """A raw preset's body exactly as saved: byte for byte into a pipe or file; on a terminal,
+    characters a terminal would obey are shown as JSON escapes. Findings (or why it is not JSON)
+    go to stderr."""
+    import sys
+
+    from lp_tui.limits import TooDeep, loads_json
+    from lp_tui.model.validate import ERROR, validate
+    from lp_tui.text import safe_json
+
+    if args.compact:
+        warn("--compact does not apply to a raw preset: its body is printed exactly as written")
+    if sys.stdout.isatty():
+        sys.stdout.write(safe_json(raw) + ("" if raw.endswith("\n") else "\n"))
+    else:
+        sys.stdout.buffer.write(raw.encode("utf-8", "surrogatepass"))
+    sys.stdout.flush()
+    try:
+        payload = loads_json(raw)
+    except (TooDeep, ValueError) as exc:
+        warn(f"the preset's raw body is not valid JSON ({exc}); it is sent exactly as written")
+        return EXIT_API if args.strict else EXIT_OK
+    findings = validate(payload, account)
     print_findings(findings)
     if args.strict and any(f.level == ERROR for f in findings):
         return EXIT_API

@@ -263,14 +263,33 @@ class LpTuiApp(App[int]):
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen
 
-        self.push_screen(PresetsScreen(self.session.presets_dir, self.composer.draft), self._preset_chosen)
+        composer = self.composer
+        self.push_screen(PresetsScreen(self.session.presets_dir, composer.draft,
+                                       composer.raw_text if composer.raw_mode else None), self._preset_chosen)
 
     def _preset_chosen(self, preset: presets.Preset | None) -> None:
         if preset is not None:
             self.load_preset(preset)
 
     def load_preset(self, preset: presets.Preset) -> None:
-        self.composer.replace_draft(preset.draft, f"Loaded preset {preset.name}.")
+        if preset.raw is not None:  # saved in raw mode: back into raw mode, exactly as written
+            self.composer.replace_raw(preset.raw, f"Loaded preset {preset.name} (a raw body, sent as written).")
+        else:
+            self.composer.replace_draft(preset.draft, f"Loaded preset {preset.name}.")
+
+    def save_preset(self) -> None:
+        from lp_tui.ui.save_preset import save_current
+
+        save_current(self)
+
+    def save_preset_with_expectations(self) -> None:
+        """From the response pane: the last create call as sent, with what came back as [expect]."""
+        from lp_tui.ui.exports import record_of
+        from lp_tui.ui.save_preset import save_with_expectations
+
+        outcome = self.composer.outcome
+        record = record_of(outcome) if outcome is not None and outcome.result is not None else None
+        save_with_expectations(self, record, "The response pane")
 
     def action_history(self) -> None:
         from lp_tui.ui.screens.history import HistoryScreen
@@ -334,6 +353,11 @@ class LpTuiApp(App[int]):
         yield from timeline_commands(self)
         yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
+        yield SystemCommand("Save as preset…", "The current draft, or in raw mode the body exactly as written",
+                            self.save_preset)
+        yield SystemCommand("Save as preset with expectations…", "The last send and an [expect] table from its "
+                            "answer (status, codes, conversation, skill), for `lp-tui check`",
+                            self.save_preset_with_expectations)
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
 

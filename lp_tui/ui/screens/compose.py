@@ -432,6 +432,8 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def on_text_area_changed(self, event: Any) -> None:  # TextArea.Changed (TextArea is imported late)
         if event.text_area.id == "raw-editor" and self.raw_mode:
+            if event.text_area.text == self.raw_text:  # the text lp-tui loaded, not an edit
+                return
             self.raw_text = event.text_area.text
             self.draft_changed()
 
@@ -798,15 +800,16 @@ class ComposeScreen(SendActions, Screen[None]):
         self.query_one("#forms", TabbedContent).active = tab
         self.call_after_refresh(setattr, self, "_switching_tab", False)
 
-    def enter_raw(self) -> None:
+    def enter_raw(self, text: str | None = None) -> None:
+        """Raw mode, with the body the preview shows (or ``text``: a raw preset's exact body)."""
         if not self.query("#raw-editor"):  # the editor is built the first time raw mode is entered
             self._mount_tab("tab-raw")
-            self.call_after_refresh(self.enter_raw)
+            self.call_after_refresh(self.enter_raw, text)
             return
         active = self.query_one("#forms", TabbedContent).active
         self._tab_before_raw = active if active and active != "tab-raw" else "tab-consumer"
         self.raw_mode = True
-        self.raw_text = self.body_text
+        self.raw_text = self.body_text if text is None else text
         from textual.widgets import TextArea
 
         editor = self.query_one("#raw-editor", TextArea)
@@ -862,6 +865,22 @@ class ComposeScreen(SendActions, Screen[None]):
         def load(yes: bool | None = True) -> None:
             if yes:
                 self.load_draft(draft, note)
+
+        if self.edited and (self.raw_mode or self.draft != Draft()):
+            self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
+                                               "them (save them as a preset first with F3 if you need them).",
+                                               yes="Replace"), load)
+        else:
+            load()
+
+    def replace_raw(self, text: str, note: str = "") -> None:
+        """Load a raw preset's exact body into raw mode; asks first when the current draft was edited."""
+        def load(yes: bool | None = True) -> None:
+            if yes:
+                self.enter_raw(text)
+                self.edited = False
+                if note:
+                    self.notify(note)
 
         if self.edited and (self.raw_mode or self.draft != Draft()):
             self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "

@@ -84,6 +84,7 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         Binding("m", "message", "Message"),
         Binding("e", "evidence", "Evidence"),
         Binding("d", "diff", "Diff"),
+        Binding("p", "save_preset", "Save as preset"),
     ]
 
     def __init__(self, history: History) -> None:
@@ -106,6 +107,7 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 yield Button("Message", id="message", compact=True)
                 yield Button("Evidence", id="evidence", compact=True)
                 yield Button("Diff", id="diff", compact=True)
+                yield Button("Save as preset…", id="save-preset", compact=True)
                 yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
@@ -171,6 +173,15 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         entry = self._chosen()
         if entry:
             save_entry_evidence(self.app, entry)
+
+    @on(Button.Pressed, "#save-preset")
+    def action_save_preset(self) -> None:
+        """Save as preset with expectations: this entry's request, and [expect] from its answer."""
+        from lp_tui.ui.save_preset import save_with_expectations
+
+        entry = self._chosen()
+        if entry:
+            save_with_expectations(self.app, entry, "That history entry")
 
     @on(Button.Pressed, "#diff")
     def action_diff(self) -> None:
