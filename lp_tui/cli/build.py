@@ -14,13 +14,16 @@ def register(sub: Any) -> None:
     b = sub.add_parser("build", help="print the request body JSON, or the call as curl or Python",
                        description="Print the create-conversation body the app would send, byte for byte; "
                                    "the validator's findings go to stderr. --as curl prints one curl command for "
-                                   "the call (tokens as $LP_APP_JWT and $LP_CONSUMER_JWS), --as python a "
-                                   "standalone httpx script doing the whole flow. With a connection configured "
-                                   "(settings, LP_* variables or flags) the URL is resolved through CSDS as a "
-                                   "send would; otherwise it is https://$LP_HOST/....")
+                                   "the call (host, tokens and account as $LP_HOST, $LP_APP_JWT and "
+                                   "$LP_CONSUMER_JWS: `eval \"$(lp-tui token)\"` sets them), --as curl-flow a "
+                                   "POSIX sh script doing the whole flow with curl, --as python a standalone "
+                                   "script (standard library only) doing the whole flow. A raw preset is "
+                                   "printed and exported exactly as written.")
     add_draft_options(b)
-    b.add_argument("--as", dest="as_", choices=("json", "curl", "python"), default="json",
-                   help="json: the body (default); curl: a curl command; python: an httpx script")
+    b.add_argument("--as", dest="as_", choices=("json", "curl", "curl-flow", "python"), default="json",
+                   help="json: the body (default); curl: one curl command for the create call; curl-flow: a sh "
+                        "script doing CSDS, Sentinel, IDP and the create with curl; python: a script doing the same "
+                        "(Python 3.9+, nothing to install)")
     b.add_argument("--compact", action="store_true", help="one line, no spaces")
     b.add_argument("--strict", action="store_true", help="exit 1 when there is any error finding (for QA scripts)")
     add_connection_options(b)  # --account (the brandId), --profile, and what CSDS resolution needs

@@ -26,6 +26,7 @@ class RequestSpec:
     push_tokens: list[str] = field(default_factory=list)  # secrets the body carries (secret_values)
     bearer: bool = False  # "Bearer <AppJWT>" instead of the bare token
     source: str = ""  # where the request came from (a preset name or path), shown in the script as a comment
+    scheme: str = ""  # http or https: the CSDS URL's (service hosts come bare); curl uses it with $LP_HOST
 
     @property
     def url(self) -> str | None:
@@ -36,22 +37,23 @@ class RequestSpec:
 
 
 def spec_from_draft(draft: Any, account: str | None, base_url: str | None = None, *, bearer: bool = False,
-                    source: str = "") -> RequestSpec:
+                    source: str = "", scheme: str = "") -> RequestSpec:
     """A RequestSpec from a draft, built by the one builder (what the preview shows)."""
     from lp_tui.model.build import build_payload, client_properties_header, dumps, secret_values
 
     payload = build_payload(draft, account)
     return RequestSpec(dumps(payload), account or None, base_url, client_properties_header(draft),
-                       secret_values(payload), bearer, source)
+                       secret_values(payload), bearer, source, scheme)
 
 
 def spec_from_text(body: str, account: str | None, base_url: str | None = None, *,
-                   client_properties: str | None = None, bearer: bool = False, source: str = "") -> RequestSpec:
+                   client_properties: str | None = None, bearer: bool = False, source: str = "",
+                   scheme: str = "") -> RequestSpec:
     """A RequestSpec from body text (raw mode: sent exactly as written)."""
     from lp_tui.model.build import secret_values_of_text
 
     return RequestSpec(body, account or None, base_url, client_properties, secret_values_of_text(body), bearer,
-                       source)
+                       source, scheme)
 
 
 from lp_tui.redact import encoded_forms  # noqa: E402  (how a secret appears inside a JSON string)

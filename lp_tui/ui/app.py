@@ -46,6 +46,7 @@ class LpTuiApp(App[int]):
         self.saved = saved
         self._held: list[events.Event] | None = None  # keys waiting for a field (see hold_keys)
         self._hold_timer: Any = None
+        self.last_copy: tuple[str, str] | None = None  # (text, what): "Write the last copy to a file"
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
 

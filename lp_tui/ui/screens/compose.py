@@ -613,8 +613,9 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify("No conversationId yet.", severity="warning")
 
     def copy_text(self, text: str, what: str) -> None:
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {what}.")
+        from lp_tui.ui.clipboard import copy
+
+        copy(self.app, text, what)
 
     def copy_request_body(self) -> None:
         from lp_tui.redact import scrub_body

@@ -91,8 +91,9 @@ class DiffScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#copy")
     def action_copy_diff(self) -> None:
-        self.app.copy_to_clipboard(unified(self.left, self.right))
-        self.notify("Copied the unified diff (as `lp-tui diff` prints it).")
+        from lp_tui.ui.clipboard import copy
+
+        copy(self.app, unified(self.left, self.right), "the unified diff (as `lp-tui diff` prints it)")
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
