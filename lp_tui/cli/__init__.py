@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = Parser(
         prog="lp-tui",
+        allow_abbrev=False,  # a command's own flag (token --consumer) is never taken for a prefix of a top-level one
         description="Compose and send LivePerson Connector API 'create conversation and set user profile' requests.",
         epilog="Run without a command to open the terminal app (it takes the same connection options). "
                "Exit codes: 0 ok, 1 LivePerson error, 2 usage/configuration error, 3 network failure.",
