@@ -126,3 +126,31 @@ async def test_save_as_preset_with_expectations_from_history(tmp_path):
         await until(pilot, lambda: (session.presets_dir / "vip-from-history.toml").exists())
     saved = presets.load("vip-from-history", session.presets_dir)
     assert saved.expect == {"status": 200, "codes": ["OK", "OK"], "conversation": True, "skill": "VIP Support"}
+
+
+async def test_history_shows_the_newest_entries_before_the_rest_is_read(tmp_path, monkeypatch):
+    import threading
+
+    from lp_tui.store.history import History
+
+    session = make_session(tmp_path)
+    for i in range(30):
+        session.history.append({"id": f"entry{i:02d}", "time": 1_700_000_000 + i, "action": "create conversation",
+                                "response": {"status": 200}, "request": {"body": "[]"}})
+    release = threading.Event()
+    real_load = History.load
+
+    def slow_load(self):
+        release.wait(60)  # the whole file is "still being read"
+        return real_load(self)
+
+    monkeypatch.setattr(History, "load", slow_load)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen" and app.screen.entries)
+        assert [e["id"] for e in app.screen.entries][:3] == ["entry29", "entry28", "entry27"]
+        assert len(app.screen.entries) == 20  # the rest follows
+        release.set()
+        await until(pilot, lambda: len(app.screen.entries) == 30, "the rest of the history")
+        assert app.screen.query_one("#history-list").option_count == 30
