@@ -119,7 +119,8 @@ def expect_from_record(record: dict[str, Any]) -> dict[str, Any]:
     import json
 
     table: dict[str, Any] = {}
-    response = record.get("response") if isinstance(record.get("response"), dict) else {}
+    found = record.get("response")
+    response: dict[str, Any] = found if isinstance(found, dict) else {}
     status = response.get("status")
     if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
         table["status"] = status

@@ -35,8 +35,10 @@ def request_of(record: dict[str, Any], account: str | None) -> tuple[Draft, str 
     from lp_tui.model.reverse import draft_from_payload
     from lp_tui.redact import REDACTED
 
-    request = record.get("request") if isinstance(record.get("request"), dict) else {}
-    body = request.get("body") if isinstance(request.get("body"), str) else ""
+    found = record.get("request")
+    request: dict[str, Any] = found if isinstance(found, dict) else {}
+    given = request.get("body")
+    body: str = given if isinstance(given, str) else ""
     note = "The push token was masked when it was recorded; type it again before sending." \
         if f'"{REDACTED}"' in body else ""
     try:
@@ -57,7 +59,8 @@ def save_with_expectations(app: Any, record: dict[str, Any] | None, where: str) 
         app.notify(f"{where} holds no answer to a 'create conversation' send: send first (Ctrl+S).",
                    title="Nothing to save", severity="warning")
         return
-    request = record.get("request") if isinstance(record.get("request"), dict) else {}
+    found = record.get("request")
+    request: dict[str, Any] = found if isinstance(found, dict) else {}
     if request.get("truncated"):
         app.notify("That send's body was too large to keep whole; it cannot be saved as a preset.",
                    severity="warning")

@@ -154,3 +154,51 @@ async def test_history_shows_the_newest_entries_before_the_rest_is_read(tmp_path
         release.set()
         await until(pilot, lambda: len(app.screen.entries) == 30, "the rest of the history")
         assert app.screen.query_one("#history-list").option_count == 30
+
+
+async def test_f7_starts_a_fresh_consumer_unless_the_id_was_given(tmp_path):
+    from lp_tui.model.draft import Draft
+
+    from .fakes import FakeClient, FakeWebhookSandbox, fake_follower, session_for
+
+    made_up = session_for(tmp_path / "a", consumer="", client_factory=lambda c: FakeClient(()),
+                          sandbox_factory=FakeWebhookSandbox, follower_factory=fake_follower)
+    app = make_app(made_up)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        before = made_up.conn.ext_consumer_id
+        await pilot.press("f7")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await until(pilot, lambda: made_up.conn.ext_consumer_id != before)
+        assert any("fresh consumer id" in n.message and made_up.conn.ext_consumer_id in n.message
+                   for n in app._notifications)
+    given = make_session(tmp_path / "b")  # the profile names the consumer: kept, and said
+    app = make_app(given)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        app.composer.load_draft(Draft())
+        await pilot.press("f7")
+        await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await until(pilot, lambda: any("stays snapshot-consumer" in n.message for n in app._notifications))
+        assert given.conn.ext_consumer_id == "snapshot-consumer"
+
+
+async def test_a_profile_added_to_settings_toml_by_hand_appears_without_a_restart(tmp_path):
+    import os
+
+    session = make_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        assert "qa" not in session.settings.names()
+        path = session.settings.path
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write('[profiles.qa]\naccount_id = "99999999"\nclient_id = "qa-app"\n')
+        await until(pilot, lambda: "qa" in session.settings.names(), "the new profile")
+        await until(pilot, lambda: any(n.title == "Settings reloaded" and "new profile qa" in n.message
+                                       for n in app._notifications))
+        await palette(pilot, "profile: qa", "Profile: qa")
+        await until(pilot, lambda: session.profile == "qa" and session.conn.account_id == "99999999")

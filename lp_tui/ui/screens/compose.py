@@ -904,9 +904,27 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify(note)
 
     def action_clear_draft(self) -> None:
+        """F7: a new, empty draft and, as the README says, a fresh consumer id (so the next send never
+        meets "already has an open conversation"), unless the id was given by a flag, the environment
+        or the profile: that one is kept, and the notice says so."""
         def done(yes: bool | None) -> None:
-            if yes:
-                self.load_draft(Draft(), "Started a new, empty draft.")
+            if not yes:
+                return
+            conn = self.session.conn
+            source = conn.sources.get("ext_consumer_id", "")
+            given = {"flag": "--ext-consumer-id", "environment": "$LP_EXT_CONSUMER_ID",
+                     "file": "the profile"}.get(source)
+            if given is None:
+                from lp_tui.ui.session import new_consumer_id
+
+                consumer = new_consumer_id()
+                self.session.set_consumer(consumer)
+                self.conversation_id = None
+                note = f"Started a new, empty draft with a fresh consumer id, {consumer}."
+            else:
+                note = (f"Started a new, empty draft. The consumer id stays {conn.ext_consumer_id} (it comes from "
+                        f"{given}); Ctrl+N switches to a fresh one.")
+            self.load_draft(Draft(), note)
 
         self.app.push_screen(ConfirmScreen("Clear the form", "Start a new, empty draft? The current one is replaced "
                                            "(save it as a preset first if you need it).", yes="Clear"), done)
