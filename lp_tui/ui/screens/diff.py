@@ -39,7 +39,7 @@ class DiffScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             title = Text("Diff of two sends", style="bold")
-            title.append("  (request and response; ids, times and timings left out)", style="dim")
+            title.append("  (what always differs is left out: ids, times, date…)", style="dim")
             yield Label(title, classes="title")
             with Horizontal(id="diff-heads"):
                 yield Label(add(Text("A  ", style="bold"), label(self.left), one_line=True, limit=70),

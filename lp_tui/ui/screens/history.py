@@ -107,7 +107,7 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 yield Button("Message", id="message", compact=True)
                 yield Button("Evidence", id="evidence", compact=True)
                 yield Button("Diff", id="diff", compact=True)
-                yield Button("Save as preset…", id="save-preset", compact=True)
+                yield Button("Preset…", id="save-preset", compact=True, tooltip="Save as preset with expectations (p)")
                 yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:

@@ -190,7 +190,7 @@ class SavePresetScreen(ModalScreen[SaveAnswer | None]):
 
     DEFAULT_CSS = """
     SavePresetScreen { align: center middle; }
-    SavePresetScreen > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+    SavePresetScreen > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
                                   background: $panel; padding: 1 2; }
     SavePresetScreen .title { text-style: bold; margin-bottom: 1; }
     SavePresetScreen #save-error { color: $error; height: auto; }
