@@ -202,3 +202,30 @@ async def test_a_profile_added_to_settings_toml_by_hand_appears_without_a_restar
                                        for n in app._notifications))
         await palette(pilot, "profile: qa", "Profile: qa")
         await until(pilot, lambda: session.profile == "qa" and session.conn.account_id == "99999999")
+
+
+async def test_the_presets_runner_folder_field_holds_a_real_folder_or_nothing(tmp_path):
+    session = make_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen" and app.screen.items)
+        await pilot.press("r")
+        await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+        field = app.screen.query_one("#prompt-input")
+        assert field.value == ""  # empty runs the built-in edge cases, and says so
+        assert "built-in" in field.placeholder and "/" not in field.placeholder
+        assert "built-in edge cases" in str(app.screen.query_one(".prompt-label").render())  # not cut
+        await pilot.press("escape")
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.composer)
+    session.presets_dir.mkdir(parents=True, exist_ok=True)
+    (session.presets_dir / "mine.toml").write_text('name = "mine"\n[expect]\nstatus = 200\n')
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: type(app.screen).__name__ == "PresetsScreen" and app.screen.items)
+        await pilot.press("r")
+        await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+        assert app.screen.query_one("#prompt-input").value == str(session.presets_dir)
