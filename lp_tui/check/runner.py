@@ -115,11 +115,15 @@ def _error_code(body: Any) -> Any:
     return None
 
 
-async def _send(client: Any, payload: Any, header: str | None, want_skill: bool, message: Any = None) -> Answer:
-    """One create (and its first message, sent after it as a SEND, when the preset has one)."""
+async def _send(client: Any, payload: Any, header: str | None, want_skill: bool, message: Any = None,
+                raw: bytes | None = None) -> Answer:
+    """One create (and its first message, sent after it as a SEND, when the preset has one); ``raw``
+    sends a raw preset's body exactly as written."""
     try:
-        after = {} if message is None else {"first_message": message}
-        result = await client.create_conversation(payload, header, **after)
+        extra: dict[str, Any] = {} if message is None else {"first_message": message}
+        if raw is not None:
+            extra["raw"] = raw
+        result = await client.create_conversation(payload, header, **extra)
     except LpError as exc:
         return Answer(status=exc.status, error=str(exc))
     answer = Answer(status=result.status, codes=[s.code_text for s in result.subs],
@@ -150,19 +154,20 @@ async def run_case(case: Case, conn: Connection, client_factory: ClientFactory,
                    emit: Callable[[str], Awaitable[None]], result: CheckResult) -> None:
     client = client_factory(case_connection(conn))
     header = client_properties_header(case.preset.draft)
-    payload = build_payload(case.preset.draft, conn.account_id or None)
+    raw = case.preset.raw.encode("utf-8", "surrogatepass") if case.preset.raw is not None else None
+    payload = None if raw is not None else build_payload(case.preset.draft, conn.account_id or None)  # raw: as written
     started = time.perf_counter()
     try:
         await emit("send")
         wants_skill = case.expect.skill is not None or (case.expect.second is not None
                                                         and case.expect.second.skill is not None)
-        first = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft))
+        first = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft), raw)
         result.opened += [first.conversation_id] if first.conversation_id else []
         result.mismatches, result.notes = compare(case.expect, first)
         result.got = first.summary()
         if case.expect.second is not None:
             await emit("second send")
-            second = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft))
+            second = await _send(client, payload, header, wants_skill, first_message_after(case.preset.draft), raw)
             result.opened += [second.conversation_id] if second.conversation_id else []
             bad, notes = compare(case.expect.second, second)
             result.mismatches += [f"second send: {m}" for m in bad]

@@ -15,7 +15,7 @@ from lp_tui import __version__
 from lp_tui.cli.common import UsageError, add_connection_options, err
 from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 
-COMMAND_MODULES = ("build", "send", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd")
+COMMAND_MODULES = ("build", "send", "token_cmd", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd")
 # Commands that end within a second or so: garbage collection stays paused until they return
 # (see gcpause). Any other command, and one added later, resumes it before its work.
 QUICK_COMMANDS = ("build", "presets", "send", "close", "message")
@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = Parser(
         prog="lp-tui",
+        allow_abbrev=False,  # a command's own flag (token --consumer) is never taken for a prefix of a top-level one
         description="Compose and send LivePerson Connector API 'create conversation and set user profile' requests.",
         epilog="Run without a command to open the terminal app (it takes the same connection options). "
                "Exit codes: 0 ok, 1 LivePerson error, 2 usage/configuration error, 3 network failure.",

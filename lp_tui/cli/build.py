@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lp_tui.cli.common import add_connection_options, add_draft_options, err, make_draft, out, print_findings, warn
+from lp_tui.cli.common import (add_connection_options, add_draft_options, err, make_request, out, print_findings,
+                               warn)
 from lp_tui.lp.errors import EXIT_API, EXIT_OK
 
 
@@ -13,13 +14,16 @@ def register(sub: Any) -> None:
     b = sub.add_parser("build", help="print the request body JSON, or the call as curl or Python",
                        description="Print the create-conversation body the app would send, byte for byte; "
                                    "the validator's findings go to stderr. --as curl prints one curl command for "
-                                   "the call (tokens as $LP_APP_JWT and $LP_CONSUMER_JWS), --as python a "
-                                   "standalone httpx script doing the whole flow. With a connection configured "
-                                   "(settings, LP_* variables or flags) the URL is resolved through CSDS as a "
-                                   "send would; otherwise it is https://$LP_HOST/....")
+                                   "the call (host, tokens and account as $LP_HOST, $LP_APP_JWT and "
+                                   "$LP_CONSUMER_JWS: `eval \"$(lp-tui token)\"` sets them), --as curl-flow a "
+                                   "POSIX sh script doing the whole flow with curl, --as python a standalone "
+                                   "script (standard library only) doing the whole flow. A raw preset is "
+                                   "printed and exported exactly as written.")
     add_draft_options(b)
-    b.add_argument("--as", dest="as_", choices=("json", "curl", "python"), default="json",
-                   help="json: the body (default); curl: a curl command; python: an httpx script")
+    b.add_argument("--as", dest="as_", choices=("json", "curl", "curl-flow", "python"), default="json",
+                   help="json: the body (default); curl: one curl command for the create call; curl-flow: a sh "
+                        "script doing CSDS, Sentinel, IDP and the create with curl; python: a script doing the same "
+                        "(Python 3.9+, nothing to install)")
     b.add_argument("--compact", action="store_true", help="one line, no spaces")
     b.add_argument("--strict", action="store_true", help="exit 1 when there is any error finding (for QA scripts)")
     add_connection_options(b)  # --account (the brandId), --profile, and what CSDS resolution needs
@@ -61,14 +65,45 @@ def cmd_build(args: argparse.Namespace) -> int:
         from lp_tui.cli.export import cmd_export
 
         return cmd_export(args)
-    draft = make_draft(args)
+    draft, raw = make_request(args)
     account = account_for(args)
+    if raw is not None:
+        return print_raw(raw, account, args)
     payload = build_payload(draft, account)
     out(dumps(payload, compact=args.compact), json_text=True)
     header = client_properties_header(draft)
     if header:
         err(f"Client-Properties: {header}")
     findings = validate(payload, account, client_properties(draft), first_message_facts(draft))
+    print_findings(findings)
+    if args.strict and any(f.level == ERROR for f in findings):
+        return EXIT_API
+    return EXIT_OK
+
+
+def print_raw(raw: str, account: str | None, args: argparse.Namespace) -> int:
+    """A raw preset's body exactly as saved: byte for byte into a pipe or file; on a terminal,
+    characters a terminal would obey are shown as JSON escapes. Findings (or why it is not JSON)
+    go to stderr."""
+    import sys
+
+    from lp_tui.limits import TooDeep, loads_json
+    from lp_tui.model.validate import ERROR, validate
+    from lp_tui.text import safe_json
+
+    if args.compact:
+        warn("--compact does not apply to a raw preset: its body is printed exactly as written")
+    if sys.stdout.isatty():
+        sys.stdout.write(safe_json(raw) + ("" if raw.endswith("\n") else "\n"))
+    else:
+        sys.stdout.buffer.write(raw.encode("utf-8", "surrogatepass"))
+    sys.stdout.flush()
+    try:
+        payload = loads_json(raw)
+    except (TooDeep, ValueError) as exc:
+        warn(f"the preset's raw body is not valid JSON ({exc}); it is sent exactly as written")
+        return EXIT_API if args.strict else EXIT_OK
+    findings = validate(payload, account)
     print_findings(findings)
     if args.strict and any(f.level == ERROR for f in findings):
         return EXIT_API

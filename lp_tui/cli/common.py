@@ -56,21 +56,31 @@ def add_draft_options(p: argparse.ArgumentParser) -> None:
 
 
 def make_draft(args: argparse.Namespace) -> Any:
+    return make_request(args)[0]
+
+
+def make_request(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """(draft, raw body): the draft from --preset, --set and --set-json; and, when the preset was
+    saved in raw mode, its exact body text (sent and printed as written; --set cannot change it)."""
     from lp_tui.model.draft import Draft
 
-    draft = Draft()
+    draft, raw = Draft(), None
     if args.preset:  # presets (TOML, package data) are imported only when one is asked for
         from lp_tui import paths
         from lp_tui.model import presets
 
-        draft = presets.load(args.preset, paths.presets_dir()).draft
+        preset = presets.load(args.preset, paths.presets_dir())
+        draft, raw = preset.draft, preset.raw
+        if raw is not None and (args.sets or args.set_jsons):
+            raise UsageError(f"preset {preset.name!r} holds a raw body (sent exactly as written), so --set and "
+                             "--set-json cannot change it: edit its raw_body, or load it in the app (raw mode)")
     for item in args.sets:
         path, value = split_assignment(item, "--set")
         draft.set_text(path, value)
     for item in args.set_jsons:
         path, text = split_assignment(item, "--set-json")
         draft.set_value(path, parse_json(f"--set-json {path}", text))
-    return draft
+    return draft, raw
 
 
 def split_assignment(item: str, flag: str) -> tuple[str, str]:

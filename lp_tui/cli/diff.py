@@ -15,11 +15,18 @@ MIN_PREFIX = 4
 def register(sub: Any) -> None:
     d = sub.add_parser("diff", help="compare two sends from the history (unified diff of their JSON)",
                        description="Compare two history entries: request (method, URL, masked headers, body) and "
-                                   "response (status, headers, body), bodies parsed as JSON. Without IDs, list the "
+                                   "response (status, headers, body), bodies parsed as JSON, and the external "
+                                   "consumer ids; what always differs (date, content-length, request ids, timings) "
+                                   "is left out unless --all. Without IDs, list the "
                                    "recent entries and their ids. Exit 0 when they are the same, 1 when they "
                                    "differ (as diff does).")
     d.add_argument("ids", nargs="*", metavar="ID", help="two history entry ids (or unique prefixes of at least 4)")
     d.add_argument("--context", type=int, default=3, metavar="LINES", help="lines of context (default 3)")
+    d.add_argument("--all", dest="everything", action="store_true",
+                   help="compare everything: ids, times, timings, steps and the date, content-length and "
+                        "request-id headers that are left out by default")
+    d.add_argument("--ignore", action="append", default=[], metavar="KEY",
+                   help="also leave out this key (a header name or a JSON key, at any depth); repeat for more")
     d.set_defaults(func=cmd_diff)
 
 
@@ -41,7 +48,7 @@ def find(entries: list[dict[str, Any]], given: str) -> dict[str, Any]:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from lp_tui import paths
-    from lp_tui.export.diff import label, unified
+    from lp_tui.export.diff import Options, label, unified
     from lp_tui.store.history import History
 
     if len(args.ids) not in (0, 2):
@@ -58,9 +65,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
             out(f"{label(entry)}  {entry.get('action', '')}  {ident(entry.get('conversation_id') or '')}".rstrip())
         return EXIT_OK
     first, second = find(entries, args.ids[0]), find(entries, args.ids[1])
-    text = unified(first, second, args.context)
+    ignore = [k.strip().lower() for k in args.ignore if k.strip()]
+    if len(ignore) != len(args.ignore):
+        raise UsageError("--ignore: give a key, e.g. --ignore x-lp-server")
+    text = unified(first, second, args.context, Options(args.everything, frozenset(ignore)))
     if not text:
-        out(f"The two entries are the same (ids, times and timings aside): {label(first)}, {label(second)}")
+        aside = "" if args.everything else " (ids, times, timings and the headers that always differ aside)"
+        out(f"The two entries are the same{aside}: {label(first)}, {label(second)}")
         return EXIT_OK
     out(text, block=True)
     return EXIT_API

@@ -14,6 +14,7 @@ from lp_tui.cli.common import (
     conversations,
     err,
     make_draft,
+    make_request,
     out,
     parse_json,
     print_findings,
@@ -33,6 +34,11 @@ def register(sub: Any) -> None:
     s.add_argument("--raw", metavar="FILE|-", help="send this body exactly as given (- for stdin)")
     s.add_argument("--evidence", metavar="FILE", help="also write evidence of the send for a bug report: "
                    "FILE.md as Markdown, FILE.json as JSON (no secrets)")
+    s.add_argument("--save-preset", metavar="NAME", help="also save what was sent as your preset NAME: the draft, "
+                   "or the --raw body exactly as written (invalid JSON included)")
+    s.add_argument("--description", metavar="TEXT", help="the saved preset's description (with --save-preset)")
+    s.add_argument("--expect", action="store_true", help="with --save-preset: write an [expect] table from the "
+                   "answer (status, codes, conversation, skill, errorCode), for `lp-tui check`")
     add_client_properties_option(s)
     add_follow_options(s)
     add_connection_options(s)
@@ -128,7 +134,12 @@ def cmd_send(args: argparse.Namespace) -> int:
     check_follow_options(args)
     evidence = _evidence_path(args.evidence) if args.evidence else None
     raw = _read_raw(args.raw) if args.raw else None
-    draft = make_draft(args)
+    draft, preset_raw = make_request(args)
+    if preset_raw is not None:
+        if raw is not None:
+            raise UsageError(f"--raw and --preset {args.preset} (a raw preset) both give the body: choose one")
+        raw = preset_raw.encode("utf-8", "surrogatepass")
+    saving = _check_save_options(args, raw)
     header = client_properties(args, draft)
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
@@ -162,6 +173,10 @@ def cmd_send(args: argparse.Namespace) -> int:
             result = await client.create_conversation(payload, header, _collect(steps), raw=raw,
                                                       first_message=first, message_id=message_id)
         except LpError as exc:
+            if saving:
+                if args.expect:
+                    warn("no answer came back, so the preset is saved without an [expect] table")
+                _save_preset(args, draft, raw, None)
             if evidence is not None:
                 from lp_tui.export.evidence import from_error
 
@@ -197,6 +212,9 @@ def cmd_send(args: argparse.Namespace) -> int:
             err("Routing: LivePerson does not say where a conversation was routed through the Connector API "
                 "(webhooks do: --follow shows them).")
         history_id = _record_history(result, conn, routed)
+        if saving:
+            _save_preset(args, draft, raw, result.to_record(routed if isinstance(routed, dict) else None)
+                         if args.expect else None)
         if evidence is not None:
             from lp_tui.export.evidence import from_result
 
@@ -213,6 +231,49 @@ def cmd_send(args: argparse.Namespace) -> int:
         return code
 
     return run_with_connection(args, job)
+
+
+def _check_save_options(args: argparse.Namespace, raw: bytes | None) -> bool:
+    """Whether to save a preset after the send; a bad name or a body a preset cannot hold is said
+    before anything is sent."""
+    from lp_tui.model.presets import MAX_DESCRIPTION, check_name
+
+    if not args.save_preset:
+        if args.expect or args.description is not None:
+            raise UsageError("--expect and --description go with --save-preset NAME")
+        return False
+    problem = check_name(args.save_preset)
+    if problem:
+        raise UsageError(f"--save-preset: {problem}")
+    if args.description is not None and len(args.description) > MAX_DESCRIPTION:
+        raise UsageError(f"--description: at most {MAX_DESCRIPTION} characters")
+    if raw is not None:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--save-preset: the body is not UTF-8 text (byte {exc.start}), and a preset holds "
+                             "text; it is not saved (send it without --save-preset)") from None
+    return True
+
+
+def _save_preset(args: argparse.Namespace, draft: Any, raw: bytes | None, record: dict[str, Any] | None) -> None:
+    """Save what was sent (the draft, or the raw body exactly) as the user's preset."""
+    from lp_tui import paths
+    from lp_tui.model.expect import expect_from_record
+    from lp_tui.model.presets import Preset, PresetError
+    from lp_tui.store import presets as preset_files
+
+    text = raw.decode("utf-8") if raw is not None else None
+    description = args.description if args.description is not None else (
+        "Saved by lp-tui send" + (" (raw body, sent as written)" if text is not None else ""))
+    expect = expect_from_record(record) if record is not None else None
+    preset = Preset(args.save_preset, description, draft.copy(), raw=text, expect=expect or None)
+    try:
+        path = preset_files.save(preset, paths.presets_dir())
+    except (PresetError, OSError) as exc:
+        warn(f"preset not saved: {exc}")
+        return
+    err(f"Saved preset {preset.name} to {path}" + (" with an [expect] table" if expect else ""))
 
 
 def _record_history(result: Any, conn: Any, routed: Any = None) -> str | None:

@@ -28,6 +28,7 @@ class RequestSpec:
     source: str = ""  # where the request came from (a preset name or path), shown in the script as a comment
     first_message: Any = None  # a first message sent right after the create, as a SEND (None: none)
     message_id: Any = "1"  # that SEND's request id
+    scheme: str = ""  # http or https: the CSDS URL's (service hosts come bare); curl uses it with $LP_HOST
 
     @property
     def url(self) -> str | None:
@@ -38,23 +39,24 @@ class RequestSpec:
 
 
 def spec_from_draft(draft: Any, account: str | None, base_url: str | None = None, *, bearer: bool = False,
-                    source: str = "") -> RequestSpec:
+                    source: str = "", scheme: str = "") -> RequestSpec:
     """A RequestSpec from a draft, built by the one builder (what the preview shows)."""
     from lp_tui.model.build import build_payload, client_properties_header, dumps, first_message_after, secret_values
 
     payload = build_payload(draft, account)
     return RequestSpec(dumps(payload), account or None, base_url, client_properties_header(draft),
-                       secret_values(payload), bearer, source, first_message_after(draft),
-                       draft.get("ids.message") if draft.has("ids.message") else "1")
+                       secret_values(payload), bearer, source, first_message=first_message_after(draft),
+                       message_id=draft.get("ids.message") if draft.has("ids.message") else "1", scheme=scheme)
 
 
 def spec_from_text(body: str, account: str | None, base_url: str | None = None, *,
-                   client_properties: str | None = None, bearer: bool = False, source: str = "") -> RequestSpec:
+                   client_properties: str | None = None, bearer: bool = False, source: str = "",
+                   scheme: str = "") -> RequestSpec:
     """A RequestSpec from body text (raw mode: sent exactly as written)."""
     from lp_tui.model.build import secret_values_of_text
 
     return RequestSpec(body, account or None, base_url, client_properties, secret_values_of_text(body), bearer,
-                       source)
+                       source, scheme=scheme)
 
 
 from lp_tui.redact import encoded_forms  # noqa: E402  (how a secret appears inside a JSON string)

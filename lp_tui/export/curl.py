@@ -1,23 +1,30 @@
-"""The create call as one curl command for POSIX sh.
+"""The create call as one curl command, and the whole flow as a POSIX sh script with curl.
 
-The body goes to curl on standard input (``--data-binary @-``) from ``printf '%s'`` with the
-body in single quotes: inside them sh changes nothing (``$``, backticks, backslashes, ``"``,
-newlines and Unicode pass unchanged); a ``'`` is written ``'\\''``. ``printf`` is a shell
-built-in, so no argument-length limit applies, and ``%s`` adds no newline: curl sends the body
-byte for byte as the preview shows it. Characters a terminal would obey (ESC, bidi controls)
-can only stand inside JSON strings, and are written as their JSON ``\\uXXXX`` escapes: the
-same JSON, safe to show and paste.
+``curl_command``: one self-contained command, ``curl -X POST URL -H … --data-raw '…'``, that
+Posting's and Postman's curl import read (only -X, -H, --data-raw and the URL: Posting's import
+knows no other flag). The host is ``$LP_HOST`` (``lp-tui token`` prints it), never the temporary
+port of a sandbox that dies with the app; the tokens are ``$LP_APP_JWT`` and
+``$LP_CONSUMER_JWS``. The body is in sh single quotes, in which sh changes nothing (``$``,
+backticks, backslashes, ``"``, newlines and Unicode pass unchanged); a ``'`` is written ``'\\''``.
+Characters a terminal would obey (ESC, bidi controls) can only stand inside JSON strings, and are
+written as their JSON ``\\uXXXX`` escapes: the same JSON, safe to show and paste.
 
-Tokens are ``"$LP_APP_JWT"`` and ``"$LP_CONSUMER_JWS"``; a push token the body carries is
-``"$LP_PUSH_TOKEN"``. Values never appear.
+``curl_flow``: a POSIX sh script doing CSDS, Sentinel, IDP and the create with curl and the shell
+alone (no jq), as the Python export does, with lp-tui's CSDS host rule: a service host must be a
+bare host name or IP with an optional port, plain http only to this machine, or nothing secret is
+sent. Secrets reach curl on its standard input (never on its command line) and are never printed.
+
+A push token the body carries is ``"$LP_PUSH_TOKEN"``. Values never appear.
 """
 
 from __future__ import annotations
 
-import shlex
-
+from lp_tui import __version__
 from lp_tui.export import CONVERSATION_PATH, PUSH_TOKEN_VAR, RequestSpec, split_at_secrets
 from lp_tui.text import safe_json
+
+# Linux refuses one command-line argument longer than this (MAX_ARG_STRLEN, 128 KiB)
+LONGEST_ARGUMENT = 128 * 1024 - 1
 
 
 def single_quoted(text: str) -> str:
@@ -25,13 +32,24 @@ def single_quoted(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def double_quoted_literal(text: str) -> str:
+    """``text`` safe inside sh double quotes (``\\``, ``"``, ``$`` and backticks escaped)."""
+    return "".join("\\" + c if c in '\\"$`' else c for c in text)
+
+
+def scheme_of(spec: RequestSpec) -> str:
+    """http for a server on this machine (the sandbox), else https: the scheme of the CSDS URL."""
+    from urllib.parse import urlsplit
+
+    scheme = spec.scheme or (urlsplit(spec.base_url).scheme if spec.base_url else "")
+    return scheme if scheme in ("http", "https") else "https"
+
+
 def url_words(spec: RequestSpec) -> str:
-    """The URL as a shell word: literal when CSDS resolved it, else from ``$LP_HOST`` (and
-    ``$LP_ACCOUNT_ID`` when the account is not known)."""
-    if spec.url is not None:
-        return shlex.quote(spec.url)
-    account = shlex.quote(spec.account) if spec.account else '"$LP_ACCOUNT_ID"'
-    return f'"https://$LP_HOST"/api/account/{account}{shlex.quote(CONVERSATION_PATH)}'
+    """The URL as one double-quoted shell word: ``$LP_HOST``, the account (``$LP_ACCOUNT_ID`` when
+    it is not known) and the path."""
+    account = double_quoted_literal(safe_json(spec.account)) if spec.account else "$LP_ACCOUNT_ID"
+    return f'"{scheme_of(spec)}://$LP_HOST/api/account/{account}{CONVERSATION_PATH}"'
 
 
 def body_words(spec: RequestSpec) -> str:
@@ -42,19 +60,23 @@ def body_words(spec: RequestSpec) -> str:
     return "".join(w for w in words if w != "''") or "''"
 
 
+def too_long(spec: RequestSpec) -> bool:
+    """The body is too long for one command-line argument (the curl command cannot carry it)."""
+    return len(spec.body.encode("utf-8", "surrogatepass")) > LONGEST_ARGUMENT - 1024
+
+
 def curl_command(spec: RequestSpec) -> str:
     """One command that makes the create call the way lp-tui would send it."""
     scheme = "Bearer " if spec.bearer else ""
     lines = [
-        f"printf '%s' {body_words(spec)} |",
-        f"curl -sS -X POST {url_words(spec)} \\",
+        f"curl -X POST {url_words(spec)} \\",
         "  -H 'Content-Type: application/json' \\",
         f'  -H "Authorization: {scheme}$LP_APP_JWT" \\',
         '  -H "X-LP-ON-BEHALF: $LP_CONSUMER_JWS" \\',
     ]
     if spec.client_properties:
         lines.append(f"  -H {single_quoted('Client-Properties: ' + safe_json(spec.client_properties))} \\")
-    lines.append("  --data-binary @-")
+    lines.append(f"  --data-raw {body_words(spec)}")
     if spec.first_message is not None:  # the second step needs the answer's conversationId: say so
         lines += [
             "# The draft also has a first message, which lp-tui publishes right after this create as a SEND",
@@ -63,3 +85,149 @@ def curl_command(spec: RequestSpec) -> str:
             "# with `lp-tui message CONVERSATION_ID TEXT`, or use the Python export, which does both steps.",
         ]
     return "\n".join(lines) + "\n"
+
+
+FLOW_HEAD = r"""#!/bin/sh
+# Open a LivePerson messaging conversation and set the consumer's profile (Connector API).
+#
+# Generated by lp-tui @VERSION@. POSIX sh and curl only. The documented flow, one request per step:
+#   1. CSDS (Domain API): the hosts of sentinel, idp and asyncMessagingEnt for the account
+#   2. Sentinel: an AppJWT for the app installation (client id and secret)
+#   3. IDP: a ConsumerJWS for the external consumer id
+#   4. CONVERSATION: SetUserProfile and ConsumerRequestConversation in one batch
+#
+# Reads from the environment: LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET, LP_EXT_CONSUMER_ID
+# (a fresh one when unset) and LP_CSDS_URL (default https://api.liveperson.net). A service host
+# from CSDS must be a bare host name or IP with an optional port, and plain http:// goes only to
+# this machine: anything else is refused before the client secret is sent. Secrets reach curl
+# on its standard input, never on its command line, and are never printed. Prints the answer
+# and the conversationId; exits 1 when no conversation was opened.
+set -eu
+
+fail() { printf 'lp-tui flow: %s\n' "$*" >&2; exit 1; }
+command -v curl >/dev/null 2>&1 || fail "curl is not installed"
+: "${LP_ACCOUNT_ID:?set LP_ACCOUNT_ID}" "${LP_CLIENT_ID:?set LP_CLIENT_ID}" "${LP_CLIENT_SECRET:?set LP_CLIENT_SECRET}"
+account=$LP_ACCOUNT_ID
+case $account in *[!A-Za-z0-9._-]*) fail "LP_ACCOUNT_ID holds characters an account id never has";; esac
+consumer=${LP_EXT_CONSUMER_ID:-lp-tui-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')}
+case $consumer in *[[:cntrl:]]*) fail "LP_EXT_CONSUMER_ID holds control characters";; esac
+csds=${LP_CSDS_URL:-https://api.liveperson.net}
+csds=${csds%/}
+
+is_loopback() {  # $1: a host name or IP without port or brackets
+  [ "$1" = localhost ] || [ "$1" = ::1 ] && return 0
+  printf '%s\n' "$1" | grep -Eq '^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$'
+}
+
+case $csds in
+  https://*) scheme=https ;;
+  http://*) scheme=http ;;
+  *) fail "LP_CSDS_URL must start with https://" ;;
+esac
+csds_host=${csds#*://}; csds_host=${csds_host%%/*}; csds_host=${csds_host##*@}
+case $csds_host in \[*) csds_host=${csds_host#\[}; csds_host=${csds_host%%]*} ;; *) csds_host=${csds_host%%:*} ;; esac
+if [ "$scheme" = http ] && ! is_loopback "$csds_host"; then
+  fail "LP_CSDS_URL is plain http:// to a host that is not this machine: the secret would travel in clear text; use https://"
+fi
+
+nl='
+'
+status=''; body=''
+call() {  # curl's arguments; sets $status and $body (the answer, at most 4 MB)
+  answer=$(curl -sS --max-time 30 --max-filesize 4194304 -w '\n%{http_code}' "$@") || fail "no answer from ${url%%\?*}"
+  status=${answer##*"$nl"}
+  body=${answer%"$nl"*}
+}
+
+flat() { printf '%s' "$body" | tr -d '\n\r'; }
+
+string_field() {  # $1: a key; its first string value in $body
+  flat | sed -n "s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p" | head -n 1
+}
+
+token() {  # $1: what, $2: the value; a token is a JWT: nothing else may reach a header
+  case $2 in ''|*[!A-Za-z0-9._-]*) fail "$1 answered HTTP $status without a usable token";; esac
+}
+
+service_host() {  # $1: a service; its host from the CSDS answer, checked like lp-tui checks it
+  value=$(flat | tr '{}' '\n\n' | grep "\"service\" *: *\"$1\"" | sed -n 's/.*"baseURI" *: *"\([^"]*\)".*/\1/p' | tail -n 1)
+  refused="CSDS gave service '$1' the host '$(printf '%.80s' "$value" | tr -d '[:cntrl:]')': only a host name or IP with an optional :port is allowed there; nothing was sent to it"
+  [ -n "$value" ] || fail "CSDS lists no usable host for service '$1'"
+  [ "${#value}" -le 300 ] || fail "$refused"
+  case $value in
+    \[*)
+      printf '%s\n' "$value" | grep -Eq '^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$' || fail "$refused"
+      name=${value#\[}; name=${name%%]*}; port=${value##*]}; port=${port#:} ;;
+    *)
+      printf '%s\n' "$value" | grep -Eq '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?(:[0-9]{1,5})?$' \
+        || fail "$refused"
+      name=${value%%:*}; case $value in *:*) port=${value#*:} ;; *) port='' ;; esac ;;
+  esac
+  if [ -n "$port" ] && { [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; }; then fail "$refused"; fi
+  if [ "$scheme" = http ] && ! is_loopback "$name"; then
+    fail "service '$1' is at '$value' over plain http://, not this machine: refused"
+  fi
+  printf '%s://%s' "$scheme" "$value"
+}
+
+# 1. CSDS: every service host of the account (all checked before anything secret is sent)
+url="$csds/api/account/$account/service/baseURI.json?version=1.0"
+call "$url"
+[ "$status" = 200 ] || fail "CSDS answered HTTP $status"
+sentinel=$(service_host sentinel) || exit 1
+idp=$(service_host idp) || exit 1
+conversation=$(service_host asyncMessagingEnt) || exit 1
+
+# 2. Sentinel: an AppJWT (valid one hour) from the app's client credentials (the secret on stdin)
+url="$sentinel/sentinel/api/account/$account/app/token?v=1.0&grant_type=client_credentials"
+case $LP_CLIENT_SECRET in *[[:cntrl:]]*) fail "LP_CLIENT_SECRET holds control characters";; esac
+secret=$(printf '%s' "$LP_CLIENT_SECRET" | sed 's/\\/\\\\/g; s/"/\\"/g')
+call -K - -X POST --data-urlencode "client_id=$LP_CLIENT_ID" "$url" <<EOF_SECRET
+data-urlencode = "client_secret=$secret"
+EOF_SECRET
+[ "$status" = 200 ] || fail "Sentinel answered HTTP $status: check the client id and secret"
+app_jwt=$(string_field access_token)
+token Sentinel "$app_jwt"
+
+# 3. IDP: a ConsumerJWS for this consumer (it never expires: cache it per consumer)
+consumer_json=$(printf '%s' "$consumer" | sed 's/\\/\\\\/g; s/"/\\"/g')
+url="$idp/api/account/$account/consumer?v=1.0"
+call -K - -X POST -H 'Content-Type: application/json' --data-raw "{\"ext_consumer_id\": \"$consumer_json\"}" "$url" <<EOF_TOKEN
+header = "Authorization: @AUTH@$app_jwt"
+EOF_TOKEN
+case $status in 200|201) ;; *) fail "IDP answered HTTP $status: check the external consumer id and the account";; esac
+consumer_jws=$(string_field token)
+token IDP "$consumer_jws"
+
+# 4. CONVERSATION: the batch, exactly as lp-tui showed it
+url="$conversation/api/account/$account@PATH@"
+call -K - -X POST "$url" -H 'Content-Type: application/json' \
+"""
+
+FLOW_TAIL = r"""<<EOF_TOKENS
+header = "Authorization: @AUTH@$app_jwt"
+header = "X-LP-ON-BEHALF: $consumer_jws"
+EOF_TOKENS
+
+printf 'HTTP %s\n%s\n' "$status" "$(printf '%s' "$body" | tr -d '\000-\010\013\014\016-\037\177')"
+conversation_id=$(string_field conversationId)
+[ "$status" = 200 ] && [ -n "$conversation_id" ] || exit 1
+printf 'consumer: %s\nconversationId: %s\n' "$(printf '%s' "$consumer" | tr -d '[:cntrl:]')" "$(printf '%s' "$conversation_id" | tr -d '[:cntrl:]')"
+"""
+
+
+def curl_flow(spec: RequestSpec) -> str:
+    """A POSIX sh script that does the whole flow for this request with curl, like the Python export."""
+    auth = "Bearer " if spec.bearer else ""
+    text = FLOW_HEAD.replace("@VERSION@", __version__).replace("@AUTH@", auth).replace("@PATH@", CONVERSATION_PATH)
+    if spec.source:
+        text = text.replace("set -eu\n", f"# Made from: {safe_json(spec.source[:300]).replace(chr(10), ' ')}\nset -eu\n", 1)
+    if spec.client_properties:
+        text += f"  -H {single_quoted('Client-Properties: ' + safe_json(spec.client_properties))} \\\n"
+    text += f"  --data-raw {body_words(spec)} "
+    text += FLOW_TAIL.replace("@AUTH@", auth)
+    if spec.first_message is not None:
+        text += ("# The draft also has a first message, which lp-tui publishes right after the create as a SEND\n"
+                 "# (ms.PublishEvent, dialogId = the conversationId above): this script makes only the create;\n"
+                 "# send it with `lp-tui message \"$conversation_id\" TEXT`, or use the Python export.\n")
+    return text

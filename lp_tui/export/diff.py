@@ -1,10 +1,13 @@
 """Two history entries compared: a unified diff of their JSON (CLI) and side-by-side rows (app).
 
-Both compare the same view of an entry: the action, profile, request (method, URL, masked
+Both compare the same view of an entry: the action, profile, the external consumer id (often
+the cause: "already has an open conversation" is per consumer), request (method, URL, masked
 headers, body) and response (status, headers, body), the conversationId, the outcome and the
-explanations, with bodies parsed so a diff is per JSON line, not one long string. When and
-how long (the id, the time, the step timings) are left out: they always differ. Secrets are
-masked as in every export.
+explanations, with bodies parsed so a diff is per JSON line, not one long string. What always
+differs is left out by default: the id, the time, the timings, and the headers ``date``,
+``content-length``, request ids and server timings (``IGNORED_HEADERS``). ``everything`` keeps
+all of it (``lp-tui diff --all``); ``ignore`` leaves out more keys, wherever they stand
+(``--ignore KEY``). Secrets are masked as in every export.
 """
 
 from __future__ import annotations
@@ -36,31 +39,75 @@ def _body(value: Any) -> Any:
     return value
 
 
-def view(entry: dict[str, Any]) -> dict[str, Any]:
+IGNORED_HEADERS = frozenset({"date", "content-length", "x-request-id", "request-id", "x-correlation-id",
+                             "correlation-id", "x-amzn-requestid", "x-amz-request-id", "x-trace-id", "traceparent",
+                             "server-timing", "x-response-time", "x-runtime", "age", "expires", "etag",
+                             "last-modified", "set-cookie"})
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a diff leaves out: by default what always differs; ``everything`` keeps it all."""
+
+    everything: bool = False
+    ignore: frozenset[str] = frozenset()  # more keys to leave out, lower case, at any depth
+
+    def drops_header(self, name: str) -> bool:
+        key = name.lower()
+        if key in self.ignore:
+            return True
+        return not self.everything and (key in IGNORED_HEADERS or key.endswith("-request-id")
+                                        or key.endswith("requestid"))
+
+
+DEFAULT = Options()
+
+
+def _headers(value: Any, options: Options) -> dict[str, Any]:
+    return {k: v for k, v in _dict(value).items() if not options.drops_header(str(k))}
+
+
+def _without(node: Any, keys: frozenset[str]) -> Any:
+    if not keys:
+        return node
+    if isinstance(node, dict):
+        return {k: _without(v, keys) for k, v in node.items() if str(k).lower() not in keys}
+    if isinstance(node, list):
+        return [_without(v, keys) for v in node]
+    return node
+
+
+def view(entry: dict[str, Any], options: Options = DEFAULT) -> dict[str, Any]:
     """What of an entry is compared."""
     from lp_tui.model.build import secret_values_of_text
 
     request, response = _dict(entry.get("request")), _dict(entry.get("response"))
     body = request.get("body")
     secrets = secret_values_of_text(body) if isinstance(body, str) else []
-    shown: dict[str, Any] = {
+    shown: dict[str, Any] = {}
+    if options.everything:
+        shown.update({"id": entry.get("id"), "time": entry.get("time"), "elapsed": entry.get("elapsed")})
+    shown.update({
         "action": entry.get("action"),
         "profile": entry.get("profile"),
+        "consumer_id": entry.get("consumer_id"),
         "request": {"method": request.get("method", "POST"), "url": request.get("url"),
-                    "headers": _dict(request.get("headers")), "body": _body(body)},
-        "response": {"status": response.get("status"), "headers": _dict(response.get("headers")),
+                    "headers": _headers(request.get("headers"), options), "body": _body(body)},
+        "response": {"status": response.get("status"), "headers": _headers(response.get("headers"), options),
                      "body": _body(response.get("body"))},
         "conversation_id": entry.get("conversation_id"),
         "ok": entry.get("ok"),
         "explanations": entry.get("explanations") if isinstance(entry.get("explanations"), list) else [],
-    }
+    })
     if isinstance(entry.get("routing"), dict):
         shown["routing"] = {k: entry["routing"].get(k) for k in ("skill", "rule")}
-    return clean(shown, secrets)
+    if options.everything and isinstance(entry.get("steps"), list):
+        shown["steps"] = entry["steps"]
+    return clean(_without(shown, options.ignore), secrets)
 
 
-def lines_of(entry: dict[str, Any]) -> list[str]:
-    return safe_json(json.dumps(view(entry), ensure_ascii=False, indent=2)).split("\n")
+def lines_of(entry: dict[str, Any], options: Options = DEFAULT) -> list[str]:
+    return safe_json(json.dumps(view(entry, options), ensure_ascii=False, indent=2)).split("\n")
 
 
 def label(entry: dict[str, Any]) -> str:
@@ -90,15 +137,15 @@ def _too_large(left: list[str], right: list[str]) -> bool:
     return (len(left) - start - end) * (len(right) - start - end) > MAX_ALIGNED
 
 
-def unified(a: dict[str, Any], b: dict[str, Any], context: int = 3) -> str:
+def unified(a: dict[str, Any], b: dict[str, Any], context: int = 3, options: Options = DEFAULT) -> str:
     """A unified diff of the two entries' JSON; empty when they are the same."""
-    left, right = lines_of(a), lines_of(b)
+    left, right = lines_of(a, options), lines_of(b, options)
     if not _too_large(left, right):
         diff = difflib.unified_diff(left, right, fromfile=label(a), tofile=label(b), lineterm="", n=context)
         return "\n".join(diff)
     out = [f"--- {label(a)}", f"+++ {label(b)}",
            "@@ too large to align: the differing lines are compared in place @@"]
-    for row in side_by_side(a, b):
+    for row in side_by_side(a, b, options):
         if row.kind != SAME:
             out += [f"-{row.left}"] if row.left is not None else []
             out += [f"+{row.right}"] if row.right is not None else []
@@ -112,9 +159,9 @@ class Row:
     kind: str  # SAME, CHANGED, ONLY_LEFT or ONLY_RIGHT
 
 
-def side_by_side(a: dict[str, Any], b: dict[str, Any]) -> list[Row]:
+def side_by_side(a: dict[str, Any], b: dict[str, Any], options: Options = DEFAULT) -> list[Row]:
     """The two entries' JSON lines aligned, each pair marked same, changed or one-sided."""
-    left, right = lines_of(a), lines_of(b)
+    left, right = lines_of(a, options), lines_of(b, options)
     rows: list[Row] = []
     if _too_large(left, right):  # same ends aligned, the middle compared in place: linear time
         start, end = _common_ends(left, right)

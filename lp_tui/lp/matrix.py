@@ -10,6 +10,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from lp_tui.limits import loads_json
 from lp_tui.lp.errors import LpError
 from lp_tui.model.build import build_payload, client_properties_header
 from lp_tui.model.routing import Rules, driving_facts, facts_of
@@ -55,13 +56,22 @@ async def route_matrix(presets: list[Any], make_client: Callable[[str], Any], ru
         client = make_client(f"lp-tui-routes-{uuid.uuid4().hex[:8]}")
         row = Row(preset.name)
         try:
-            payload = build_payload(preset.draft, client.conn.account_id)
+            raw = getattr(preset, "raw", None)
             header = client_properties_header(preset.draft)
+            if raw is not None:  # a raw preset is sent as written; its facts only when it is a batch
+                try:
+                    payload: Any = loads_json(raw)
+                except ValueError:
+                    payload = []
+            else:
+                payload = build_payload(preset.draft, client.conn.account_id)
+            shaped = isinstance(payload, list) and len(payload) > 1 and isinstance(payload[1], dict)
             row.facts = driving_facts(facts_of(payload, header), rules)
-            conversation = payload[1].get("body", {}) if len(payload) > 1 and isinstance(payload[1], dict) else {}
+            conversation = payload[1].get("body", {}) if shaped else {}
             if isinstance(conversation, dict) and "ttrDefName" in conversation:
                 row.ttr = "null" if conversation["ttrDefName"] is None else str(conversation["ttrDefName"])
-            result = await client.create_conversation(payload, header)
+            result = await (client.create_conversation(payload, header) if raw is None else
+                            client.create_conversation(None, header, raw=raw.encode("utf-8", "surrogatepass")))
             if result.conversation_id:
                 routed = await client.sandbox_conversation(result.conversation_id)
                 if routed:

@@ -110,3 +110,47 @@ def parse_expect(data: Any, where: str = "[expect]") -> Expectation:
         conversation=conversation,
         second=second,
     )
+
+
+def expect_from_record(record: dict[str, Any]) -> dict[str, Any]:
+    """An ``[expect]`` table that holds what came back in a history record (or a fresh send's
+    record): the status, each sub-request's code, whether a conversation was opened, the skill an
+    lp-tui sandbox routed it to, and the errorCode of a refusal. Shown for editing before saving."""
+    import json
+
+    table: dict[str, Any] = {}
+    found = record.get("response")
+    response: dict[str, Any] = found if isinstance(found, dict) else {}
+    status = response.get("status")
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
+        table["status"] = status
+    body: Any = None
+    text = response.get("body")
+    if isinstance(text, str):
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+    items = body if isinstance(body, list) else [body] if isinstance(body, dict) and "reqId" in body else []
+    codes = ["(no code)" if not isinstance(e, dict) or e.get("code") is None else str(e["code"]) for e in items]
+    if codes and len(codes) <= 20 and all(c.strip() for c in codes):  # as `lp-tui check` reads them
+        table["codes"] = codes
+    error_code = _first_error_code(body)
+    if error_code is not None:
+        table["error_code"] = error_code
+    table["conversation"] = bool(record.get("conversation_id"))
+    routing = record.get("routing")
+    skill = routing.get("skill") if isinstance(routing, dict) else None
+    if isinstance(skill, str) and skill.strip() and len(skill) <= MAX_TEXT:
+        table["skill"] = skill
+    return table
+
+
+def _first_error_code(body: Any) -> int | None:
+    """The errorCode exactly where ``lp-tui check`` reads it (a 401-family answer's body), so the
+    expectation written here passes against the same answer."""
+    if isinstance(body, dict) and isinstance(body.get("body"), dict):
+        code = body["body"].get("errorCode")
+        if isinstance(code, int) and not isinstance(code, bool) and 1 <= code <= 10**9:
+            return code
+    return None

@@ -1,4 +1,8 @@
-"""Presets: a named draft with a description, as TOML. Never holds secrets.
+"""Presets: a named draft (or a raw body) with a description, as TOML. Never holds secrets.
+
+A preset saved in raw mode holds the body's exact text under ``raw_body`` (invalid JSON
+included): it loads back into raw mode and is sent as written, by the app, ``lp-tui send
+--preset`` and ``lp-tui check``. ``raw_body`` and ``draft`` are never both in one file.
 
 Built-in presets ship inside the package (``lp_tui/presets``); user presets live in the
 platformdirs config dir. A user preset with a built-in's name shadows it.
@@ -32,6 +36,11 @@ class Preset:
     builtin: bool = False
     path: Path | None = None  # the file it was read from: the only file a delete may touch
     expect: dict[str, Any] | None = None  # what `lp-tui check` expects of the answer (model/expect.py)
+    raw: str | None = None  # a raw-mode body, exactly as written; sent instead of the draft
+
+    @property
+    def is_raw(self) -> bool:
+        return self.raw is not None
 
     @property
     def expectation(self) -> Expectation | None:
@@ -39,14 +48,35 @@ class Preset:
         return None if self.expect is None else parse_expect(self.expect)
 
     def to_toml(self) -> str:
-        data: dict[str, Any] = {"name": self.name, "description": self.description, "draft": self.draft.to_dict()}
+        data: dict[str, Any] = {"name": self.name, "description": self.description}
+        if self.raw is not None:
+            data["raw_body"] = self.raw
+        else:
+            data["draft"] = self.draft.to_dict()
         if self.expect:
             data["expect"] = self.expect
-        return tomlio.dumps(data)
+        return dump_exact(data)
+
+
+def dump_exact(data: dict[str, Any]) -> str:
+    """TOML for ``data`` that reads back exactly: multi-line strings where they read back the
+    same (a raw body stays readable in the file), single-line escaped strings otherwise."""
+    import tomllib
+
+    import tomli_w
+
+    encoded = tomlio.encode(data)
+    text = tomli_w.dumps(encoded, multiline_strings=True)
+    try:
+        if tomllib.loads(text) == encoded:
+            return text
+    except tomllib.TOMLDecodeError:
+        pass
+    return tomli_w.dumps(encoded)
 
 
 MAX_DESCRIPTION = 500
-KNOWN_KEYS = ("name", "description", "draft", "expect")
+KNOWN_KEYS = ("name", "description", "draft", "raw_body", "expect")
 
 
 def from_toml_data(data: dict[str, Any], source: str, builtin: bool = False, path: Path | None = None) -> Preset:
@@ -64,13 +94,19 @@ def from_toml_data(data: dict[str, Any], source: str, builtin: bool = False, pat
         unknown = [k for k in data if k not in KNOWN_KEYS]
         if unknown:
             raise FieldError(f"unknown key {unknown[0]!r}; known: {', '.join(KNOWN_KEYS)}")
+        raw = data.get("raw_body")
+        if raw is not None:
+            if not isinstance(raw, str):
+                raise FieldError("raw_body must be a string: the request body exactly as it is sent")
+            if "draft" in data:
+                raise FieldError("it has both raw_body and [draft]; keep one (raw_body is sent as written)")
         draft = Draft.from_dict(tomlio.decode(data.get("draft", {})))
         expect = data.get("expect")
         if expect is not None:
             parse_expect(expect)  # strict: an unknown key or a wrong type names the key
     except (FieldError, ValueError) as exc:
         raise PresetError(f"{source}: not a valid preset: {exc}") from None
-    return Preset(name, description, draft, builtin, path, expect)
+    return Preset(name, description, draft, builtin, path, expect, raw)
 
 
 def parse(text: str, source: str = "<text>") -> Preset:

@@ -166,6 +166,43 @@ class History:
                     entries.append(value)
         return list(entries), problems[:20]
 
+    def load_newest(self, count: int) -> list[dict[str, Any]]:
+        """The newest ``count`` readable entries, newest first, read from the end of the file (a
+        screen shows them at once, before ``load`` has read the rest). Unreadable lines are skipped
+        here; ``load`` names them."""
+        if count <= 0 or not self.path.exists():
+            return []
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return []
+        out: list[dict[str, Any]] = []
+        with open(fd, "rb") as handle:
+            end = handle.seek(0, os.SEEK_END)
+            tail = b""
+            budget = min(end, (count + 1) * MAX_LINE)  # never more than count long lines' worth
+            position = end
+            while position > end - budget and tail.count(b"\n") <= count:
+                step = min(1 << 16, position - (end - budget))
+                position -= step
+                handle.seek(position)
+                tail = handle.read(step) + tail
+            lines = tail.split(b"\n")
+            if position > 0:
+                lines = lines[1:]  # the first may be cut
+            for raw in reversed(lines):
+                if len(out) >= count:
+                    break
+                if not raw.strip() or len(raw) > MAX_LINE:
+                    continue
+                try:
+                    value = loads_json(raw.decode("utf-8", errors="replace"), MAX_DEPTH)
+                except (ValueError, TooDeep):
+                    continue
+                if isinstance(value, dict):
+                    out.append(value)
+        return out
+
     def find(self, entry_id: str) -> dict[str, Any] | None:
         entries, _ = self.load()
         for entry in entries:

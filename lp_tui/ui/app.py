@@ -47,6 +47,9 @@ class LpTuiApp(App[int]):
         self.saved = saved
         self._held: list[events.Event] | None = None  # keys waiting for a field (see hold_keys)
         self._hold_timer: Any = None
+        self.last_copy: tuple[str, str] | None = None  # (text, what): "Write the last copy to a file"
+        self._settings_stamp = settings_stamp(session.settings.path)  # the file as the session read it
+        self._settings_polling = False
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
 
@@ -68,12 +71,63 @@ class LpTuiApp(App[int]):
         from lp_tui import gcpause
 
         gcpause.resume(freeze=True)
+        self.set_interval(SETTINGS_POLL, self._poll_settings)
         if self.session.sandbox_pending:
             import threading
 
             threading.Thread(target=self._start_sandbox, name="lp-sandbox-start", daemon=True).start()
         else:
             self.session.start_sandbox()  # nothing to start now: later, a sandbox starts when needed
+
+    # --- settings.toml edited by hand: picked up while the app runs (as the routing rules are) ------
+    def _poll_settings(self) -> None:
+        if not self._settings_polling:
+            self._settings_polling = True
+            self.run_worker(self._read_settings_if_changed, thread=True, group="settings-watch",
+                            exit_on_error=False)
+
+    def _read_settings_if_changed(self) -> None:
+        """In a thread: when the file's time or size changed, read it and hand it to the UI."""
+        from lp_tui.store import settings as store
+
+        try:
+            path = self.session.settings.path
+            stamp = settings_stamp(path)
+            if stamp == self._settings_stamp:
+                return
+            self._settings_stamp = stamp
+            fresh = store.load(path)
+            self.call_from_thread(self._settings_changed, fresh)
+        finally:
+            self._settings_polling = False
+
+    def _settings_changed(self, fresh: Any) -> None:
+        """Use the file as it is now: new profiles appear at once; the profile in use reconnects when its
+        values changed. A broken edit keeps what is in force and names the file."""
+        session = self.session
+        current = session.settings
+        if fresh.bad_file or fresh.problems:
+            self.notify("; ".join(fresh.problems[:3]) or f"{fresh.path} cannot be read",
+                        title="settings.toml changed: not all of it is used", severity="warning", timeout=10)
+            if fresh.bad_file:
+                return
+        if fresh.profiles == current.profiles and fresh.active == current.active:
+            return  # our own save, or a change that changes nothing
+        added = [n for n in fresh.profiles if n not in current.profiles]
+        removed = [n for n in current.profiles if n not in fresh.profiles]
+        changed_here = fresh.values(session.profile) != current.values(session.profile)
+        fresh.active = current.active  # the profile in use stays the one chosen in this window
+        session.settings = fresh
+        parts = ([f"new profile {', '.join(added)}"] if added else []) + \
+                ([f"removed {', '.join(removed)}"] if removed else [])
+        if session.profile in removed:
+            parts.append(f"profile {session.profile} is no longer in the file; this window keeps using it until "
+                         "you choose another")
+        elif changed_here:
+            parts.append(f"profile {session.profile} changed and is used from now on")
+            self.run_worker(self.switch_profile(session.profile, say=False), group="profile", exit_on_error=False)
+        self.notify(f"{paths.shown(fresh.path)}: " + ("; ".join(parts) or "reloaded") + ".",
+                    title="Settings reloaded")
 
     def _start_sandbox(self) -> None:
         """In a thread. A failure is a notification, never printed over the screen; a start (by this
@@ -278,14 +332,33 @@ class LpTuiApp(App[int]):
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen
 
-        self.push_screen(PresetsScreen(self.session.presets_dir, self.composer.draft), self._preset_chosen)
+        composer = self.composer
+        self.push_screen(PresetsScreen(self.session.presets_dir, composer.draft,
+                                       composer.raw_text if composer.raw_mode else None), self._preset_chosen)
 
     def _preset_chosen(self, preset: presets.Preset | None) -> None:
         if preset is not None:
             self.load_preset(preset)
 
     def load_preset(self, preset: presets.Preset) -> None:
-        self.composer.replace_draft(preset.draft, f"Loaded preset {preset.name}.")
+        if preset.raw is not None:  # saved in raw mode: back into raw mode, exactly as written
+            self.composer.replace_raw(preset.raw, f"Loaded preset {preset.name} (a raw body, sent as written).")
+        else:
+            self.composer.replace_draft(preset.draft, f"Loaded preset {preset.name}.")
+
+    def save_preset(self) -> None:
+        from lp_tui.ui.save_preset import save_current
+
+        save_current(self)
+
+    def save_preset_with_expectations(self) -> None:
+        """From the response pane: the last create call as sent, with what came back as [expect]."""
+        from lp_tui.ui.exports import record_of
+        from lp_tui.ui.save_preset import save_with_expectations
+
+        outcome = self.composer.outcome
+        record = record_of(outcome) if outcome is not None and outcome.result is not None else None
+        save_with_expectations(self, record, "The response pane")
 
     def action_history(self) -> None:
         from lp_tui.ui.screens.history import HistoryScreen
@@ -354,6 +427,11 @@ class LpTuiApp(App[int]):
         yield from timeline_commands(self)
         yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
         yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
+        yield SystemCommand("Save as preset…", "The current draft, or in raw mode the body exactly as written",
+                            self.save_preset)
+        yield SystemCommand("Save as preset with expectations…", "The last send and an [expect] table from its "
+                            "answer (status, codes, conversation, skill), for `lp-tui check`",
+                            self.save_preset_with_expectations)
         yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
         yield SystemCommand("Help", "Every key (F1)", self.action_help)
 
@@ -370,6 +448,17 @@ class LpTuiApp(App[int]):
             await asyncio.wait_for(self.session.close_client(), timeout=1.0)
         except Exception:  # a quit is never held up or broken by a connection that will not close
             pass
+
+
+SETTINGS_POLL = 1.0  # seconds between two looks at settings.toml's time and size
+
+
+def settings_stamp(path: Any) -> tuple[float, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime, info.st_size)
 
 
 def alt_digits_as_alt_keys() -> None:

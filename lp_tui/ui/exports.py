@@ -14,7 +14,7 @@ from textual.app import SystemCommand
 
 from lp_tui.lp.errors import LpError
 
-LABELS = {"curl": "curl", "python": "Python"}
+LABELS = {"curl": "curl", "curl-flow": "curl (whole flow)", "python": "Python"}
 
 
 def step_of(kind: str) -> str:
@@ -31,12 +31,23 @@ def record_of(outcome: Any) -> dict[str, Any]:
 
 
 def export_commands(app: Any) -> Iterable[SystemCommand]:
-    yield SystemCommand("Copy as curl", "The create call as one curl command; tokens as $LP_APP_JWT and "
-                        "$LP_CONSUMER_JWS, never their values", lambda: copy_export(app, "curl"))
-    yield SystemCommand("Copy as Python", "A standalone httpx script doing the whole flow: CSDS, AppJWT, "
-                        "ConsumerJWS, create", lambda: copy_export(app, "python"))
+    yield SystemCommand("Copy as curl", "The create call as one curl command (host and tokens as $LP_HOST, "
+                        "$LP_APP_JWT, $LP_CONSUMER_JWS: `eval \"$(lp-tui token)\"` sets them)",
+                        lambda: copy_export(app, "curl"))
+    yield SystemCommand("Copy as curl, whole flow", "A sh script doing CSDS, AppJWT, ConsumerJWS and the create "
+                        "with curl alone", lambda: copy_export(app, "curl-flow"))
+    yield SystemCommand("Copy as Python", "A standalone script (standard library only) doing the whole flow: "
+                        "CSDS, AppJWT, ConsumerJWS, create", lambda: copy_export(app, "python"))
+    yield SystemCommand("Write the last copy to a file", "For when no clipboard took it: a file in the data "
+                        "folder", lambda: write_last_copy(app))
     yield SystemCommand("Save evidence", "The last send as Markdown and JSON for a bug report, in the data "
                         "folder (Ctrl+O)", lambda: save_evidence(app))
+
+
+def write_last_copy(app: Any) -> None:
+    from lp_tui.ui.clipboard import write_last_copy as write
+
+    write(app)
 
 
 # --- copy as curl / Python ----------------------------------------------------------------------
@@ -55,46 +66,35 @@ async def said(app: Any, work: Any, what: str) -> Any:
         return None
 
 
-async def resolved_base(session: Any) -> str | None:
-    """The CONVERSATION host through CSDS when a connection is configured (None otherwise)."""
-    conn = session.conn
-    if not (session.use_sandbox or conn.is_configured()):
-        return None
-    client = session.client
-    if hasattr(client, "service_base"):
-        return await client.service_base("asyncMessagingEnt")
-    return client.known_base("asyncMessagingEnt")
-
-
 async def export_worker(app: Any, kind: str) -> str | None:
-    """Build the export of the request as the request pane shows it, and copy it."""
+    """Build the export of the request as the request pane shows it, and copy it. Nothing is
+    resolved: curl names the host $LP_HOST (never the built-in sandbox's temporary port), the
+    whole-flow exports find it through CSDS when they run."""
+    from urllib.parse import urlsplit
+
     from lp_tui.export import spec_from_text
-    from lp_tui.export.curl import curl_command
+    from lp_tui.export.curl import curl_command, curl_flow
     from lp_tui.export.python import python_script
     from lp_tui.model.build import client_properties_header
+    from lp_tui.ui.clipboard import copy
 
     composer, session = app.composer, app.session
     composer.refresh_preview()
     body, header = composer.body_text, client_properties_header(composer.draft)
-    try:
-        base = await resolved_base(session)
-    except LpError as exc:
-        app.notify(f"{exc}", title=f"Copy as {LABELS[kind]}: the URL could not be resolved", severity="error",
-                   timeout=10)
-        return None
     conn = session.conn
-    spec = spec_from_text(body, conn.account_id or None, base, client_properties=header,
-                          bearer=conn.auth_scheme == "bearer", source="the lp-tui app")
-    text = curl_command(spec) if kind == "curl" else python_script(spec)
-    app.copy_to_clipboard(text)
-    where = "the URL through CSDS" if base else "https://$LP_HOST (no connection configured)"
-    extra = "; the push token as $LP_PUSH_TOKEN" if spec.push_tokens else ""
+    spec = spec_from_text(body, conn.account_id or None, client_properties=header,
+                          bearer=conn.auth_scheme == "bearer", source="the lp-tui app",
+                          scheme=urlsplit(conn.csds_url).scheme)
+    text = {"curl": curl_command, "curl-flow": curl_flow, "python": python_script}[kind](spec)
+    extra = " The push token comes from $LP_PUSH_TOKEN." if spec.push_tokens else ""
     if kind == "curl":
-        app.notify(f"Copied a curl command ({where}; tokens as $LP_APP_JWT and $LP_CONSUMER_JWS{extra}).",
-                   title="Copied as curl")
+        detail = ("It needs LP_HOST, LP_APP_JWT and LP_CONSUMER_JWS: run eval \"$(lp-tui token)\" in that shell "
+                  "first (with the built-in sandbox, use `lp-tui sandbox` and its banner's variables).")
+        what = "a curl command"
     else:
-        app.notify(f"Copied a Python script (httpx; reads LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET, "
-                   f"LP_EXT_CONSUMER_ID, LP_CSDS_URL{extra}).", title="Copied as Python")
+        detail = ("It reads LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET, LP_EXT_CONSUMER_ID and LP_CSDS_URL.")
+        what = "a sh script (curl)" if kind == "curl-flow" else "a Python script (standard library only)"
+    copy(app, text, what, title=f"Copied as {LABELS[kind]}", detail=detail + extra)
     return text
 
 

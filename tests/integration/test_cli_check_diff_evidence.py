@@ -167,25 +167,26 @@ def test_diff_usage_errors_exit_2(argv, words):
 
 
 # --- build --as ---------------------------------------------------------------------------------
-def test_build_as_curl_resolves_through_csds_with_a_connection(box):
+def test_build_as_curl_names_lp_host_never_a_resolved_port(box):
     result = run_cli("build", "--as", "curl", "--preset", "minimal", env=connection_env(box))
     assert result.returncode == 0, result.stderr
     conv_host = box.state.hosts["asyncMessagingEnt"]
-    assert f"'http://{conv_host}/api/account/12345678/messaging/consumer/conversation?v=3'" in result.stdout
+    assert '"http://$LP_HOST/api/account/12345678/messaging/consumer/conversation?v=3"' in result.stdout
+    assert conv_host not in result.stdout and "lp-tui token" in result.stderr
 
 
 def test_build_as_curl_without_a_connection_says_lp_host():
     result = run_cli("build", "--as", "curl", "--preset", "minimal", "--compact")
     assert result.returncode == 0
-    assert '"https://$LP_HOST"' in result.stdout and "LP_HOST" in result.stderr
-    assert "printf '%s' '[{\"kind\":\"req\"" in result.stdout  # --compact applies to the body
+    assert '"https://$LP_HOST/api/account/' in result.stdout and "LP_HOST" in result.stderr
+    assert "--data-raw '[{\"kind\":\"req\"" in result.stdout  # --compact applies to the body
 
 
-def test_build_as_with_an_unreachable_csds_is_one_line_exit_3():
+def test_build_as_sends_nothing_so_an_unreachable_csds_does_not_matter():
     result = run_cli("build", "--as", "python", env={"LP_CSDS_URL": "http://127.0.0.1:9", "LP_ACCOUNT_ID": "1",
                                                      "LP_CLIENT_ID": "c", "LP_CLIENT_SECRET": "s"})
-    assert result.returncode == 3 and result.stdout == ""
-    assert [line for line in result.stderr.splitlines() if line.startswith("lp-tui:")]
+    assert result.returncode == 0 and "import urllib.request" in result.stdout
+
 
 
 def test_sends_from_the_command_line_are_in_the_history_diff_reads(tmp_path):
@@ -207,6 +208,38 @@ def test_sends_from_the_command_line_are_in_the_history_diff_reads(tmp_path):
     diffed = subprocess.run([sys.executable, "-m", "lp_tui", "diff", entries[0]["id"], entries[1]["id"]],
                             capture_output=True, text=True, env=env, timeout=60)
     assert diffed.returncode == 1 and "conversationId" in diffed.stdout  # two conversations, two ids
+    assert '"date"' not in diffed.stdout and '"content-length"' not in diffed.stdout  # always differ: left out
+    everything = subprocess.run([sys.executable, "-m", "lp_tui", "diff", "--all", entries[0]["id"],
+                                 entries[1]["id"]], capture_output=True, text=True, env=env, timeout=60)
+    assert '"elapsed"' in everything.stdout  # timings too
     short = subprocess.run([sys.executable, "-m", "lp_tui", "diff", "abc", entries[1]["id"]],
                            capture_output=True, text=True, env=env, timeout=60)
     assert short.returncode == 2 and "too short" in short.stderr
+
+
+def test_the_diff_of_a_200_and_a_400_for_two_consumers_shows_the_consumers_not_the_date(tmp_path):
+    env = {**os.environ, "LP_TUI_HOME": str(tmp_path / "home")}
+    bad = tmp_path / "bad.json"
+    body = build_payload(load("minimal", tmp_path).draft, "12345678")
+    body[1]["body"]["brandId"] = 12345678  # a number: refused
+    bad.write_text(json.dumps(body))
+    for extra in (["--preset", "minimal", "--ext-consumer-id", "consumer-ok"],
+                  ["--raw", str(bad), "--ext-consumer-id", "consumer-refused"]):
+        subprocess.run([sys.executable, "-m", "lp_tui", "send", "--sandbox", *extra], capture_output=True, env=env,
+                       timeout=120)
+    entries = [json.loads(line) for line in (tmp_path / "home" / "data" / "history.jsonl").read_text().splitlines()]
+    assert [e["response"]["status"] for e in entries] == [200, 400]
+    assert any(k.lower() == "date" for k in entries[0]["response"]["headers"])  # there to be left out
+    diffed = subprocess.run([sys.executable, "-m", "lp_tui", "diff", entries[0]["id"], entries[1]["id"]],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert diffed.returncode == 1
+    assert '-  "consumer_id": "consumer-ok",' in diffed.stdout and '+  "consumer_id": "consumer-refused",' in diffed.stdout
+    lowered = diffed.stdout.lower()
+    assert '"date":' not in lowered and '"content-length":' not in lowered
+    everything = subprocess.run([sys.executable, "-m", "lp_tui", "diff", "--all", "--context", "1000",
+                                 entries[0]["id"], entries[1]["id"]], capture_output=True, text=True, env=env,
+                                timeout=60)
+    assert '"date":' in everything.stdout.lower() and '"content-length":' in everything.stdout.lower()
+    ignored = subprocess.run([sys.executable, "-m", "lp_tui", "diff", "--ignore", "consumer_id", entries[0]["id"],
+                              entries[1]["id"]], capture_output=True, text=True, env=env, timeout=60)
+    assert "consumer_id" not in ignored.stdout

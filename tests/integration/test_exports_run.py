@@ -1,14 +1,16 @@
 """The acceptance runs: with `lp-tui sandbox` running and its variables exported, what
-`lp-tui build --as python` prints runs with this Python and opens a conversation, and what
-`--as curl` prints, run by sh with tokens minted from that sandbox, opens one too; both for
-bodies with hostile quoting. A routing rule that matches the hostile value exactly proves it
-arrived unchanged (the sandbox routes by the JSON it parsed)."""
+`lp-tui build --as python` prints runs with `python3 -I -S` (no site-packages at all) and opens a
+conversation; what `--as curl` prints, run by sh after `eval "$(lp-tui token)"`, opens one too;
+and what `--as curl-flow` prints, piped to sh, opens one with no token command; all for bodies
+with hostile quoting. A routing rule that matches the hostile value exactly proves it arrived
+unchanged (the sandbox routes by the JSON it parsed)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shlex
 import subprocess
 import sys
 import uuid
@@ -87,13 +89,27 @@ def run_python_export(tmp_path, live, *build_args) -> str:
     assert built.returncode == 0, built.stderr
     script = tmp_path / f"create-{uuid.uuid4().hex[:6]}.py"
     script.write_text(built.stdout)
-    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, **env})
+    ran = subprocess.run([sys.executable, "-I", "-S", str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **env})  # -I -S: no site-packages, no httpx
     assert ran.returncode == 0, ran.stdout + ran.stderr
     lines = [line for line in ran.stdout.splitlines() if line.startswith("conversationId: ")]
     assert lines, ran.stdout
-    assert live["LP_CLIENT_SECRET"] not in built.stdout  # the script reads it, never holds it
+    assert live["LP_CLIENT_SECRET"] not in built.stdout + ran.stdout + ran.stderr  # read, never held or shown
     return lines[0].split(": ", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def shell_bin(tmp_path_factory):
+    """A `lp-tui` on PATH that is this checkout, so the README's shell lines run as written."""
+    folder = tmp_path_factory.mktemp("bin")
+    (folder / "lp-tui").write_text(f"#!/bin/sh\nexec {sys.executable} -m lp_tui \"$@\"\n")
+    (folder / "lp-tui").chmod(0o755)
+    return folder
+
+
+def sh(script: str, env: dict[str, str], shell_bin) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env, "PATH": f"{shell_bin}:{os.environ['PATH']}"})
 
 
 def mint(live, consumer: str) -> tuple[str, str]:
@@ -112,20 +128,34 @@ def mint(live, consumer: str) -> tuple[str, str]:
     return asyncio.run(run())
 
 
-def run_curl_export(live, *build_args) -> str:
+def run_curl_export(live, shell_bin, *build_args) -> str:
+    """eval "$(lp-tui token)", then sh -c "$(lp-tui build --as curl ...)"."""
     env = consumer_env(live)
+    words = " ".join(shlex.quote(a) for a in build_args)
     built = lp("build", "--as", "curl", *build_args, env=env)
     assert built.returncode == 0, built.stderr
     port = live["LP_CSDS_URL"].rsplit(":", 1)[1]
-    assert "http://127.0.0.1:" in built.stdout and f":{port}/api/account/" not in built.stdout  # the CSDS-listed port
-    app_jwt, jws = mint(live, env["LP_EXT_CONSUMER_ID"])
-    assert app_jwt not in built.stdout and jws not in built.stdout
-    ran = subprocess.run(["sh", "-c", built.stdout], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "LP_APP_JWT": app_jwt, "LP_CONSUMER_JWS": jws})
+    assert '"http://$LP_HOST/api/account/' in built.stdout and f":{port}" not in built.stdout
+    ran = sh(f'eval "$(lp-tui token)" && sh -c "$(lp-tui build --as curl {words})"', env, shell_bin)
     assert ran.returncode == 0, ran.stderr
     answer = json.loads(ran.stdout)
     assert answer[0]["code"] == "OK" and answer[1]["code"] == "OK", ran.stdout
+    app_jwt, jws = mint(live, env["LP_EXT_CONSUMER_ID"])
+    assert app_jwt not in built.stdout and jws not in built.stdout
     return answer[1]["body"]["conversationId"]
+
+
+def run_curl_flow(live, shell_bin, *build_args) -> str:
+    """lp-tui build --as curl-flow ... | sh: no token command."""
+    env = consumer_env(live)
+    words = " ".join(shlex.quote(a) for a in build_args)
+    ran = sh(f"lp-tui build --as curl-flow {words} | sh", env, shell_bin)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.startswith("HTTP 200\n"), ran.stdout
+    assert live["LP_CLIENT_SECRET"] not in ran.stdout + ran.stderr
+    lines = [line for line in ran.stdout.splitlines() if line.startswith("conversationId: ")]
+    assert lines, ran.stdout
+    return lines[0].split(": ", 1)[1]
 
 
 def test_the_python_export_of_sde_ctype_gender_opens_a_conversation(live, tmp_path):
@@ -133,9 +163,37 @@ def test_the_python_export_of_sde_ctype_gender_opens_a_conversation(live, tmp_pa
     assert routed_skill(live, conversation_id) == "VIP Support"
 
 
-def test_the_curl_export_of_sde_ctype_gender_opens_a_conversation(live):
-    conversation_id = run_curl_export(live, "--preset", "sde-ctype-gender")
+def test_the_curl_export_of_sde_ctype_gender_opens_a_conversation(live, shell_bin):
+    conversation_id = run_curl_export(live, shell_bin, "--preset", "sde-ctype-gender")
     assert routed_skill(live, conversation_id) == "VIP Support"
+
+
+def test_the_curl_flow_export_of_sde_ctype_gender_opens_a_conversation_with_no_token_command(live, shell_bin):
+    conversation_id = run_curl_flow(live, shell_bin, "--preset", "sde-ctype-gender")
+    assert routed_skill(live, conversation_id) == "VIP Support"
+
+
+def test_lp_tui_token_prints_shell_quoted_exports_into_a_pipe_and_refuses_a_terminal(live, shell_bin):
+    env = consumer_env(live)
+    printed = lp("token", env=env)
+    assert printed.returncode == 0, printed.stderr
+    names = [line.split("=", 1)[0] for line in printed.stdout.splitlines()]
+    assert names == ["export LP_APP_JWT", "export LP_CONSUMER_JWS", "export LP_HOST", "export LP_ACCOUNT_ID",
+                     "export LP_EXT_CONSUMER_ID"]
+    ran = sh('eval "$(lp-tui token --consumer "it\'s me")" && printf "%s|%s" "$LP_EXT_CONSUMER_ID" "$LP_HOST"', env,
+             shell_bin)
+    consumer, host = ran.stdout.split("|")
+    assert consumer == "it's me" and host.startswith("127.0.0.1:")
+    import pty
+
+    main, child = pty.openpty()  # stdout is a terminal: the tokens are not printed without --reveal
+    try:
+        refused = subprocess.run([sys.executable, "-m", "lp_tui", "token"], stdout=child, stderr=subprocess.PIPE,
+                                 timeout=60, env={**os.environ, **env})
+    finally:
+        os.close(child)
+        os.close(main)
+    assert refused.returncode == 2 and b"--reveal" in refused.stderr
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
@@ -146,9 +204,16 @@ def test_hostile_quoting_survives_the_python_export(live, tmp_path, value):
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
-def test_hostile_quoting_survives_the_curl_export(live, value):
-    conversation_id = run_curl_export(live, "--preset", "sde-ctype-gender", "--set",
+def test_hostile_quoting_survives_the_curl_export(live, shell_bin, value):
+    conversation_id = run_curl_export(live, shell_bin, "--preset", "sde-ctype-gender", "--set",
                                       f"consumer.companyBranch={value}")
+    assert routed_skill(live, conversation_id) == EXACT
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_quoting_survives_the_curl_flow_export(live, shell_bin, value):
+    conversation_id = run_curl_flow(live, shell_bin, "--preset", "sde-ctype-gender", "--set",
+                                    f"consumer.companyBranch={value}")
     assert routed_skill(live, conversation_id) == EXACT
 
 

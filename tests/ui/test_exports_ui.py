@@ -31,17 +31,20 @@ async def test_copy_as_curl_runs_against_the_sandbox_with_minted_tokens(tmp_path
         await typed(pilot, "#f-consumer-ctype", "it's $HOME")
         await settled(pilot)
         await run_from_palette(pilot, "copy as curl", "Copy as curl")
-        await until(pilot, lambda: "curl -sS" in app.clipboard, "the curl command")
+        await until(pilot, lambda: app.clipboard.startswith("curl -X POST"), "the curl command")
         command = app.clipboard
         host = session.sandbox.state.hosts["asyncMessagingEnt"]
-        assert f"'http://{host}/api/account/12345678/messaging/consumer/conversation?v=3'" in command
-        assert any("Copied as curl" in n for n in notes(app))
+        # $LP_HOST, never the built-in sandbox's temporary port (it dies with the app)
+        assert '"http://$LP_HOST/api/account/12345678/messaging/consumer/conversation?v=3"' in command
+        assert host not in command
+        await until(pilot, lambda: any("Copied as curl" in n for n in notes(app)), "the notice")
         client = session.client
         app_jwt = await client.app_jwt()
         jws = await client.consumer_jws(app_jwt)
         assert app_jwt not in command and jws not in command
         ran = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60,
-                             env={"PATH": "/usr/bin:/bin", "LP_APP_JWT": app_jwt, "LP_CONSUMER_JWS": jws})
+                             env={"PATH": "/usr/bin:/bin", "LP_APP_JWT": app_jwt, "LP_CONSUMER_JWS": jws,
+                                  "LP_HOST": host})
         answer = json.loads(ran.stdout)
         conversation = session.sandbox.state.conversations[answer[1]["body"]["conversationId"]]
         assert conversation.ext_consumer_id == session.conn.ext_consumer_id
@@ -53,14 +56,14 @@ async def test_copy_as_python_holds_the_preview_body(tmp_path):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: app.composer.raw_mode and app.composer.body_text)
         await run_from_palette(pilot, "copy as python", "Copy as Python")
-        await until(pilot, lambda: "import httpx" in app.clipboard, "the script")
+        await until(pilot, lambda: "import urllib.request" in app.clipboard, "the script")
         script = tmp_path / "s.py"
         script.write_text(app.clipboard)
         assert runpy.run_path(str(script), run_name="x")["BODY"] == app.composer.body_text
-        assert any("Copied as Python" in n for n in notes(app))
+        await until(pilot, lambda: any("Copied as Python" in n for n in notes(app)), "the notice")
 
 
-async def test_copy_as_curl_says_so_when_csds_fails(tmp_path):
+async def test_copy_as_curl_needs_no_network_and_says_what_to_set(tmp_path):
     from lp_tui.model.connection import Connection
 
     conn = Connection(account_id="1", csds_url="http://127.0.0.1:9", client_id="c", client_secret="s",
@@ -69,8 +72,8 @@ async def test_copy_as_curl_says_so_when_csds_fails(tmp_path):
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
         await run_from_palette(pilot, "copy as curl", "Copy as curl")
-        await until(pilot, lambda: any("could not be resolved" in n for n in notes(app)), "the error")
-        assert app.clipboard == ""
+        await until(pilot, lambda: any("lp-tui token" in n for n in notes(app)), "the notice")
+        assert '"http://$LP_HOST/api/account/1/' in app.clipboard
 
 
 async def test_save_evidence_after_a_send_and_not_before(tmp_path):
@@ -200,15 +203,34 @@ async def test_a_broken_check_folder_is_said_in_the_screen(tmp_path):
 
 
 async def test_an_unplanned_failure_in_an_export_is_said_not_swallowed(tmp_path, monkeypatch):
-    from lp_tui.ui import exports
+    from lp_tui.export import python
 
-    async def broken(session):
+    def broken(spec):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(exports, "resolved_base", broken)
+    monkeypatch.setattr(python, "python_script", broken)
     app = make_app(make_session(tmp_path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
         await run_from_palette(pilot, "copy as python", "Copy as Python")
         await until(pilot, lambda: any("Copy as Python failed" in n and "boom" in n for n in notes(app)))
         assert app.is_running and app.clipboard == ""
+
+
+async def test_a_copy_names_where_it_went_and_says_plainly_when_nothing_took_it(tmp_path, monkeypatch):
+    from lp_tui.ui import clipboard
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        monkeypatch.setattr(clipboard, "copy_everywhere", lambda text: ["tmux buffer", "system clipboard"])
+        await run_from_palette(pilot, "copy request body", "Copy request body")
+        await until(pilot, lambda: any("to the tmux buffer and system clipboard" in n for n in notes(app)))
+        monkeypatch.setattr(clipboard, "copy_everywhere", lambda text: [])
+        await run_from_palette(pilot, "copy as curl", "Copy as curl")
+        await until(pilot, lambda: any("not copied for sure" in n and "No clipboard took" in n for n in notes(app)))
+        await run_from_palette(pilot, "write the last copy", "Write the last copy to a file")
+        await until(pilot, lambda: any("Written to a file" in n for n in notes(app)))
+        written = list(paths.data_dir().glob("copied-*.txt"))
+        assert len(written) == 1 and written[0].read_text() == app.clipboard
+        assert written[0].stat().st_mode & 0o777 == 0o600

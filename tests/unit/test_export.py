@@ -49,43 +49,66 @@ def test_single_quoting_gives_sh_back_every_byte(text):
 
 
 def test_curl_holds_references_never_tokens_and_the_push_token_comes_from_the_environment():
-    spec = spec_from_draft(hostile_draft(), "12345678", "http://127.0.0.1:8400")
+    spec = spec_from_draft(hostile_draft(), "12345678", scheme="http")
     text = curl_command(spec)
     assert '"Authorization: $LP_APP_JWT"' in text and '"X-LP-ON-BEHALF: $LP_CONSUMER_JWS"' in text
     assert PUSH not in text and "Push-Token-Secret" not in text
     assert '"$LP_PUSH_TOKEN"' in text
-    assert "'http://127.0.0.1:8400/api/account/12345678/messaging/consumer/conversation?v=3'" in text
+    assert '"http://$LP_HOST/api/account/12345678/messaging/consumer/conversation?v=3"' in text
     assert "-H 'Client-Properties: " in text and "it'\\''s $x" in text
-    assert text.rstrip().endswith("--data-binary @-")
+    assert "--data-raw '" in text and "printf" not in text and "@-" not in text  # one self-contained command
+
+
+def run_with_fake_curl(tmp_path, text, env):
+    """A stand-in curl on PATH records its arguments, one per file, exactly."""
+    fake = tmp_path / "bin" / "curl"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f'#!/bin/sh\nn=0\nfor a in "$@"; do n=$((n+1)); printf "%s" "$a" > {tmp_path}/arg$n; done\n'
+                    f'echo $n > {tmp_path}/count\n')
+    fake.chmod(0o755)
+    subprocess.run(["sh", "-c", text], env={"PATH": f"{fake.parent}:/usr/bin:/bin", **env}, check=True, timeout=30)
+    count = int((tmp_path / "count").read_text())
+    return [(tmp_path / f"arg{i}").read_bytes() for i in range(1, count + 1)]
 
 
 def test_curl_sends_exactly_the_preview_body(tmp_path):
-    """A stand-in curl on PATH keeps what it got on stdin: byte for byte the builder's output."""
     draft = hostile_draft()
     draft.unset("profile.privateData.pushNotificationData.token")
-    spec = spec_from_draft(draft, "12345678", "http://127.0.0.1:1")
-    fake = tmp_path / "bin" / "curl"
-    fake.parent.mkdir()
-    fake.write_text(f'#!/bin/sh\ncat > {tmp_path}/body\nprintf "%s\\n" "$@" > {tmp_path}/args\n')
-    fake.chmod(0o755)
-    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "LP_APP_JWT": "app.jwt.value", "LP_CONSUMER_JWS": "jws value"}
-    subprocess.run(["sh", "-c", curl_command(spec)], env=env, check=True, timeout=30)
-    assert (tmp_path / "body").read_bytes() == dumps(build_payload(draft, "12345678")).encode("utf-8")
-    args = (tmp_path / "args").read_text().split("\n")
-    assert "Authorization: app.jwt.value" in args and "X-LP-ON-BEHALF: jws value" in args
-    assert "Client-Properties: " + spec.client_properties in args
+    spec = spec_from_draft(draft, "12345678")
+    args = run_with_fake_curl(tmp_path, curl_command(spec), {"LP_APP_JWT": "app.jwt.value",
+                                                             "LP_CONSUMER_JWS": "jws value", "LP_HOST": "h:1"})
+    assert args[args.index(b"--data-raw") + 1] == dumps(build_payload(draft, "12345678")).encode("utf-8")
+    assert b"Authorization: app.jwt.value" in args and b"X-LP-ON-BEHALF: jws value" in args
+    assert ("Client-Properties: " + spec.client_properties).encode() in args
+    assert b"https://h:1/api/account/12345678/messaging/consumer/conversation?v=3" in args
 
 
-def test_curl_without_a_connection_uses_lp_host_and_the_account_variable(tmp_path):
-    spec = spec_from_draft(preset("minimal"), None)
-    text = curl_command(spec)
-    assert '"https://$LP_HOST"/api/account/"$LP_ACCOUNT_ID"' in text
-    fake = tmp_path / "curl"
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/args\n')
-    fake.chmod(0o755)
-    subprocess.run(["sh", "-c", text], env={"PATH": f"{tmp_path}:/usr/bin:/bin", "LP_HOST": "va.msg.example",
-                                            "LP_ACCOUNT_ID": "42"}, check=True, timeout=30)
-    assert "https://va.msg.example/api/account/42/messaging/consumer/conversation?v=3" in (tmp_path / "args").read_text()
+def test_curl_without_an_account_uses_lp_host_and_the_account_variable(tmp_path):
+    text = curl_command(spec_from_draft(preset("minimal"), None))
+    assert '"https://$LP_HOST/api/account/$LP_ACCOUNT_ID/messaging' in text
+    args = run_with_fake_curl(tmp_path, text, {"LP_HOST": "va.msg.example", "LP_ACCOUNT_ID": "42"})
+    assert b"https://va.msg.example/api/account/42/messaging/consumer/conversation?v=3" in args
+
+
+def test_curl_imports_into_postings_parser_shape():
+    """Posting's curl import: strip `curl `, drop backslash-newlines and backslashes, shlex, and an
+    argparse that knows -X, -H, -d, --data-raw, --data-binary, -F, -u, --compressed, -k, -e, -A and the URL
+    (any other flag makes it fail). The command must parse that way, body whole."""
+    import argparse
+    import shlex
+
+    text = curl_command(spec_from_draft(preset("sde-ctype-gender"), "12345678"))
+    command = text.strip()[5:].replace("\\\n", " ").replace("\\", " ")
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("-X", "--request")
+    parser.add_argument("-H", "--header", action="append")
+    parser.add_argument("--data-raw")
+    parser.add_argument("url", nargs="?")
+    args = parser.parse_intermixed_args(shlex.split(command))
+    assert args.request == "POST" and json.loads(args.data_raw) == build_payload(preset("sde-ctype-gender"),
+                                                                                 "12345678")
+    assert args.url.endswith("/api/account/12345678/messaging/consumer/conversation?v=3")
+    assert "Content-Type: application/json" in args.header
 
 
 def test_terminal_controls_in_the_body_become_json_escapes_in_curl():
@@ -118,12 +141,16 @@ def test_python_script_embeds_the_exact_body_and_reads_the_push_token(tmp_path, 
     module = runpy.run_path(str(path), run_name="not-main")
     assert module["BODY"] == dumps(build_payload(draft, "12345678"))
     assert module["CLIENT_PROPERTIES"] == spec.client_properties
-    assert "LP_CLIENT_SECRET" in text and "raise_for_status" in text and "conversationId" in text
+    assert "LP_CLIENT_SECRET" in text and "conversationId" in text
+    assert "httpx" not in text and "import urllib.request" in text  # the standard library only
 
 
 def test_python_script_without_an_account_fills_the_brand_from_the_environment(tmp_path):
     text = python_script(spec_from_draft(preset("minimal"), None))
     assert 'request[1]["body"]["brandId"] = account' in text
+    import ast
+
+    ast.parse(text, feature_version=(3, 9))  # Python 3.9 can read it
     compile(text, "script.py", "exec")
     with_account = python_script(spec_from_draft(preset("minimal"), "1"))
     assert "brandId\"] = account" not in with_account

@@ -116,3 +116,30 @@ def test_saved_preset_file_is_written_atomically(tmp_path):
     preset_files.save(presets.Preset("a", "", Draft()), tmp_path)
     preset_files.save(presets.Preset("a", "second", Draft()), tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["a.toml", "a.toml~"]
+
+
+@pytest.mark.parametrize("raw", [
+    '[\n  {"a": 1}\n  {"b": 2}\n]\n',                     # a missing comma
+    "line\r\nwith CRLF\r\n",                               # carriage returns kept
+    "'''\"\"\" quotes \\ back\\slash\ttab\n\n",            # TOML delimiters and escapes inside
+    "no newline at the end",
+    "",
+    "\n\nstarts with newlines",
+    "é 中文 🎉 \u202e bidi \x1b escape",
+])
+def test_a_raw_body_round_trips_through_the_preset_file_exactly(tmp_path, raw):
+    from lp_tui.model.presets import Preset, load_file
+    from lp_tui.store.presets import save
+
+    path = save(Preset("raw-case", "d", raw=raw, expect={"status": 400}), tmp_path)
+    back = load_file(path)
+    assert back.raw == raw and back.expect == {"status": 400}
+
+
+def test_a_preset_with_both_raw_body_and_draft_is_refused_naming_both(tmp_path):
+    from lp_tui.model.presets import PresetError, load_file
+
+    path = tmp_path / "both.toml"
+    path.write_text('raw_body = "[]"\n[draft.consumer]\nctype = "vip"\n')
+    with pytest.raises(PresetError, match="raw_body and \\[draft\\]"):
+        load_file(path)

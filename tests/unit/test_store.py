@@ -162,3 +162,18 @@ def test_an_open_conversation_keeps_the_client_properties_it_was_created_with(tm
     assert store.client_properties(key) is None
     store.forget(key, "conv-2")
     assert store.client_properties(key) is None and store.client_properties(None) is None
+
+
+def test_history_load_newest_reads_from_the_end_newest_first_skipping_bad_lines(tmp_path):
+    from lp_tui.store.history import History
+
+    history = History(tmp_path / "history.jsonl")
+    for i in range(50):
+        history.append({"id": f"e{i}", "action": "create conversation", "request": {"body": "x" * 5000}})
+    with open(history.path, "a") as handle:
+        handle.write("not json\n")
+    history.append({"id": "last"})
+    newest = history.load_newest(5)
+    assert [e["id"] for e in newest] == ["last", "e49", "e48", "e47", "e46"]
+    assert [e["id"] for e in history.load_newest(500)][-1] == "e0"
+    assert History(tmp_path / "none.jsonl").load_newest(5) == []

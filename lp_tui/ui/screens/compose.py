@@ -433,6 +433,8 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def on_text_area_changed(self, event: Any) -> None:  # TextArea.Changed (TextArea is imported late)
         if event.text_area.id == "raw-editor" and self.raw_mode:
+            if event.text_area.text == self.raw_text:  # the text lp-tui loaded, not an edit
+                return
             self.raw_text = event.text_area.text
             self.draft_changed()
 
@@ -622,8 +624,9 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify("No conversationId yet.", severity="warning")
 
     def copy_text(self, text: str, what: str) -> None:
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {what}.")
+        from lp_tui.ui.clipboard import copy
+
+        copy(self.app, text, what)
 
     def copy_request_body(self) -> None:
         from lp_tui.redact import scrub_body
@@ -809,15 +812,16 @@ class ComposeScreen(SendActions, Screen[None]):
         self.query_one("#forms", TabbedContent).active = tab
         self.call_after_refresh(setattr, self, "_switching_tab", False)
 
-    def enter_raw(self) -> None:
+    def enter_raw(self, text: str | None = None) -> None:
+        """Raw mode, with the body the preview shows (or ``text``: a raw preset's exact body)."""
         if not self.query("#raw-editor"):  # the editor is built the first time raw mode is entered
             self._mount_tab("tab-raw")
-            self.call_after_refresh(self.enter_raw)
+            self.call_after_refresh(self.enter_raw, text)
             return
         active = self.query_one("#forms", TabbedContent).active
         self._tab_before_raw = active if active and active != "tab-raw" else "tab-consumer"
         self.raw_mode = True
-        self.raw_text = self.body_text
+        self.raw_text = self.body_text if text is None else text
         from textual.widgets import TextArea
 
         editor = self.query_one("#raw-editor", TextArea)
@@ -886,6 +890,22 @@ class ComposeScreen(SendActions, Screen[None]):
         else:
             load()
 
+    def replace_raw(self, text: str, note: str = "") -> None:
+        """Load a raw preset's exact body into raw mode; asks first when the current draft was edited."""
+        def load(yes: bool | None = True) -> None:
+            if yes:
+                self.enter_raw(text)
+                self.edited = False
+                if note:
+                    self.notify(note)
+
+        if self.edited and (self.raw_mode or self.draft != Draft()):
+            self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
+                                               "them (save them as a preset first with F3 if you need them).",
+                                               yes="Replace"), load)
+        else:
+            load()
+
     def load_draft(self, draft: Draft, note: str = "") -> None:
         self.draft = draft.copy()
         if self.raw_mode:
@@ -900,9 +920,27 @@ class ComposeScreen(SendActions, Screen[None]):
             self.notify(note)
 
     def action_clear_draft(self) -> None:
+        """F7: a new, empty draft and, as the README says, a fresh consumer id (so the next send never
+        meets "already has an open conversation"), unless the id was given by a flag, the environment
+        or the profile: that one is kept, and the notice says so."""
         def done(yes: bool | None) -> None:
-            if yes:
-                self.load_draft(Draft(), "Started a new, empty draft.")
+            if not yes:
+                return
+            conn = self.session.conn
+            source = conn.sources.get("ext_consumer_id", "")
+            given = {"flag": "--ext-consumer-id", "environment": "$LP_EXT_CONSUMER_ID",
+                     "file": "the profile"}.get(source)
+            if given is None:
+                from lp_tui.ui.session import new_consumer_id
+
+                consumer = new_consumer_id()
+                self.session.set_consumer(consumer)
+                self.conversation_id = None
+                note = f"Started a new, empty draft with a fresh consumer id, {consumer}."
+            else:
+                note = (f"Started a new, empty draft. The consumer id stays {conn.ext_consumer_id} (it comes from "
+                        f"{given}); Ctrl+N switches to a fresh one.")
+            self.load_draft(Draft(), note)
 
         self.app.push_screen(ConfirmScreen("Clear the form", "Start a new, empty draft? The current one is replaced "
                                            "(save it as a preset first if you need it).", yes="Clear"), done)

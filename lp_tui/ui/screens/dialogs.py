@@ -65,7 +65,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(plain(self.title_text, one_line=True), classes="title")
-            yield Label(plain(self.label))
+            yield Static(plain(self.label), classes="prompt-label")  # wraps: a long label is never cut
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static("", id="prompt-error")
             with Horizontal(classes="buttons"):

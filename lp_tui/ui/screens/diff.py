@@ -39,7 +39,7 @@ class DiffScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             title = Text("Diff of two sends", style="bold")
-            title.append("  (request and response; ids, times and timings left out)", style="dim")
+            title.append("  (what always differs is left out: ids, times, date…)", style="dim")
             yield Label(title, classes="title")
             with Horizontal(id="diff-heads"):
                 yield Label(add(Text("A  ", style="bold"), label(self.left), one_line=True, limit=70),
@@ -91,8 +91,9 @@ class DiffScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#copy")
     def action_copy_diff(self) -> None:
-        self.app.copy_to_clipboard(unified(self.left, self.right))
-        self.notify("Copied the unified diff (as `lp-tui diff` prints it).")
+        from lp_tui.ui.clipboard import copy
+
+        copy(self.app, unified(self.left, self.right), "the unified diff (as `lp-tui diff` prints it)")
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -84,6 +84,7 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         Binding("m", "message", "Message"),
         Binding("e", "evidence", "Evidence"),
         Binding("d", "diff", "Diff"),
+        Binding("p", "save_preset", "Save as preset"),
     ]
 
     def __init__(self, history: History) -> None:
@@ -106,27 +107,52 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 yield Button("Message", id="message", compact=True)
                 yield Button("Evidence", id="evidence", compact=True)
                 yield Button("Diff", id="diff", compact=True)
+                yield Button("Preset…", id="save-preset", compact=True, tooltip="Save as preset with expectations (p)")
                 yield Button("Close", id="close", compact=True)
 
     def on_mount(self) -> None:
         self._load()
 
+    FIRST = 20  # shown at once, read from the end of the file; the rest follows
+
     @work(thread=True, exit_on_error=False)
     def _load(self) -> None:
+        newest = self.history.load_newest(self.FIRST)
+        if newest:
+            self.app.call_from_thread(self._show, newest, [], False)
         entries, problems = self.history.load()
-        self.app.call_from_thread(self._show, list(reversed(entries)), problems)
+        self.app.call_from_thread(self._show, list(reversed(entries)), problems, True)
 
-    def _show(self, entries: list[dict[str, Any]], problems: list[str]) -> None:
-        self.entries = entries
+    def _show(self, entries: list[dict[str, Any]], problems: list[str], complete: bool = True) -> None:
+        """Show ``entries`` (newest first); the complete list keeps the highlighted entry and a diff mark."""
         options = self.query_one(OptionList)
-        options.clear_options()
-        for i, entry in enumerate(entries):
-            options.add_option(Option(entry_title(entry), id=str(i)))
+        chosen = self._chosen()
+        chosen_id = chosen.get("id") if chosen else None
+        marked_id = self.marked.get("id") if self.marked else None
+        if complete and self.entries and [e.get("id") for e in entries[:len(self.entries)]] == \
+                [e.get("id") for e in self.entries]:
+            for i, entry in enumerate(entries[len(self.entries):], len(self.entries)):  # the rest, appended
+                options.add_option(Option(entry_title(entry), id=str(i)))
+            self.entries = entries
+        else:
+            self.entries = entries
+            self.marked = next((e for e in entries if marked_id and e.get("id") == marked_id), None)
+            options.clear_options()
+            for i, entry in enumerate(entries):
+                title = entry_title(entry)
+                if entry is self.marked:
+                    title = Text("◆ ", style="bold yellow") + title
+                options.add_option(Option(title, id=str(i)))
+            if entries:
+                ids = [e.get("id") for e in entries]
+                options.highlighted = ids.index(chosen_id) if chosen_id in ids else 0
         self.query_one("#history-problems", Static).update(plain("\n".join(problems)))
         if entries:
-            options.highlighted = 0
-            options.focus()
-        else:
+            if options.highlighted is None:
+                options.highlighted = 0
+            if self.focused is None:
+                options.focus()
+        elif complete:
             self.query_one(JsonView).set_text("No sends yet. Every send is recorded here, secrets masked.")
 
     @on(OptionList.OptionHighlighted)
@@ -171,6 +197,15 @@ class HistoryScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         entry = self._chosen()
         if entry:
             save_entry_evidence(self.app, entry)
+
+    @on(Button.Pressed, "#save-preset")
+    def action_save_preset(self) -> None:
+        """Save as preset with expectations: this entry's request, and [expect] from its answer."""
+        from lp_tui.ui.save_preset import save_with_expectations
+
+        entry = self._chosen()
+        if entry:
+            save_with_expectations(self.app, entry, "That history entry")
 
     @on(Button.Pressed, "#diff")
     def action_diff(self) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -33,10 +35,12 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
         Binding("r", "run_checks", "Run checks…"),
     ]
 
-    def __init__(self, directory: Path, current: Draft) -> None:
+    def __init__(self, directory: Path, current: Draft, raw: str | None = None) -> None:
+        """``raw``: the raw-mode body when the composer is in raw mode ("Save current as…" keeps it exactly)."""
         super().__init__()
         self.directory = directory
         self.current = current
+        self.raw = raw
         self.items: list[presets.Preset] = []
 
     def compose(self) -> ComposeResult:
@@ -95,12 +99,12 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
 
     @on(Button.Pressed, "#save-as")
     def action_save_as(self) -> None:
-        self.app.push_screen(SavePresetScreen(), self._save_as_done)
+        self.app.push_screen(SavePresetScreen(raw=self.raw is not None), self._save_as_done)
 
-    def _save_as_done(self, answer: tuple[str, str] | None) -> None:
+    def _save_as_done(self, answer: SaveAnswer | None) -> None:
         if answer:
-            name, description = answer
-            self._save(presets.Preset(name, description, self.current.copy()))
+            self._save(presets.Preset(answer.name, answer.description, self.current.copy(), raw=self.raw,
+                                      expect=answer.expect))
 
     @on(Button.Pressed, "#duplicate")
     def action_duplicate(self) -> None:
@@ -110,7 +114,8 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
 
         def done(name: str | None) -> None:
             if name:
-                self._save(presets.Preset(name.strip(), source.description, source.draft.copy()))
+                self._save(presets.Preset(name.strip(), source.description, source.draft.copy(), raw=source.raw,
+                                          expect=source.expect))
 
         self.app.push_screen(PromptScreen(f"Duplicate {source.name}", "New name:", f"{source.name}-copy", ok="Duplicate",
                                           check=lambda text: presets.check_name(text.strip())), done)
@@ -139,10 +144,12 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
                 assert isinstance(app, LpTuiApp)
                 app.push_screen(ChecksScreen(app.session, [target] if target else []))
 
+        # the field holds a real folder (yours, when it has checks) or nothing: what shows is what runs
+        value = str(self.directory) if any(p.expect is not None and not p.builtin for p in self.items) else ""
         self.app.push_screen(PromptScreen(
-            "Run checks", "Folder of presets with [expect] tables (empty: the built-in edge cases). Each check is "
-            "sent with a fresh consumer on the current profile, and what it opens is closed.", "",
-            placeholder=paths.shown(self.directory), ok="Run"), done)
+            "Run checks", "Folder of presets with [expect] tables; leave it empty to run the built-in edge cases. "
+            "Each check is sent with a fresh consumer on the current profile, and what it opens is closed.", value,
+            placeholder="empty: the built-in edge cases", ok="Run"), done)
 
     @on(Button.Pressed, "#delete")
     def action_delete(self) -> None:
@@ -170,27 +177,51 @@ class PresetsScreen(ModalScreen[presets.Preset | None]):
         self.refresh_list()
 
 
-class SavePresetScreen(ModalScreen[tuple[str, str] | None]):
-    """Name and description for "Save current as…"; stays open, saying why, on a bad name."""
+@dataclass
+class SaveAnswer:
+    name: str
+    description: str
+    expect: dict[str, Any] | None = None
+
+
+class SavePresetScreen(ModalScreen[SaveAnswer | None]):
+    """Name, description and (when saving from an answer) the ``[expect]`` table, editable as TOML;
+    stays open, saying why, on a bad name or a bad table. In raw mode it says the body is kept exactly."""
 
     DEFAULT_CSS = """
     SavePresetScreen { align: center middle; }
-    SavePresetScreen > Vertical { width: 72; max-width: 100%; height: auto; border: thick $primary; background: $panel;
-                                  padding: 1 2; }
+    SavePresetScreen > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%; border: thick $primary;
+                                  background: $panel; padding: 1 2; }
     SavePresetScreen .title { text-style: bold; margin-bottom: 1; }
     SavePresetScreen #save-error { color: $error; height: auto; }
+    SavePresetScreen #save-expect { height: 9; }
     SavePresetScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
     SavePresetScreen .buttons Button { margin-left: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(self, raw: bool = False, expect: dict[str, Any] | None = None, name: str = "",
+                 description: str = "") -> None:
+        super().__init__()
+        self.raw, self.expect, self.name_value, self.description_value = raw, expect, name, description
+
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Save the current draft as a preset", classes="title")
+            title = "Save the raw body as a preset (kept exactly as written)" if self.raw else \
+                "Save the current draft as a preset"
+            if self.expect is not None:
+                title = "Save as preset with expectations" + (" (raw body, kept exactly)" if self.raw else "")
+            yield Label(title, classes="title")
             yield Label("Name (letters, digits, . _ -):")
-            yield Input(placeholder="my-edge-case", id="save-name")
+            yield Input(self.name_value, placeholder="my-edge-case", id="save-name")
             yield Label("Description (what it tests, shown in the list):")
-            yield Input(placeholder="ctype with a trailing space, for the routing bug", id="save-description")
+            yield Input(self.description_value, placeholder="ctype with a trailing space, for the routing bug",
+                        id="save-description")
+            if self.expect is not None:
+                from textual.widgets import TextArea
+
+                yield Static("[expect]: what came back, for `lp-tui check` (edit or delete lines; see the README):")
+                yield TextArea(expect_toml(self.expect), id="save-expect", soft_wrap=False)
             yield Static("", id="save-error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="save-cancel", compact=True)
@@ -207,12 +238,42 @@ class SavePresetScreen(ModalScreen[tuple[str, str] | None]):
         problem = presets.check_name(name) or (
             f"the description is longer than {presets.MAX_DESCRIPTION} characters"
             if len(description) > presets.MAX_DESCRIPTION else None)
+        expect = None
+        if problem is None and self.expect is not None:
+            from textual.widgets import TextArea
+
+            expect, problem = parse_expect_text(self.query_one("#save-expect", TextArea).text)
         if problem:
             self.query_one("#save-error", Static).update(plain(problem))
-            self.query_one("#save-name", Input).focus()
+            if not name or presets.check_name(name):
+                self.query_one("#save-name", Input).focus()
             return
-        self.dismiss((name, description or "Saved from the form"))
+        default = "Saved from the raw editor" if self.raw else "Saved from the form"
+        self.dismiss(SaveAnswer(name, description or default, expect))
 
     @on(Button.Pressed, "#save-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def expect_toml(expect: dict[str, Any]) -> str:
+    """The ``[expect]`` table's body as TOML lines, for editing."""
+    import tomli_w
+
+    return tomli_w.dumps(expect)
+
+
+def parse_expect_text(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(the table, None) or (None, the problem): an empty text saves no [expect] table."""
+    from lp_tui.model import tomlio
+    from lp_tui.model.draft import FieldError
+    from lp_tui.model.expect import parse_expect
+
+    if not text.strip():
+        return None, None
+    try:
+        data = tomlio.loads(text, "[expect]")
+        parse_expect(data)
+    except (tomlio.TomlFileError, FieldError, ValueError) as exc:
+        return None, f"{exc}"
+    return data, None

@@ -1,0 +1,73 @@
+"""The exports that do the whole flow (Python, curl-flow) apply lp-tui's CSDS host rule themselves:
+a service "host" carrying a path, a query, user:password@, a scheme or a bad port is refused before
+the client secret is sent, and plain http goes only to this machine. The same hostile hosts as
+test_hosts.py, against the scripts `lp-tui build` prints."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import cli
+from .hostile import SECRET
+
+HOSTILE_HOSTS = ["host.example/x?", "user:pw@host.example", "http://host.example", "host.example#frag",
+                 "host example", "[::1", "host.example:99999", "host.example:", "-bad-.example", "a" * 400,
+                 "127.0.0.1/evil", "127.0.0.1:1/x", "127.0.0.1\\@x", "[::1]/x", "127.0.0.1:0"]
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scripts")
+    made = {}
+    for kind, name in (("python", "c.py"), ("curl-flow", "c.sh")):
+        built = cli("build", "--as", kind, "--preset", "minimal", env={"LP_ACCOUNT_ID": "12345678"})
+        assert built.returncode == 0, built.stderr
+        (folder / name).write_bytes(built.stdout)
+        made[kind] = folder / name
+    return made
+
+
+def run(kind: str, path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    argv = [sys.executable, "-I", "-S", str(path)] if kind == "python" else ["sh", str(path)]
+    return subprocess.run(argv, capture_output=True, timeout=60, env={"PATH": os.environ["PATH"], **env})
+
+
+KINDS = ["python"] + (["curl-flow"] if shutil.which("curl") else [])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("service", ["sentinel", "asyncMessagingEnt"])
+@pytest.mark.parametrize("base_uri", HOSTILE_HOSTS)
+def test_a_csds_host_that_is_not_a_host_is_refused_before_the_secret_is_sent(hostile, scripts, kind, service,
+                                                                             base_uri):
+    hostile.hosts[service] = base_uri
+    result = run(kind, scripts[kind], hostile.env())
+    assert result.returncode != 0, result.stdout
+    assert f"'{service}'".encode() in result.stderr, result.stderr
+    paths = [path for _, path, _, _ in hostile.requests]
+    assert not any("app/token" in p or "/consumer" in p for p in paths), "something was sent past CSDS"
+    assert not any(SECRET.encode() in body for _, _, _, body in hostile.requests)
+    assert SECRET.encode() not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plain_http_to_a_host_that_is_not_this_machine_is_refused(hostile, scripts, kind):
+    hostile.hosts["sentinel"] = "sentinel.example.com"
+    result = run(kind, scripts[kind], hostile.env())
+    assert result.returncode != 0 and b"plain http" in result.stderr, result.stderr
+    assert not any(SECRET.encode() in body for _, _, _, body in hostile.requests)
+    far = run(kind, scripts[kind], {**hostile.env(), "LP_CSDS_URL": "http://lp-tui-test.invalid"})
+    assert far.returncode != 0 and b"https://" in far.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_good_hosts_pass_and_the_flow_completes(hostile, scripts, kind):
+    result = run(kind, scripts[kind], hostile.env())
+    assert b"conversationId" in result.stdout or result.returncode in (0, 1), result.stderr
+    assert any("app/token" in p for _, p, _, _ in hostile.requests)  # the rule lets a real host through
+    assert SECRET.encode() not in result.stdout + result.stderr
