@@ -239,10 +239,10 @@ def test_the_python_export_of_first_message_sends_it_after_the_create(live, tmp_
     assert sandbox_messages(live, conversation_id) == [value]
 
 
-def test_the_curl_export_of_first_message_says_it_makes_only_the_create(live):
+def test_the_curl_export_of_first_message_says_it_makes_only_the_create(live, shell_bin):
     """curl cannot take the conversationId from the answer: the command says so, and makes the create."""
     env = consumer_env(live)
     built = lp("build", "--as", "curl", "--preset", "first-message", env=env)
     assert "# The draft also has a first message" in built.stdout and "lp-tui message" in built.stdout
-    conversation_id = run_curl_export(live, "--preset", "first-message")
+    conversation_id = run_curl_export(live, shell_bin, "--preset", "first-message")
     assert sandbox_messages(live, conversation_id) == []
