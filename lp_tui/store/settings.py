@@ -41,6 +41,9 @@ class SettingsFile:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # as stored (raw TOML tables)
     active: str = ""  # the file's chosen profile, if any
     theme: str = ""
+    keymap: Any = ""  # "posting" or "" (the default keys); checked by the app (lp_tui/ui/keys.py)
+    keys: Any = field(default_factory=dict)  # [keys]: binding id -> "key,key", as stored
+    key_lines: dict[str, int] = field(default_factory=dict)  # where each of those is in the file
     problems: list[str] = field(default_factory=list)
     bad_file: bool = False  # kept aside (renamed) before the next save
 
@@ -98,6 +101,10 @@ def load(path: Path) -> SettingsFile:
             result.problems += problems
             result.bad_file = True
     result.profiles = profiles
+    if "keymap" in data or "keys" in data:
+        result.keymap = data.get("keymap", "")
+        result.keys = data.get("keys", {})
+        result.key_lines = key_lines(path)
     for key in ("profile", "theme"):
         value = data.get(key, "")
         if not isinstance(value, str):
@@ -108,6 +115,29 @@ def load(path: Path) -> SettingsFile:
     if readable_by_others(path):
         result.problems.append(f"{path} is readable by other users and may hold secrets: run chmod 600 {path}")
     return result
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """The line of ``keymap`` and of each ``id = …`` in ``[keys]`` (1-based), for messages that
+    name the line. A plain scan: the file has been parsed already."""
+    lines: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return lines
+    section = ""
+    for number, line in enumerate(text.splitlines()[:100_000], 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[] \t").split("]")[0].strip()
+            if section == "keys":
+                lines.setdefault("[keys]", number)
+            continue
+        name, sep, _ = stripped.partition("=")
+        name = name.strip().strip('"\'')
+        if sep and (section == "keys" or (not section and name == "keymap")):
+            lines.setdefault(name, number)
+    return lines
 
 
 def with_changes(current: SettingsFile, profile: str, changes: dict[str, Any]) -> SettingsFile:
@@ -140,5 +170,9 @@ def save(settings: SettingsFile) -> None:
         data["profile"] = settings.active
     if settings.theme:
         data["theme"] = settings.theme
+    if settings.keymap:
+        data["keymap"] = settings.keymap
+    if settings.keys:
+        data["keys"] = settings.keys
     data["profiles"] = {name: table for name, table in settings.profiles.items() if table or name == settings.active}
     write_text(settings.path, tomlio.dumps(data), mode=0o600)

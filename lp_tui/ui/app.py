@@ -17,6 +17,9 @@ from lp_tui.store.drafts import SavedDraft
 from lp_tui.text import safe
 from lp_tui.ui.commands import HistoryCommands, PresetCommands, ProfileCommands
 from lp_tui.ui.exports import export_commands, save_evidence
+from lp_tui.ui.keys import build as build_keymap
+from lp_tui.ui.keys import current as keys_in_force
+from lp_tui.ui.keys import key, show_key, use
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
@@ -31,13 +34,14 @@ class LpTuiApp(App[int]):
     TITLE = "lp-tui"
     COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands, ProfileCommands}
     CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
-    BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
-        Binding("f3", "presets", "Presets"),
-        Binding("f4", "history", "History"),
-        Binding("ctrl+o", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+    BINDINGS = [  # keys: lp_tui/ui/keys.py ([keys] in settings.toml replaces them)
+        Binding(key("help"), "help", "Help", id="help"),
+        Binding(key("settings"), "settings", "Setup", tooltip="Connection settings and profiles", id="settings"),
+        Binding(key("presets"), "presets", "Presets", id="presets"),
+        Binding(key("history"), "history", "History", id="history"),
+        Binding(key("evidence"), "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send",
+                id="evidence"),
+        Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
     ]
 
     def __init__(self, session: Session, saved: SavedDraft | None = None) -> None:
@@ -46,6 +50,11 @@ class LpTuiApp(App[int]):
         self.saved = saved
         self._held: list[events.Event] | None = None  # keys waiting for a field (see hold_keys)
         self._hold_timer: Any = None
+        settings = session.settings
+        keymap = build_keymap(settings.keys, settings.keymap, str(settings.path), settings.key_lines)
+        use(keymap)
+        self.set_keymap(keymap.overrides())
+        session.startup_notes.extend(keymap.problems)
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
 
@@ -260,6 +269,20 @@ class LpTuiApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the help and README spell them (Ctrl+/ rather than ^_)."""
+        if binding.key in ("ctrl+underscore", "ctrl+question_mark", "hyper+f24"):
+            return show_key(binding.key)
+        return super().get_key_display(binding)
+
+    def action_save_preset(self) -> None:
+        """Save the draft as a preset: the Presets screen with its "save as" dialog open (Posting's Ctrl+S)."""
+        from lp_tui.ui.screens.presets import PresetsScreen
+
+        screen = PresetsScreen(self.session.presets_dir, self.composer.draft)
+        self.push_screen(screen, self._preset_chosen)
+        screen.call_after_refresh(screen.action_save_as)
+
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen
 
@@ -328,14 +351,17 @@ class LpTuiApp(App[int]):
 
     # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        k = keys_in_force().shown
         yield from super().get_system_commands(screen)
         yield from self.composer.palette_commands()
         yield from export_commands(self)
         yield from timeline_commands(self)
-        yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
-        yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
-        yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
-        yield SystemCommand("Help", "Every key (F1)", self.action_help)
+        yield SystemCommand("Settings", f"Profiles, account, credentials, timeouts, retries ({k('settings')})", self.action_settings)
+        yield SystemCommand("Presets", f"Load, save as, duplicate, delete ({k('presets')})", self.action_presets)
+        yield SystemCommand("History", f"Past sends: view, load, re-send, close, message ({k('history')})", self.action_history)
+        yield SystemCommand("Save as preset", f"Name the draft and keep it in your presets ({k('save-preset')})",
+                            self.action_save_preset)
+        yield SystemCommand("Help", f"Every key ({k('help')})", self.action_help)
 
     async def on_unmount(self) -> None:
         """Last save of the draft on the way out (the autosave normally has it already), then the

@@ -105,7 +105,7 @@ async def send(pilot) -> None:
     app = pilot.app
     await ready(pilot)
     before = app.composer.outcome
-    await pilot.press("ctrl+s")
+    await pilot.press("ctrl+j")
     await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
     await until(pilot, lambda: app.composer.query("ResponseView"), "the response pane")
     # built with the send: its tab strip marks the active tab once laid out
@@ -184,7 +184,7 @@ def test_narrow_request_view(snap_compare, home):
 def test_sending_in_progress(snap_compare, home, size):
     async def run_before(pilot):
         await ready(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: "create conversation" in str(
             pilot.app.composer.query_one("#summary").render()), "the pending step")
         await until(pilot, lambda: pilot.app.composer.query_one("#response-tabs Underline").highlight_end > 0,
