@@ -19,6 +19,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
@@ -67,6 +68,25 @@ def default_help() -> str:
 
 FORM_IDS = ("customer", "personal", "profile", "routing", "envelope", "raw")
 NARROW = 100  # below this width the forms and the request take turns on screen (F8 switches)
+
+
+class FieldLine(Widget, can_focus=False):
+    """One line: the focused field's line of the request (narrow screens, where the request pane is
+    hidden while the forms show). Redrawn without a layout: its size never changes."""
+
+    DEFAULT_CSS = "FieldLine { height: 1; padding: 0 1; display: none; background: $boost; color: $text-muted; }"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return plain(self.text, one_line=True, limit=400)
 
 
 class ComposeScreen(SendActions, Screen[None]):
@@ -125,6 +145,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self._saving = False
         self._save_error = ""
         self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
+        self._payload: Any = None  # the body last built, as data (for the focused field's line)
         self._contact_index: int | None = None  # the contact a jump chose before the Personal form mounted
 
     # --- layout ---------------------------------------------------------------------------
@@ -152,6 +173,7 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Raw JSON", id="tab-raw"):  # TextArea is imported only when it is built
                         yield self._raw_editor() if initial == "tab-raw" else OnDemand(self._raw_editor)
                 yield Static(id="narrow-summary")
+                yield FieldLine(id="field-line")
                 yield Static(default_help(), id="help-line")
             with Vertical(id="right"):
                 with TabbedContent(id="panes"):
@@ -527,6 +549,43 @@ class ComposeScreen(SendActions, Screen[None]):
         prediction = self._predict(payload)
         preview.show_prediction(prediction)
         self._narrow_summary(prediction)
+        self._payload = payload
+        self._follow_focus()
+
+    def _follow_focus(self) -> None:
+        """The request pane marks the focused field's line (or, in raw mode, the editor's cursor line)
+        and scrolls to it when it is out of view; a narrow screen shows that line under the form."""
+        focused = self.focused
+        line: int | None = None
+        if self.raw_mode:
+            if focused is not None and focused.id == "raw-editor":
+                line = getattr(focused, "cursor_location", (0, 0))[0]
+        else:
+            path = getattr(focused, "path", None)
+            if isinstance(path, str) and path and not path.startswith("clientProperties"):
+                from lp_tui.ui.widgets.preview import json_path_of, line_of
+
+                payload = getattr(self, "_payload", None)
+                line = line_of(payload, json_path_of(path, payload))
+        preview = self.query_one(RequestPreview)
+        preview.follow(line)
+        self._field_line(line)
+
+    def _field_line(self, line: int | None) -> None:
+        """Narrow screens: the focused field's line of the request, under the form (one line, no layout)."""
+        lines = self.query_children("#main").first().query_children("#left").first().query_children("#field-line")
+        if not lines:
+            return
+        text = ""
+        if line is not None:
+            body = self.query_one(RequestPreview).body_text.split("\n")
+            if line < len(body):
+                text = f"{line + 1:>4} ▶ {body[line].strip()}"
+        lines.first().show(text)
+
+    def on_text_area_selection_changed(self, event: Any) -> None:  # TextArea.SelectionChanged: the cursor moved
+        if event.text_area.id == "raw-editor" and self.raw_mode:
+            self._follow_focus()
 
     def _narrow_summary(self, prediction: Text | None) -> None:
         """On a narrow screen the request is one key away: a line says what it holds."""
@@ -719,6 +778,7 @@ class ComposeScreen(SendActions, Screen[None]):
         if self.focused is not None:  # a field took focus: the keys held for it go on
             self._release_keys()
         path = getattr(widget, "path", None)
+        self._follow_focus()
         if path:
             spec = F.field_for(path)
             self.set_help(spec.describe() if spec else path)
