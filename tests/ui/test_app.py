@@ -564,7 +564,17 @@ async def test_a_production_profile_asks_once_before_anything_is_sent_and_says_w
             await pilot.press("y")
             await until(pilot, lambda: app.composer.conversation_id is not None, "the send")
             opened = app.composer.conversation_id
-            await send(pilot, "ctrl+r")  # asked once per session: the close goes straight out
+            await settled(pilot)
+            await pilot.press("ctrl+r")  # closing on production asks every time, not once per session
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the close question")
+            assert f"Close conversation {opened}?" in app.screen.message
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
+            await settled(pilot)
+            assert box.state.conversations[opened].state != "CLOSE" and app.composer.conversation_id == opened
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the close question again")
+            await send(pilot, "y")
             assert box.state.conversations[opened].state == "CLOSE"
     finally:
         session.close()
