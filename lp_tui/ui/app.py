@@ -269,6 +269,12 @@ class LpTuiApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit, in plain words (Textual's own notice carries markup, which lp-tui's
+        notifications show as it is)."""
+        self.notify(f"Press {keys_in_force().first('quit')} to quit lp-tui (the draft is saved as you type).",
+                    title="Do you want to quit?", timeout=4)
+
     def get_key_display(self, binding: Binding) -> str:
         """Keys as the help and README spell them (Ctrl+/ rather than ^_)."""
         if binding.key in ("ctrl+underscore", "ctrl+question_mark", "hyper+f24"):

@@ -133,3 +133,31 @@ async def test_ctrl_s_opens_the_save_preset_dialog(tmp_path):
         await pilot.press("ctrl+s")
         await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen", "the save dialog")
         assert not session.client.sent
+
+
+@pytest.mark.asyncio
+async def test_the_first_send_on_a_connection_without_its_secret_says_so(tmp_path):
+    from lp_tui.model.connection import Connection
+
+    from .fakes import session_for
+
+    session = session_for(tmp_path, Connection(account_id="123", csds_url="https://example.invalid",
+                                               ext_consumer_id="x"), profile="qa")
+    app = make_app(session)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("ctrl+j")
+        await until(pilot, lambda: any("Not sent: profile 'qa' is missing client id and secret" in n.message
+                                       for n in app._notifications), "the notice")
+        assert not app.composer.busy and app.composer.outcome is None
+
+
+@pytest.mark.asyncio
+async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settled(pilot)
+        app.set_focus(None)
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: app._notifications, "the notice")
+        message = list(app._notifications)[-1].message
+        assert "Ctrl+Q" in message and "[b]" not in message

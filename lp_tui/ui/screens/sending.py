@@ -178,6 +178,12 @@ class SendActions(_Base):
         """Refused, clearly, while another send runs; asks once per session before a production send."""
         if self._refuse_if_busy():
             return
+        missing = [] if self.session.use_sandbox else self.session.conn.missing()
+        if missing:  # said at once, naming the profile, rather than failing on a step with an empty secret
+            self.notify(f"Not sent: profile {self.session.profile!r} is missing " + "; ".join(missing) +
+                        ". Add them in Settings (F2), the environment or the command line.", title="Not configured",
+                        severity="error", timeout=10)
+            return
         if self.session.conn.production and not self._confirmed_production:
             def done(yes: bool | None) -> None:
                 if yes:
