@@ -33,7 +33,15 @@ MAX_HELD_KEYS = 1000
 class LpTuiApp(App[int]):
     TITLE = "lp-tui"
     COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands, ProfileCommands}
-    CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
+    CSS_PATH = ["screens/compose.tcss"]
+    # Focus always shows, on every screen: a tab strip, a scrolling pane, a list (no layout change: colours only)
+    CSS = """
+    Tabs:focus Tab.-active { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    JsonView:focus, VerticalScroll:focus, OptionList:focus, DataTable:focus, ListView:focus {
+        background-tint: $accent 12%;
+    }
+    Select:focus > SelectCurrent { background-tint: $accent 20%; }
+    """  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [  # keys: lp_tui/ui/keys.py ([keys] in settings.toml replaces them)
         Binding(key("help"), "help", "Help", id="help"),
         Binding(key("settings"), "settings", "Setup", tooltip="Connection settings and profiles", id="settings"),
