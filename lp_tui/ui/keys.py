@@ -194,12 +194,7 @@ def build(table: Any, keymap_name: Any, source: str, lines: dict[str, int] | Non
             continue
         kept = [k for k in other_keys.split(",") if k and k not in claimed]
         if len(kept) != len([k for k in other_keys.split(",") if k]):
-            result.keys[other] = ",".join(kept) if kept else UNBOUND
-            if not kept:
-                taker = next(claimed[k] for k in other_keys.split(",") if k in claimed)
-                result.problems.append(f"{where(taker)}: [keys] {taker} takes the only key of {other!r}, which "
-                                       f"now has none (the palette still has it); give it one in [keys] if you "
-                                       f"need it.")
+            result.keys[other] = ",".join(kept) if kept else UNBOUND  # none left: the help says "(none)"
     return result
 
 
