@@ -573,7 +573,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
     def _field_line(self, line: int | None) -> None:
         """Narrow screens: the focused field's line of the request, under the form (one line, no layout)."""
-        lines = self.query_children("#main").first().query_children("#left").first().query_children("#field-line")
+        lines = self.query_children("#main").first().query_children("#left").first().query_children(FieldLine)
         if not lines:
             return
         text = ""

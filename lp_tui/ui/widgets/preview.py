@@ -59,8 +59,7 @@ def json_path_of(path: str, payload: Any) -> list[Any]:
     parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in path.split(".")]
     section, rest = parts[0], parts[1:]
     if section == "ids":
-        index = {"profile": 0, "conversation": 1, "message": 2}.get(str(rest[0]) if rest else "", 0)
-        return [index, "id"]
+        return [{"profile": 0, "conversation": 1, "message": 2}.get(str(rest[0]) if rest else "", 0), "id"]
     if section == "profile":
         return [0, "body", *rest]
     if section == "conversation":
