@@ -6,6 +6,7 @@ import asyncio
 from typing import Any, Iterable
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -50,6 +51,9 @@ class LpTuiApp(App[int]):
         Binding(key("evidence"), "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send",
                 id="evidence"),
         Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
+        # priority: Tab moves focus before the next key is handed on, on every screen (see action_step_focus)
+        Binding("tab", "step_focus(1)", "Next", show=False, priority=True),
+        Binding("shift+tab", "step_focus(-1)", "Previous", show=False, priority=True),
     ]
 
     def __init__(self, session: Session, saved: SavedDraft | None = None) -> None:
@@ -277,6 +281,23 @@ class LpTuiApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_step_focus(self, step: int) -> None:
+        """Tab and Shift+Tab, on every screen and dialog.
+
+        Textual hands a key to the focused widget and moves focus only once the Tab has come back
+        from it: in a burst of keys (a fast typist, a paste of "name<Tab>description", keys held
+        while a form is built) what followed a Tab went to the field being left. As a priority
+        binding the focus moves before the next key is handed on. Where Tab is typed (the raw
+        editor indents with it) it is left to the widget.
+        """
+        focused = self.focused
+        if focused is None or getattr(focused, "tab_behavior", "focus") == "indent":
+            raise SkipAction()
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
     def action_help_quit(self) -> None:
         """Ctrl+C: how to quit, in plain words (Textual's own notice carries markup, which lp-tui's
         notifications show as it is)."""
@@ -406,8 +427,47 @@ def alt_digits_as_alt_keys() -> None:
         sequences.pop(f"\x1b{digit}", None)
 
 
+def own_bindings_in_order() -> None:
+    """A focused widget's own key bindings run in its turn, in the order the keys were typed.
+
+    Textual hands every key to the focused widget's queue; a key the widget does not take itself
+    (Down, End, Backspace in the raw editor or a field) then bubbles up to the app, which runs the
+    binding only once the key is back: by then the keys after it, already queued, were handled.
+    So a burst of Down×10 End Enter XX wrote XX on line 1 (at 50 ms a key it was right). Here the
+    widget runs a binding of its own at once, where the key is in its queue, and the key stops there.
+    Keys bound by the screen or the app, and priority bindings (Tab, see ``action_step_focus``), go
+    as before.
+    """
+    from textual.widget import Widget
+
+    if getattr(Widget, "_lp_own_bindings", False):
+        return
+    handle_key = Widget.handle_key
+
+    async def handle_own(self: Widget, event: events.Key) -> bool:
+        if await handle_key(self, event):
+            return True
+        app = self.app
+        if event._stop_propagation or self is not app.focused:
+            return False
+        for namespace, bindings in self.screen._modal_binding_chain:
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return True
+            break
+        return False
+
+    Widget.handle_key = handle_own  # type: ignore[method-assign]
+    Widget._lp_own_bindings = True  # type: ignore[attr-defined]
+
+
 def make_app(session: Session, saved: SavedDraft | None = None) -> LpTuiApp:
     alt_digits_as_alt_keys()
+    own_bindings_in_order()
     return LpTuiApp(session, saved)
 
 

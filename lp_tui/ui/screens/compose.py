@@ -15,7 +15,6 @@ from typing import Any, Iterable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -118,9 +117,6 @@ class ComposeScreen(SendActions, Screen[None]):
         Binding(key("next-form"), "next_form_tab(1)", "Next form", show=False, priority=True, id="next-form"),
         Binding(key("previous-form"), "next_form_tab(-1)", "Previous form", show=False, priority=True,
                 id="previous-form"),
-        # priority: in the forms, Tab moves focus before the next key is handed on (see action_step_field)
-        Binding("tab", "step_field(1)", "Next field", show=False, priority=True),
-        Binding("shift+tab", "step_field(-1)", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:
@@ -741,22 +737,6 @@ class ComposeScreen(SendActions, Screen[None]):
             self.copy_text(json.dumps(raw, ensure_ascii=False, indent=2), f"sub-response {index + 1}")
 
     # --- help, jumping, tabs -------------------------------------------------------------------------
-    def action_step_field(self, step: int) -> None:
-        """Tab and Shift+Tab in the forms.
-
-        Textual hands a key to the focused widget and moves focus only once the Tab has come back
-        from it: in a burst of keys (a fast typist on a busy machine, keys held while a form is
-        built) what followed a Tab went to the field being left. As a priority binding, the focus
-        moves before the next key is handed on. Anywhere else Tab does what it always does.
-        """
-        focused = self.focused
-        if not isinstance(focused, (Input, Select)) or self.query_one("#forms") not in focused.ancestors:
-            raise SkipAction()
-        if step > 0:
-            self.focus_next()
-        else:
-            self.focus_previous()
-
     def _hold_keys(self) -> None:
         """A form tab was chosen and its first field is about to take focus (its form may not even
         be built yet): what is typed meanwhile waits, in order, and then goes where it would have."""
