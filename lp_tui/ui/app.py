@@ -42,6 +42,11 @@ class LpTuiApp(App[int]):
         background-tint: $accent 12%;
     }
     Select:focus > SelectCurrent { background-tint: $accent 20%; }
+    /* Notices: top right, under the status bar and tab strips, small: clear of the request pane's
+       routing and findings lines, of the dialogs' buttons and of the key bar (Textual puts them
+       bottom right, over all three) */
+    ToastRack { dock: top; align: right top; margin-top: 2; margin-bottom: 0; }
+    Toast { width: 48; max-width: 45%; padding: 0 1; margin-top: 0; margin-bottom: 1; }
     """  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [  # keys: lp_tui/ui/keys.py ([keys] in settings.toml replaces them)
         Binding(key("help"), "help", "Help", id="help"),
@@ -176,8 +181,19 @@ class LpTuiApp(App[int]):
 
         Messages often quote outside text (a file name, an answer, an id); none of it may act.
         """
+        if timeout is None:
+            timeout = 5 if self.size.width < 100 else 8  # shorter on a small terminal
         super().notify(safe(message, limit=2000), title=safe(title, one_line=True, limit=120), severity=severity,
                        timeout=timeout, markup=False)
+
+    def _on_notify(self, event: Any) -> None:
+        """A new notice replaces the ones before it (an error stays till its time is up, unless one
+        with its title follows): notices never stack up over the screen."""
+        new = event.notification
+        for old in list(self._notifications):
+            if old.severity != "error" or old.title == new.title:
+                self._unnotify(old, refresh=False)
+        super()._on_notify(event)
 
     def _fatal_error(self) -> None:
         """A crash report without local variables: they can hold the client secret and tokens."""

@@ -161,3 +161,46 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path):
         await until(pilot, lambda: app._notifications, "the notice")
         message = list(app._notifications)[-1].message
         assert "Ctrl+Q" in message and "[b]" not in message
+
+
+def test_the_badge_elides_the_middle_of_a_long_url():
+    from lp_tui.ui.widgets.status import shorten
+
+    line = "account 12345678 · consumer lp-tui-abcdef12 · http://127.0.0.1:36051"
+    short = shorten(line, 60)
+    assert len(short) == 60 and short.endswith(":36051") and "…" in short and short.startswith("account 12345678")
+
+
+@pytest.mark.asyncio
+async def test_a_new_notice_replaces_the_last_and_they_sit_clear_of_the_findings(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        app.notify("first", title="One")
+        app.notify("second", title="Two")
+        await until(pilot, lambda: [n.message for n in app._notifications] == ["second"], "one notice, the last")
+        app.notify("broken", title="Err", severity="error")
+        app.notify("third", title="Three")
+        await until(pilot, lambda: [n.message for n in app._notifications] != ["second"], "the new notices")
+        assert [n.message for n in app._notifications] == ["broken", "third"]  # errors stay their time
+        await until(pilot, lambda: app.screen.query("Toast"), "the toasts")
+        await pilot.pause()
+        for toast in app.screen.query("Toast"):
+            assert toast.region.y <= 12  # the top half: the findings, routing line and key bar are at the bottom
+
+
+@pytest.mark.asyncio
+async def test_the_routing_view_goes_full_screen_with_f(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: app.composer.query("#routing-run") and app.focused is not None
+                    and app.focused.id == "routing-run", "the Routing view")
+        await pilot.press("f")
+        view = app.composer.query_one("RoutingView")
+        await until(pilot, lambda: app.composer.maximized is view, "full screen")
+        await pilot.pause()
+        assert view.region.width == 80
+        await pilot.press("escape")
+        await until(pilot, lambda: app.composer.maximized is None, "back")

@@ -235,8 +235,8 @@ class ComposeScreen(SendActions, Screen[None]):
     async def on_mount(self) -> None:
         self.on_resize()
         self.connection_changed(first=True)
-        for note in self.session.startup_notes:
-            self.notify(note, title="lp-tui", timeout=12)
+        if self.session.startup_notes:  # one notice, not a stack of them
+            self.notify("\n".join(self.session.startup_notes), title="lp-tui", timeout=8)
 
     def connection_changed(self, first: bool = False) -> None:
         """The profile or its settings changed: status, preview, the remembered conversation, what
