@@ -56,6 +56,7 @@ class LpTuiApp(App[int]):
         Binding(key("evidence"), "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send",
                 id="evidence"),
         Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
+        Binding(key("jump"), "jump", "Jump", show=False, priority=True, id="jump"),
         # priority: Tab moves focus before the next key is handed on, on every screen (see action_step_focus)
         Binding("tab", "step_focus(1)", "Next", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", "Previous", show=False, priority=True),
@@ -297,6 +298,14 @@ class LpTuiApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_jump(self) -> None:
+        """Jump mode (as in Posting): a letter on every place that takes focus; the letter goes there."""
+        from lp_tui.ui.screens.jump import JumpScreen, land, targets
+
+        if isinstance(self.screen, JumpScreen):
+            return
+        self.push_screen(JumpScreen(targets(self.screen)), land)
+
     def action_step_focus(self, step: int) -> None:
         """Tab and Shift+Tab, on every screen and dialog.
 
@@ -412,6 +421,8 @@ class LpTuiApp(App[int]):
         yield SystemCommand("History", f"Past sends: view, load, re-send, close, message ({k('history')})", self.action_history)
         yield SystemCommand("Save as preset", f"Name the draft and keep it in your presets ({k('save-preset')})",
                             self.action_save_preset)
+        yield SystemCommand("Jump", f"A letter on every field, button and tab; press one to go there ({k('jump')})",
+                            self.action_jump)
         yield SystemCommand("Help", f"Every key ({k('help')})", self.action_help)
 
     async def on_unmount(self) -> None:

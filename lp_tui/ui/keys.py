@@ -38,6 +38,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "routing": ("alt+o,f9", "Routing: the rules in force and the routing matrix (r runs it, f shows it full screen)"),
     "timeline": ("alt+t,f10", "Timeline: what the webhooks say happened to the conversation"),
     "evidence": ("ctrl+o", "Save evidence of the last send (Markdown and JSON)"),
+    "jump": ("ctrl+g", "Jump: a letter on every field, button, list and tab; press one to go there"),
     "form-customer": ("alt+1", "Show the Customer form"),
     "form-personal": ("alt+2", "Show the Personal form"),
     "form-profile": ("alt+3", "Show the Profile form"),
@@ -57,6 +58,8 @@ POSTING: dict[str, str] = {
     "help": "f1,ctrl+question_mark,ctrl+underscore",
     "quit": "ctrl+q,ctrl+c",
     "clear": "f7",
+    "jump": "ctrl+o",
+    "evidence": "ctrl+g",
 }
 KEYMAPS = {"default": {}, "posting": POSTING}
 

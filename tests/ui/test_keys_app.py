@@ -204,3 +204,28 @@ async def test_the_routing_view_goes_full_screen_with_f(tmp_path):
         assert view.region.width == 80
         await pilot.press("escape")
         await until(pilot, lambda: app.composer.maximized is None, "back")
+
+
+@pytest.mark.asyncio
+async def test_jump_mode_puts_a_letter_on_each_place_and_goes_there(tmp_path):
+    from lp_tui.ui.screens.jump import LETTERS
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(app.screen).__name__ == "JumpScreen", "jump mode")
+        jump = app.screen
+        response = next(i for i, (w, _) in enumerate(jump.places) if (w.id or "").endswith("pane-response"))
+        ctype = next(i for i, (w, _) in enumerate(jump.places) if w.id == "f-consumer-ctype")
+        await pilot.press(LETTERS[response])
+        await until(pilot, lambda: app.composer.query_one("#panes").active == "pane-response", "the Response tab")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(app.screen).__name__ == "JumpScreen", "jump mode again")
+        await pilot.press(LETTERS[ctype])
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "f-consumer-ctype", "the ctype field")
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(app.screen).__name__ == "JumpScreen", "jump mode a third time")
+        await pilot.press("escape")  # nothing chosen: focus stays
+        await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
+        assert app.focused.id == "f-consumer-ctype"

@@ -315,6 +315,34 @@ def test_message_prompt(snap_compare, home, size):
                         run_before=run_before)
 
 
+def test_routing_matrix_full_screen(snap_compare, home, size):
+    async def run_before(pilot):
+        from lp_tui.model.presets import builtin_presets
+
+        await ready(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: pilot.app.focused is not None and pilot.app.focused.id == "routing-run")
+        await pilot.press("r")
+        view = pilot.app.composer.query_one("RoutingView")
+        await until(pilot, lambda: view.row_count == len(builtin_presets()) and not
+                    view.query_one("#routing-run").disabled, "the matrix")
+        await pilot.press("f")
+        await until(pilot, lambda: pilot.app.composer.maximized is view, "full screen")
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
+
+
+def test_jump_mode(snap_compare, home, size):
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "JumpScreen", "jump mode")
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
+
+
 def test_routing_view_with_the_matrix(snap_compare, home, size):
     async def run_before(pilot):
         from lp_tui.model.presets import builtin_presets
