@@ -341,7 +341,9 @@ class LpTuiApp(App[int]):
 
         screen = PresetsScreen(self.session.presets_dir, self.composer.draft)
         self.push_screen(screen, self._preset_chosen)
-        screen.call_after_refresh(screen.action_save_as)
+        # the dialog at once, over the list (not after the list's first refresh): keys typed with
+        # Ctrl+S then reach the dialog's name field, not the list's own keys (s, d, r)
+        screen.action_save_as()
 
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen

@@ -73,3 +73,15 @@ def test_raw_editor_down_ten_end_enter_edits_line_eleven(lp_home):
         assert lines[10] == "line11" and lines[11] == "XX" and lines[12] == "line12", lines
     finally:
         stop_app(pid, fd)
+
+
+def test_keys_typed_with_the_key_that_opens_the_dialog_wait_for_it(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x13quick-case\tcame with the key\r")  # Ctrl+S and the dialog's answers: one write
+        preset = paths.presets_dir() / "quick-case.toml"
+        wait_for(fd, preset.exists, "the preset file")
+        assert 'description = "came with the key"' in preset.read_text()
+    finally:
+        stop_app(pid, fd)
