@@ -167,7 +167,7 @@ def build(table: Any, keymap_name: Any, source: str, lines: dict[str, int] | Non
             guess = difflib.get_close_matches(str(action), list(ACTIONS), n=1)
             result.problems.append(f"{where(action)}: [keys] {action!r} is not a key id" +
                                    (f" (did you mean {guess[0]!r}?)" if guess else "") +
-                                   f". The ids: {', '.join(ACTIONS)}.")
+                                   ". The help (F1) lists every id in brackets.")
             continue
         if not isinstance(value, str) or not value.strip():
             result.problems.append(f"{where(action)}: [keys] {action} must be a key in quotes, like "
