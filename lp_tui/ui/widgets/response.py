@@ -173,7 +173,9 @@ class ResponseView(Vertical):
         if result.conversation_id:
             line = Text("conversationId ", style="bold")
             add(line, result.conversation_id, "bold reverse", one_line=True)
-            line.append("  F5 copies · Ctrl+R closes · Ctrl+T messages", style="dim")
+            k = current().first
+            line.append(f"  {k('copy-id')} copies · {k('close-conversation')} closes · {k('message')} messages",
+                        style="dim")
             conv.update(line)
         else:
             conv.update("")
