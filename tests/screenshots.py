@@ -71,7 +71,7 @@ async def main() -> int:
         await ready(pilot)
         composer = pilot.app.composer
         before = composer.outcome
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: composer.outcome is not before and not composer.busy, "the send")
         await until(pilot, lambda: composer.query("ResponseView"), "the response pane")
         await until(pilot, lambda: all(w.is_finished for w in pilot.app.workers), "the history write")

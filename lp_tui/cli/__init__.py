@@ -24,10 +24,36 @@ QUICK_COMMANDS = ("build", "presets", "send", "close", "message")
 class Parser(argparse.ArgumentParser):
     """Usage mistakes get one line naming the mistake and where help is, not the whole usage block."""
 
+    _words: list[str] | None = None  # the words being parsed (for "did you mean" in a command's flags)
+
     def error(self, message: str) -> Any:
-        err(f"{self.prog}: error: {message}")
+        err(f"{self.prog}: error: {message}{self._did_you_mean(message)}")
         err(f"Try `{self.prog} --help`.")
         raise SystemExit(EXIT_USAGE)
+
+    def _did_you_mean(self, message: str) -> str:
+        """For an unknown flag or command: the nearest one this parser knows ("did you mean --sandbox")."""
+        import difflib
+        import re
+
+        options = [o for action in self._actions for o in action.option_strings]
+        subparsers = [action for action in self._actions if isinstance(action, argparse._SubParsersAction)]
+        commands = [c for action in subparsers for c in action.choices]
+        words = sys.argv[1:] if self._words is None else self._words
+        chosen = [parser for action in subparsers for name, parser in action.choices.items() if name in words]
+        options = [o for parser in chosen for action in parser._actions for o in action.option_strings] + options
+        guesses: list[str] = []
+        if message.startswith("unrecognized arguments:"):
+            for word in message.split(":", 1)[1].split():
+                flag = word.split("=", 1)[0]
+                if flag.startswith("-"):
+                    guesses += difflib.get_close_matches(flag, options, n=1, cutoff=0.6)
+                else:
+                    guesses += difflib.get_close_matches(flag, commands, n=1, cutoff=0.6)
+        elif (found := re.search(r"invalid choice: '([^']*)'", message)) and commands:
+            guesses += difflib.get_close_matches(found.group(1), commands, n=1, cutoff=0.5)
+        guesses = list(dict.fromkeys(guesses))
+        return f"; did you mean {' or '.join(guesses)}?" if guesses else ""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -75,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(words: list[str]) -> int:
-    args = parser().parse_args(words)
+    p = parser()
+    Parser._words = words
+    args = p.parse_args(words)
     func: Any = getattr(args, "func", cmd_app)
     if func is not cmd_app and args.command not in QUICK_COMMANDS:
         from lp_tui import gcpause

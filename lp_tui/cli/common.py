@@ -276,6 +276,15 @@ def resolve_connection(args: argparse.Namespace, sandbox_factory: Callable[[], A
     return conn, sandbox
 
 
+def not_configured(conn: Any, missing: list[str]) -> str:
+    """Which profile lacks what, and where to set it: the settings file's table or the environment."""
+    from lp_tui import paths
+
+    return (f"profile {conn.profile!r} is not configured: missing " + "; ".join(missing) +
+            f". Set them in [profiles.{conn.profile}] of {paths.shown(paths.settings_file())} (Settings, F2, in "
+            "the app), or in the environment (LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET), or use --sandbox")
+
+
 def run_with_connection(args: argparse.Namespace, job: Callable[[Any, Any, Any], Awaitable[int]],
                         *, needs_consumer: bool = True) -> int:
     """Resolve the connection, make a client, run ``job(client, conn, sandbox)``; LpError -> its exit code."""
@@ -288,7 +297,7 @@ def run_with_connection(args: argparse.Namespace, job: Callable[[Any, Any, Any],
     try:
         missing = [m for m in conn.missing() if needs_consumer or "consumer" not in m]
         if missing:
-            raise UsageError("not configured: missing " + "; ".join(missing) + " (or use --sandbox)")
+            raise UsageError(not_configured(conn, missing))
         client = LpClient(conn)
 
         async def run() -> int:

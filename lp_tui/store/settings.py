@@ -51,6 +51,9 @@ class SettingsFile:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # as stored (raw TOML tables)
     active: str = ""  # the file's chosen profile, if any
     theme: str = ""
+    keymap: Any = ""  # "posting" or "" (the default keys); checked by the app (lp_tui/ui/keys.py)
+    keys: Any = field(default_factory=dict)  # [keys]: binding id -> "key,key", as stored
+    key_lines: dict[str, int] = field(default_factory=dict)  # where each of those is in the file
     problems: list[str] = field(default_factory=list)
     bad_file: bool = False  # kept aside (renamed) before the next save
     # what was read (profiles as stored, the choice, the theme): a save writes only the differences
@@ -117,6 +120,10 @@ def load(path: Path) -> SettingsFile:
             result.problems += problems
             result.bad_file = True
     result.profiles = profiles
+    if "keymap" in data or "keys" in data:
+        result.keymap = data.get("keymap", "")
+        result.keys = data.get("keys", {})
+        result.key_lines = key_lines(path)
     for key in ("profile", "theme"):
         value = data.get(key, "")
         if not isinstance(value, str):
@@ -131,7 +138,31 @@ def load(path: Path) -> SettingsFile:
 
 
 def _snapshot(settings: SettingsFile) -> dict[str, Any]:
-    return {"profiles": copy.deepcopy(settings.profiles), "profile": settings.active, "theme": settings.theme}
+    return {"profiles": copy.deepcopy(settings.profiles), "profile": settings.active, "theme": settings.theme,
+            "keymap": copy.deepcopy(settings.keymap), "keys": copy.deepcopy(settings.keys)}
+
+
+def key_lines(path: Path) -> dict[str, int]:
+    """The line of ``keymap`` and of each ``id = …`` in ``[keys]`` (1-based), for messages that
+    name the line. A plain scan: the file has been parsed already."""
+    lines: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return lines
+    section = ""
+    for number, line in enumerate(text.splitlines()[:100_000], 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[] \t").split("]")[0].strip()
+            if section == "keys":
+                lines.setdefault("[keys]", number)
+            continue
+        name, sep, _ = stripped.partition("=")
+        name = name.strip().strip('"\'')
+        if sep and (section == "keys" or (not section and name == "keymap")):
+            lines.setdefault(name, number)
+    return lines
 
 
 def with_changes(current: SettingsFile, profile: str, changes: dict[str, Any]) -> SettingsFile:
@@ -152,7 +183,7 @@ def with_changes(current: SettingsFile, profile: str, changes: dict[str, Any]) -
 
 
 MISSING: Any = object()  # a key that is not there (distinct from any TOML value)
-TOP_KEYS = ("profile", "theme")
+TOP_KEYS = ("profile", "theme", "keymap")
 
 
 @dataclass(frozen=True)
@@ -189,7 +220,8 @@ def _edits(settings: SettingsFile) -> list[tuple[tuple[str, ...], Any, Any]]:
     """(where, what this window read, what it has now) for every key it changed since reading."""
     base = settings.base or {"profiles": {}, "profile": "", "theme": ""}
     edits: list[tuple[tuple[str, ...], Any, Any]] = []
-    for key, now in (("profile", settings.active), ("theme", settings.theme)):
+    for key, now in (("profile", settings.active), ("theme", settings.theme), ("keymap", settings.keymap),
+                     ("keys", settings.keys)):
         before = base.get(key, "")
         if now != before:
             edits.append(((key,), before or MISSING, now or MISSING))
@@ -264,6 +296,7 @@ def save(settings: SettingsFile, *, prefer: str | None = None) -> SettingsFile:
         write_text(settings.path, tomlio.dumps(_ordered(data)), mode=0o600)
     merged = _from_data(settings.path, data)
     settings.profiles, settings.active, settings.theme = merged.profiles, merged.active, merged.theme
+    settings.keymap, settings.keys = merged.keymap, merged.keys
     settings.base = _snapshot(settings)
     return settings
 
@@ -275,6 +308,10 @@ def _whole(settings: SettingsFile) -> dict[str, Any]:
         data["profile"] = settings.active
     if settings.theme:
         data["theme"] = settings.theme
+    if settings.keymap:
+        data["keymap"] = settings.keymap
+    if settings.keys:
+        data["keys"] = settings.keys
     data["profiles"] = {name: table for name, table in settings.profiles.items() if table or name == settings.active}
     return data
 
@@ -351,6 +388,7 @@ def _from_data(path: Path, data: dict[str, Any]) -> SettingsFile:
     result.profiles = copy.deepcopy(profiles)
     result.active = data.get("profile", "") if isinstance(data.get("profile"), str) else ""
     result.theme = data.get("theme", "") if isinstance(data.get("theme"), str) else ""
+    result.keymap, result.keys = data.get("keymap", ""), data.get("keys", {})
     return result
 
 

@@ -7,6 +7,7 @@ import functools
 from typing import Any, Iterable
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -18,6 +19,9 @@ from lp_tui.store.drafts import SavedDraft
 from lp_tui.text import safe
 from lp_tui.ui.commands import HistoryCommands, PresetCommands, ProfileCommands
 from lp_tui.ui.exports import export_commands, save_evidence
+from lp_tui.ui.keys import build as build_keymap
+from lp_tui.ui.keys import current as keys_in_force
+from lp_tui.ui.keys import key, show_key, use
 from lp_tui.ui.screens.compose import ComposeScreen
 from lp_tui.ui.screens.help import HelpScreen
 from lp_tui.ui.session import Session
@@ -31,14 +35,32 @@ MAX_HELD_KEYS = 1000
 class LpTuiApp(App[int]):
     TITLE = "lp-tui"
     COMMANDS = App.COMMANDS | {PresetCommands, HistoryCommands, ProfileCommands}
-    CSS_PATH = ["screens/compose.tcss"]  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
-    BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("f2", "settings", "Setup", tooltip="Connection settings and profiles"),
-        Binding("f3", "presets", "Presets"),
-        Binding("f4", "history", "History"),
-        Binding("ctrl+o", "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+    CSS_PATH = ["screens/compose.tcss"]
+    # Focus always shows, on every screen: a tab strip, a scrolling pane, a list (no layout change: colours only)
+    CSS = """
+    Tabs:focus Tab.-active { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    JsonView:focus, VerticalScroll:focus, OptionList:focus, DataTable:focus, ListView:focus {
+        background-tint: $accent 12%;
+    }
+    Select:focus > SelectCurrent { background-tint: $accent 20%; }
+    /* Notices: top right, under the status bar and tab strips, small: clear of the request pane's
+       routing and findings lines, of the dialogs' buttons and of the key bar (Textual puts them
+       bottom right, over all three) */
+    ToastRack { dock: top; align: right top; margin-top: 2; margin-bottom: 0; }
+    Toast { width: 48; max-width: 45%; padding: 0 1; margin-top: 0; margin-bottom: 1; }
+    """  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
+    BINDINGS = [  # keys: lp_tui/ui/keys.py ([keys] in settings.toml replaces them)
+        Binding(key("help"), "help", "Help", id="help"),
+        Binding(key("settings"), "settings", "Setup", tooltip="Connection settings and profiles", id="settings"),
+        Binding(key("presets"), "presets", "Presets", id="presets"),
+        Binding(key("history"), "history", "History", id="history"),
+        Binding(key("evidence"), "save_evidence", "Evidence", show=False, tooltip="Save evidence of the last send",
+                id="evidence"),
+        Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
+        Binding(key("jump"), "jump", "Jump", show=False, priority=True, id="jump"),
+        # priority: Tab moves focus before the next key is handed on, on every screen (see action_step_focus)
+        Binding("tab", "step_focus(1)", "Next", show=False, priority=True),
+        Binding("shift+tab", "step_focus(-1)", "Previous", show=False, priority=True),
     ]
 
     def __init__(self, session: Session, saved: SavedDraft | None = None) -> None:
@@ -50,6 +72,11 @@ class LpTuiApp(App[int]):
         self.last_copy: tuple[str, str] | None = None  # (text, what): "Write the last copy to a file"
         self._settings_stamp = settings_stamp(session.settings.path)  # the file as the session read it
         self._settings_polling = False
+        settings = session.settings
+        keymap = build_keymap(settings.keys, settings.keymap, str(settings.path), settings.key_lines)
+        use(keymap)
+        self.set_keymap(keymap.overrides())
+        session.startup_notes.extend(keymap.problems)
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
 
@@ -210,8 +237,19 @@ class LpTuiApp(App[int]):
 
         Messages often quote outside text (a file name, an answer, an id); none of it may act.
         """
+        if timeout is None:
+            timeout = 5 if self.size.width < 100 else 8  # shorter on a small terminal
         super().notify(safe(message, limit=2000), title=safe(title, one_line=True, limit=120), severity=severity,
                        timeout=timeout, markup=False)
+
+    def _on_notify(self, event: Any) -> None:
+        """A new notice replaces the ones before it (an error stays till its time is up, unless one
+        with its title follows): notices never stack up over the screen."""
+        new = event.notification
+        for old in list(self._notifications):
+            if old.severity != "error" or old.title == new.title:
+                self._unnotify(old, refresh=False)
+        super()._on_notify(event)
 
     def _fatal_error(self) -> None:
         """A crash report without local variables: they can hold the client secret and tokens."""
@@ -329,6 +367,48 @@ class LpTuiApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_jump(self) -> None:
+        """Jump mode (as in Posting): a letter on every place that takes focus; the letter goes there."""
+        from lp_tui.ui.screens.jump import JumpScreen, land, targets
+
+        if isinstance(self.screen, JumpScreen):
+            return
+        self.push_screen(JumpScreen(targets(self.screen)), land)
+
+    def action_step_focus(self, step: int) -> None:
+        """Tab and Shift+Tab, on every screen and dialog.
+
+        Textual hands a key to the focused widget and moves focus only once the Tab has come back
+        from it: in a burst of keys (a fast typist, a paste of "name<Tab>description", keys held
+        while a form is built) what followed a Tab went to the field being left. As a priority
+        binding the focus moves before the next key is handed on. Where Tab is typed (the raw
+        editor indents with it) it is left to the widget.
+        """
+        focused = self.focused
+        if focused is None or getattr(focused, "tab_behavior", "focus") == "indent":
+            raise SkipAction()
+        if step > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: how to quit, in plain words (Textual's own notice carries markup, which lp-tui's
+        notifications show as it is)."""
+        self.notify(f"Press {keys_in_force().first('quit')} to quit lp-tui (the draft is saved as you type).",
+                    title="Do you want to quit?", timeout=4)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the help and README spell them (Ctrl+/ rather than ^_)."""
+        if binding.key in ("ctrl+underscore", "ctrl+question_mark", "hyper+f24"):
+            return show_key(binding.key)
+        return super().get_key_display(binding)
+
+    def action_save_preset(self) -> None:
+        """Save the draft as a preset (Posting's Ctrl+S): the save dialog at once, so keys typed with
+        the key reach its name field; in raw mode the body exactly as written."""
+        self.save_preset()
+
     def action_presets(self) -> None:
         from lp_tui.ui.screens.presets import PresetsScreen
 
@@ -421,19 +501,22 @@ class LpTuiApp(App[int]):
 
     # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        k = keys_in_force().shown
         yield from super().get_system_commands(screen)
         yield from self.composer.palette_commands()
         yield from export_commands(self)
         yield from timeline_commands(self)
-        yield SystemCommand("Settings", "Profiles, account, credentials, timeouts, retries (F2)", self.action_settings)
-        yield SystemCommand("Presets", "Load, save as, duplicate, delete (F3)", self.action_presets)
-        yield SystemCommand("Save as preset…", "The current draft, or in raw mode the body exactly as written",
-                            self.save_preset)
+        yield SystemCommand("Settings", f"Profiles, account, credentials, timeouts, retries ({k('settings')})", self.action_settings)
+        yield SystemCommand("Presets", f"Load, save as, duplicate, delete ({k('presets')})", self.action_presets)
+        yield SystemCommand("Save as preset…", f"The current draft, or in raw mode the body exactly as written "
+                            f"({k('save-preset')})", self.save_preset)
         yield SystemCommand("Save as preset with expectations…", "The last send and an [expect] table from its "
                             "answer (status, codes, conversation, skill), for `lp-tui check`",
                             self.save_preset_with_expectations)
-        yield SystemCommand("History", "Past sends: view, load, re-send, close, message (F4)", self.action_history)
-        yield SystemCommand("Help", "Every key (F1)", self.action_help)
+        yield SystemCommand("History", f"Past sends: view, load, re-send, close, message ({k('history')})", self.action_history)
+        yield SystemCommand("Jump", f"A letter on every field, button and tab; press one to go there ({k('jump')})",
+                            self.action_jump)
+        yield SystemCommand("Help", f"Every key ({k('help')})", self.action_help)
 
     async def on_unmount(self) -> None:
         """Last save of the draft on the way out (the autosave normally has it already), then the
@@ -475,8 +558,47 @@ def alt_digits_as_alt_keys() -> None:
         sequences.pop(f"\x1b{digit}", None)
 
 
+def own_bindings_in_order() -> None:
+    """A focused widget's own key bindings run in its turn, in the order the keys were typed.
+
+    Textual hands every key to the focused widget's queue; a key the widget does not take itself
+    (Down, End, Backspace in the raw editor or a field) then bubbles up to the app, which runs the
+    binding only once the key is back: by then the keys after it, already queued, were handled.
+    So a burst of Down×10 End Enter XX wrote XX on line 1 (at 50 ms a key it was right). Here the
+    widget runs a binding of its own at once, where the key is in its queue, and the key stops there.
+    Keys bound by the screen or the app, and priority bindings (Tab, see ``action_step_focus``), go
+    as before.
+    """
+    from textual.widget import Widget
+
+    if getattr(Widget, "_lp_own_bindings", False):
+        return
+    handle_key = Widget.handle_key
+
+    async def handle_own(self: Widget, event: events.Key) -> bool:
+        if await handle_key(self, event):
+            return True
+        app = self.app
+        if event._stop_propagation or self is not app.focused:
+            return False
+        for namespace, bindings in self.screen._modal_binding_chain:
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return True
+            break
+        return False
+
+    Widget.handle_key = handle_own  # type: ignore[method-assign]
+    Widget._lp_own_bindings = True  # type: ignore[attr-defined]
+
+
 def make_app(session: Session, saved: SavedDraft | None = None) -> LpTuiApp:
     alt_digits_as_alt_keys()
+    own_bindings_in_order()
     return LpTuiApp(session, saved)
 
 

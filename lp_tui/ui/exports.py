@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from textual.app import SystemCommand
 
 from lp_tui.lp.errors import LpError
+from lp_tui.ui.keys import current
 
 LABELS = {"curl": "curl", "curl-flow": "curl (whole flow)", "python": "Python"}
 
@@ -124,7 +125,7 @@ def save_evidence(app: Any) -> None:
     outcome = app.composer.outcome
     ev = evidence_of(outcome, app.session) if outcome is not None else None
     if ev is None:
-        app.notify("No send yet: send first (Ctrl+S), then save its evidence.", severity="warning")
+        app.notify(f"No send yet: send first ({current().first('send')}), then save its evidence.", severity="warning")
         return
     app.run_worker(said(app, write_evidence(app, ev), "Save evidence"), group="evidence", exit_on_error=False)
 

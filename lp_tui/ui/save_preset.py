@@ -56,7 +56,10 @@ def save_with_expectations(app: Any, record: dict[str, Any] | None, where: str) 
     from lp_tui.ui.screens.presets import SaveAnswer, SavePresetScreen
 
     if record is None or record.get("action") != "create conversation":
-        app.notify(f"{where} holds no answer to a 'create conversation' send: send first (Ctrl+S).",
+        from lp_tui.ui.keys import current
+
+        app.notify(f"{where} holds no answer to a 'create conversation' send: send first "
+                   f"({current().first('send')}).",
                    title="Nothing to save", severity="warning")
         return
     found = record.get("request")

@@ -278,7 +278,15 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
     session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
                       startup_notes=notes, defer_sandbox=defer_sandbox)
     if not session.use_sandbox and not session.conn.is_configured():
-        if profile or env.get("LP_PROFILE"):
+        from lp_tui.model.connection import BY_NAME
+
+        where = ("account_id", "csds_url", "client_id", "client_secret", "app_jwt")  # flags that name a connection
+        given = [name for name in where if (flags or {}).get(name) not in (None, "")]
+        if given:  # the command line named a connection: start on it, and say what it lacks
+            notes.append("The connection from the command line (" + ", ".join(BY_NAME[n].flag or n for n in given) +
+                         ") is not complete: " + "; ".join(session.conn.missing()) + ". Sends say so until it is; "
+                         "add the flags, the environment variables or Settings (F2).")
+        elif profile or env.get("LP_PROFILE"):
             notes.append(f"Profile {chosen!r} is not complete: " + "; ".join(session.conn.missing()) +
                          ". Open Settings (F2) to finish it.")
         else:

@@ -76,7 +76,7 @@ async def test_the_app_shows_a_hostile_answer_as_text(hostile, tmp_path):
     app = make_app(session_for(tmp_path, conn_for(hostile)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not None and not app.composer.busy)
         await until(pilot, lambda: app.composer.query("ResponseView"))
         await settled(pilot)
@@ -98,7 +98,7 @@ async def test_an_odd_conversation_id_copies_without_crashing(hostile, tmp_path)
     app = make_app(session_for(tmp_path, conn_for(hostile)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.conversation_id == "[/]oops")
         await pilot.press("f5")
         await until(pilot, lambda: any("[/]oops" in n.message for n in app._notifications))
@@ -137,7 +137,7 @@ def test_in_a_real_terminal_a_hostile_answer_never_sets_the_title_or_the_clipboa
 
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         screen = read_until(fd, b"Customer id", 60)
-        os.write(fd, b"\x13")  # Ctrl+S
+        os.write(fd, b"\n")  # Ctrl+J: send
         screen += read_until(fd, b"PWNED-TITLE", 60)  # the text arrives, shown as text
         screen += read_until(fd, None, 0.5)
     finally:

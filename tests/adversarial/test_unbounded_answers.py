@@ -81,7 +81,7 @@ def test_an_odd_conversation_id_is_an_unexpected_answer_and_the_app_is_not_stuck
             await until(pilot, lambda: app.composer.body_text)
             for _ in range(2):  # the second send starts: the first one released its busy state
                 before = app.composer.outcome
-                await pilot.press("ctrl+s")
+                await pilot.press("ctrl+j")
                 await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
             assert app.composer.conversation_id is None
             assert any(e.title == "Unexpected answer" for e in app.composer.outcome.result.explanations)

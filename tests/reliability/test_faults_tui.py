@@ -51,7 +51,7 @@ async def send_and_type(pilot, app, box, hold: bool = True) -> None:
         box.state.released.clear()
     expected = f'"ctype": "{app.composer.draft.get("consumer.ctype")}x"'
     before = app.composer.outcome
-    await pilot.press("ctrl+s")
+    await pilot.press("ctrl+j")
     await until(pilot, lambda: app.composer.busy == "create" or app.composer.outcome is not before, "the send")
     await fakes.typed(pilot, "#f-consumer-ctype", "")
     await pilot.press("end", "x")

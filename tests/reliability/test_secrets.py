@@ -115,7 +115,7 @@ async def test_app_flows_pictures_and_files_leak_nothing(world, lp_home, tmp_pat
     pictures: dict[str, str] = {}
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
 
-        async def send(key: str = "ctrl+s") -> None:
+        async def send(key: str = "ctrl+j") -> None:
             before = app.composer.outcome
             await pilot.press(key)
             await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
@@ -270,7 +270,7 @@ async def test_app_exports_evidence_and_diff_leak_nothing(world, lp_home):
         copied["python"] = await export_worker(app, "python")
         for _ in range(2):
             before = app.composer.outcome
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
             await settled(pilot)
         await pilot.press("ctrl+o")
@@ -398,7 +398,7 @@ async def test_the_timeline_pane_leaks_nothing(world, lp_home):
             url = follower_of(session).start(session, 0)
             world.send_webhooks_to(url, agent_delay=0)
             await typed(pilot, "#f-consumer-ctype", "vip")
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.conversation_id and not app.composer.busy)
             app.composer.message_conversation(app.composer.conversation_id)
             await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")

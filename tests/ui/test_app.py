@@ -35,7 +35,7 @@ def preview_body(app) -> str:
     return app.composer.query_one(RequestPreview).body_text
 
 
-async def send(pilot, key: str = "ctrl+s") -> None:
+async def send(pilot, key: str = "ctrl+j") -> None:
     """Press a send key and wait until that send has finished and been drawn."""
     app = pilot.app
     before = app.composer.outcome
@@ -113,9 +113,9 @@ async def test_a_second_send_while_one_runs_is_refused_and_escape_cancels(tmp_pa
     session = make_session(tmp_path, script=["hang", "hang"])
     app = make_app(session)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.busy == "create" and len(session.client.sent) == 1)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: any("already running" in n.message for n in app._notifications))
         assert len(session.client.sent) == 1
         await pilot.press("escape")
@@ -123,7 +123,7 @@ async def test_a_second_send_while_one_runs_is_refused_and_escape_cancels(tmp_pa
         assert app.composer.outcome.cancelled
         await until(pilot, lambda: "cancelled" in summary_text(app))
         await until(pilot, lambda: any(n.title == "Cancelled" for n in app._notifications))
-        await pilot.press("ctrl+s")  # the UI is free at once: a new send starts
+        await pilot.press("ctrl+j")  # the UI is free at once: a new send starts
         await until(pilot, lambda: len(session.client.sent) == 2 and app.composer.busy == "create")
         session.client.release.set()
         await until(pilot, lambda: not app.composer.busy and app.composer.conversation_id)
@@ -306,7 +306,7 @@ async def test_raw_mode_keeps_what_the_forms_cannot_show_and_invalid_json_confir
         editor = app.composer.query_one("#raw-editor")
         editor.load_text('[{"kind": "req"')
         await until(pilot, lambda: app.composer.findings and "line 1" in app.composer.findings[0].message)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
         await until(pilot, lambda: session.client.sent and session.client.sent[-1] == b'[{"kind": "req"')
@@ -558,13 +558,23 @@ async def test_a_production_profile_asks_once_before_anything_is_sent_and_says_w
             await pilot.press("escape")  # cancelled: nothing goes out
             await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
             assert not any("/messaging/" in path for _, path in box.state.log) and app.composer.outcome is None
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question again")
             assert "opens a real conversation" in app.screen.message
             await pilot.press("y")
             await until(pilot, lambda: app.composer.conversation_id is not None, "the send")
             opened = app.composer.conversation_id
-            await send(pilot, "ctrl+r")  # asked once per session: the close goes straight out
+            await settled(pilot)
+            await pilot.press("ctrl+r")  # closing on production asks every time, not once per session
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the close question")
+            assert f"Close conversation {opened}?" in app.screen.message
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
+            await settled(pilot)
+            assert box.state.conversations[opened].state != "CLOSE" and app.composer.conversation_id == opened
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the close question again")
+            await send(pilot, "y")
             assert box.state.conversations[opened].state == "CLOSE"
     finally:
         session.close()
@@ -719,7 +729,7 @@ async def test_at_80_columns_the_key_bar_keeps_help_and_quit(tmp_path):
         line = bar.render().plain
         assert len(line) == 80 and line.rstrip().endswith("^p palette")
         shown = {hint.key for _start, _end, hint in bar._spans}
-        assert {"f1", "ctrl+q", "ctrl+s", "ctrl+p"} <= shown
+        assert {"f1", "ctrl+q", "ctrl+j", "ctrl+p"} <= shown
         assert len(shown) < len(bar.hints) + 1  # some were left out, whole
         for start, end, hint in bar._spans:  # each hint drawn where a click finds it
             assert line[start:end].startswith(hint.display)

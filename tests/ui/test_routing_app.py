@@ -36,7 +36,7 @@ async def test_custom_rules_predict_before_and_show_after_the_send(tmp_path):
         async with app.run_test(size=(120, 40)) as pilot:
             await typed(pilot, "#f-consumer-companyBranch", "Boston")
             await until(pilot, lambda: "Boston Sales" in prediction(app) and "Boston branch" in prediction(app))
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.conversation_id and app.composer.query(ResponseView)
                         and "Boston Sales" in summary(app))
     finally:
@@ -97,7 +97,7 @@ async def test_an_external_sandbox_is_recognised_from_its_own_answer(tmp_path):
             await until(pilot, lambda: "SANDBOX" in str(app.composer.query_one("#status-bar").render()))
             await typed(pilot, "#f-consumer-companyBranch", "Boston")
             await until(pilot, lambda: "Boston Sales" in prediction(app))
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.query(ResponseView) and "Boston Sales" in summary(app))
     finally:
         box.stop()

@@ -105,7 +105,7 @@ async def send(pilot) -> None:
     app = pilot.app
     await ready(pilot)
     before = app.composer.outcome
-    await pilot.press("ctrl+s")
+    await pilot.press("ctrl+j")
     await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
     await until(pilot, lambda: app.composer.query("ResponseView"), "the response pane")
     # built with the send: its tab strip marks the active tab once laid out
@@ -184,7 +184,7 @@ def test_narrow_request_view(snap_compare, home):
 def test_sending_in_progress(snap_compare, home, size):
     async def run_before(pilot):
         await ready(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: "create conversation" in str(
             pilot.app.composer.query_one("#summary").render()), "the pending step")
         await until(pilot, lambda: pilot.app.composer.query_one("#response-tabs Underline").highlight_end > 0,
@@ -313,6 +313,34 @@ def test_message_prompt(snap_compare, home, size):
 
     assert snap_compare(app_with(home, [result(200, OK)], preset("sde-ctype-gender")), terminal_size=size,
                         run_before=run_before)
+
+
+def test_routing_matrix_full_screen(snap_compare, home, size):
+    async def run_before(pilot):
+        from lp_tui.model.presets import builtin_presets
+
+        await ready(pilot)
+        await pilot.press("f9")
+        await until(pilot, lambda: pilot.app.focused is not None and pilot.app.focused.id == "routing-run")
+        await pilot.press("r")
+        view = pilot.app.composer.query_one("RoutingView")
+        await until(pilot, lambda: view.row_count == len(builtin_presets()) and not
+                    view.query_one("#routing-run").disabled, "the matrix")
+        await pilot.press("f")
+        await until(pilot, lambda: pilot.app.composer.maximized is view, "full screen")
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
+
+
+def test_jump_mode(snap_compare, home, size):
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: type(pilot.app.screen).__name__ == "JumpScreen", "jump mode")
+        await pilot.pause()
+
+    assert snap_compare(app_with(home), terminal_size=size, run_before=run_before)
 
 
 def test_routing_view_with_the_matrix(snap_compare, home, size):

@@ -197,7 +197,7 @@ async def test_the_app_starts_its_sandbox_after_the_first_paint_and_sends_throug
             await until(pilot, lambda: url in str(app.composer.query_one(StatusBar).render()), "the address shown")
             assert session.request_url().startswith(url)
             assert not app.composer.query("#raw-editor")  # built only when raw mode is first entered
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.conversation_id and not app.composer.busy, "the send to finish")
             assert app.composer.outcome.error is None
     finally:
@@ -217,7 +217,7 @@ async def test_a_sandbox_that_cannot_start_is_reported_and_a_send_fails_cleanly(
         await until(pilot, lambda: any("did not start" in str(n.message) for n in app._notifications),
                     "the notification")
         before = app.composer.draft.copy()
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not None and not app.composer.busy, "the send to end")
         assert "did not start: no free port" in str(app.composer.outcome.error)
         assert app.composer.draft == before and app.is_running

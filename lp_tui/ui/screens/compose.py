@@ -15,10 +15,10 @@ from typing import Any, Iterable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
-from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
@@ -30,6 +30,8 @@ from lp_tui.model.reverse import draft_from_payload
 from lp_tui.model.validate import ERROR, Finding, validate
 from lp_tui.store import drafts
 from lp_tui.ui.exports import record_of
+from lp_tui.ui.keys import current as keys_in_force
+from lp_tui.ui.keys import key
 from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import ConfirmScreen
 from lp_tui.ui.screens.sending import TITLES, Outcome, SendActions, SendFinished, SendProgress
@@ -56,33 +58,66 @@ FORM_TABS = (("tab-consumer", "Customer"), ("tab-personal", "Personal"), ("tab-p
 SECTION_TAB = {"consumer": "tab-consumer", "personal": "tab-personal", "profile": "tab-profile",
                "conversation": "tab-conversation", "firstMessage": "tab-conversation", "ids": "tab-envelope",
                "clientProperties": "tab-envelope"}
-DEFAULT_HELP = ("Tab moves between fields; the focused field's help shows here. Ctrl+S sends, F1 lists every key, "
-                "Ctrl+Q quits.")
+
+
+def default_help() -> str:
+    k = keys_in_force().first
+    return (f"Tab moves between fields; the focused field's help shows here. {k('send')} sends, {k('help')} lists "
+            f"every key, {k('quit')} quits.")
+
+
+FORM_IDS = ("customer", "personal", "profile", "routing", "envelope", "raw")
 NARROW = 100  # below this width the forms and the request take turns on screen (F8 switches)
 
 
+class FieldLine(Widget, can_focus=False):
+    """One line: the focused field's line of the request (narrow screens, where the request pane is
+    hidden while the forms show). Redrawn without a layout: its size never changes."""
+
+    DEFAULT_CSS = "FieldLine { height: 1; padding: 0 1; display: none; background: $boost; color: $text-muted; }"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return plain(self.text, one_line=True, limit=400)
+
+
 class ComposeScreen(SendActions, Screen[None]):
-    BINDINGS = [  # the footer shows them in this order: the most used first
-        Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("escape", "cancel_send", "Cancel", show=False),
-        Binding("ctrl+r", "close_conversation", "Close", tooltip="Close the open conversation"),
-        Binding("ctrl+t", "message", "Msg", tooltip="Send a text message to the open conversation"),
-        Binding("ctrl+n", "new_consumer", "New id", tooltip="Switch to a fresh external consumer id"),
-        Binding("f8", "toggle_view", "View", tooltip="Switch between the forms and the request/response"),
-        Binding("f9", "routing", "Routing", tooltip="The routing rules in force, and the routing matrix"),
-        Binding("f10", "timeline", "Timeline", tooltip="What the webhooks say happened to the conversation"),
-        Binding("f6", "toggle_raw", "Raw", priority=True),
-        Binding("f1", "app.help", "Help"),
-        Binding("f5", "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)"),
-        Binding("f7", "clear_draft", "Clear"),
+    BINDINGS = [  # the key bar shows them in this order: the most used first; keys: lp_tui/ui/keys.py
+        Binding(key("send"), "send", "Send", priority=True, id="send"),
+        Binding(key("cancel"), "cancel_send", "Cancel", show=False, id="cancel"),
+        Binding(key("close-conversation"), "close_conversation", "Close", tooltip="Close the open conversation",
+                id="close-conversation"),
+        Binding(key("message"), "message", "Msg", tooltip="Send a text message to the open conversation", id="message"),
+        Binding(key("new-consumer"), "new_consumer", "New id", tooltip="Switch to a fresh external consumer id",
+                id="new-consumer"),
+        Binding(key("view"), "toggle_view", "View", tooltip="Switch between the forms and the request/response",
+                id="view"),
+        Binding(key("pane-request"), "pane('pane-request')", "Request", show=False, priority=True, id="pane-request"),
+        Binding(key("pane-response"), "pane('pane-response')", "Response", show=False, priority=True,
+                id="pane-response"),
+        Binding(key("routing"), "routing", "Routing", tooltip="The routing rules in force, and the routing matrix",
+                priority=True, id="routing"),
+        Binding(key("timeline"), "timeline", "Timeline", tooltip="What the webhooks say happened to the conversation",
+                priority=True, id="timeline"),
+        Binding(key("raw"), "toggle_raw", "Raw", priority=True, id="raw"),
+        Binding(key("save-preset"), "app.save_preset", "Save", show=False, priority=True, id="save-preset"),
+        Binding(key("copy-id"), "copy_id", "Copy id", tooltip="Copy the conversationId (more in the palette)",
+                id="copy-id"),
+        Binding(key("clear"), "clear_draft", "Clear", id="clear"),
         # priority: a terminal sends Alt+2 with the character "2", which a focused field would type
-        *[Binding(f"alt+{i + 1}", f"form_tab('{tab}')", label, show=False, priority=True)
-          for i, (tab, label) in enumerate(FORM_TABS)],
-        Binding("ctrl+pagedown", "next_form_tab(1)", "Next form", show=False),
-        Binding("ctrl+pageup", "next_form_tab(-1)", "Previous form", show=False),
-        # priority: in the forms, Tab moves focus before the next key is handed on (see action_step_field)
-        Binding("tab", "step_field(1)", "Next field", show=False, priority=True),
-        Binding("shift+tab", "step_field(-1)", "Previous field", show=False, priority=True),
+        *[Binding(key(f"form-{name}"), f"form_tab('{tab}')", label, show=False, priority=True, id=f"form-{name}")
+          for name, (tab, label) in zip(FORM_IDS, FORM_TABS)],
+        Binding(key("next-form"), "next_form_tab(1)", "Next form", show=False, priority=True, id="next-form"),
+        Binding(key("previous-form"), "next_form_tab(-1)", "Previous form", show=False, priority=True,
+                id="previous-form"),
     ]
 
     def __init__(self, session: Session, draft: Draft | None = None, raw_body: str | None = None) -> None:
@@ -107,6 +142,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self._saving = False
         self._save_error = ""
         self._pending_focus: tuple[str, list[str] | None] | None = None  # focus wanted in a form still mounting
+        self._payload: Any = None  # the body last built, as data (for the focused field's line)
         self._contact_index: int | None = None  # the contact a jump chose before the Personal form mounted
 
     # --- layout ---------------------------------------------------------------------------
@@ -134,7 +170,8 @@ class ComposeScreen(SendActions, Screen[None]):
                     with TabPane("Raw JSON", id="tab-raw"):  # TextArea is imported only when it is built
                         yield self._raw_editor() if initial == "tab-raw" else OnDemand(self._raw_editor)
                 yield Static(id="narrow-summary")
-                yield Static(DEFAULT_HELP, id="help-line")
+                yield FieldLine(id="field-line")
+                yield Static(default_help(), id="help-line")
             with Vertical(id="right"):
                 with TabbedContent(id="panes"):
                     with TabPane("Request", id="pane-request"):
@@ -199,8 +236,8 @@ class ComposeScreen(SendActions, Screen[None]):
     async def on_mount(self) -> None:
         self.on_resize()
         self.connection_changed(first=True)
-        for note in self.session.startup_notes:
-            self.notify(note, title="lp-tui", timeout=12)
+        if self.session.startup_notes:  # one notice, not a stack of them
+            self.notify("\n".join(self.session.startup_notes), title="lp-tui", timeout=8)
 
     def connection_changed(self, first: bool = False) -> None:
         """The profile or its settings changed: status, preview, the remembered conversation, what
@@ -260,8 +297,32 @@ class ComposeScreen(SendActions, Screen[None]):
 
     # --- the Timeline (webhooks; ui/widgets/timeline.py) --------------------------------------------
     def action_timeline(self) -> None:
-        self.query_one("#panes", TabbedContent).active = "pane-timeline"
-        self.show_right(True)
+        self.action_pane("pane-timeline")
+
+    def action_pane(self, pane: str) -> None:
+        """Show a pane of the right side (Request, Response, Routing, Timeline) with focus in it, so
+        the arrows, PgUp/PgDn and Home/End scroll it at once."""
+        if pane == "pane-routing":
+            self.action_routing()
+            return
+        panes = self.query_one("#panes", TabbedContent)
+        panes.active = pane
+        self._set_right_side(True)
+        self.set_focus(None)
+        self.call_after_refresh(self._focus_pane, pane)
+
+    def _focus_pane(self, pane: str) -> None:
+        """The pane's scrolling view; one not built yet is focused when it is (its tab strip till then)."""
+        target = {"pane-request": "#request-body", "pane-response": "#response", "pane-timeline": "#timeline"}.get(pane)
+        found = self.query_one(f"#{pane}").query(target) if target else None
+        if found:
+            widget = found.first()
+            focusable = widget if widget.focusable else next(
+                (w for w in widget.query("*") if w.focusable), None)
+            if focusable is not None:
+                focusable.focus()
+                return
+        self.query_one("#panes", TabbedContent).query_one("Tabs").focus()
 
     # --- the Routing view -----------------------------------------------------------------------
     def action_routing(self) -> None:
@@ -488,6 +549,43 @@ class ComposeScreen(SendActions, Screen[None]):
         prediction = self._predict(payload)
         preview.show_prediction(prediction)
         self._narrow_summary(prediction)
+        self._payload = payload
+        self._follow_focus()
+
+    def _follow_focus(self) -> None:
+        """The request pane marks the focused field's line (or, in raw mode, the editor's cursor line)
+        and scrolls to it when it is out of view; a narrow screen shows that line under the form."""
+        focused = self.focused
+        line: int | None = None
+        if self.raw_mode:
+            if focused is not None and focused.id == "raw-editor":
+                line = getattr(focused, "cursor_location", (0, 0))[0]
+        else:
+            path = getattr(focused, "path", None)
+            if isinstance(path, str) and path and not path.startswith("clientProperties"):
+                from lp_tui.ui.widgets.preview import json_path_of, line_of
+
+                payload = getattr(self, "_payload", None)
+                line = line_of(payload, json_path_of(path, payload))
+        preview = self.query_one(RequestPreview)
+        preview.follow(line)
+        self._field_line(line)
+
+    def _field_line(self, line: int | None) -> None:
+        """Narrow screens: the focused field's line of the request, under the form (one line, no layout)."""
+        lines = self.query_children("#main").first().query_children("#left").first().query_children(FieldLine)
+        if not lines:
+            return
+        text = ""
+        if line is not None:
+            body = self.query_one(RequestPreview).body_text.split("\n")
+            if line < len(body):
+                text = f"{line + 1:>4} ▶ {body[line].strip()}"
+        lines.first().show(text)
+
+    def on_text_area_selection_changed(self, event: Any) -> None:  # TextArea.SelectionChanged: the cursor moved
+        if event.text_area.id == "raw-editor" and self.raw_mode:
+            self._follow_focus()
 
     def _narrow_summary(self, prediction: Text | None) -> None:
         """On a narrow screen the request is one key away: a line says what it holds."""
@@ -653,22 +751,6 @@ class ComposeScreen(SendActions, Screen[None]):
             self.copy_text(json.dumps(raw, ensure_ascii=False, indent=2), f"sub-response {index + 1}")
 
     # --- help, jumping, tabs -------------------------------------------------------------------------
-    def action_step_field(self, step: int) -> None:
-        """Tab and Shift+Tab in the forms.
-
-        Textual hands a key to the focused widget and moves focus only once the Tab has come back
-        from it: in a burst of keys (a fast typist on a busy machine, keys held while a form is
-        built) what followed a Tab went to the field being left. As a priority binding, the focus
-        moves before the next key is handed on. Anywhere else Tab does what it always does.
-        """
-        focused = self.focused
-        if not isinstance(focused, (Input, Select)) or self.query_one("#forms") not in focused.ancestors:
-            raise SkipAction()
-        if step > 0:
-            self.focus_next()
-        else:
-            self.focus_previous()
-
     def _hold_keys(self) -> None:
         """A form tab was chosen and its first field is about to take focus (its form may not even
         be built yet): what is typed meanwhile waits, in order, and then goes where it would have."""
@@ -690,13 +772,14 @@ class ComposeScreen(SendActions, Screen[None]):
         if self.focused is not None:  # a field took focus: the keys held for it go on
             self._release_keys()
         path = getattr(widget, "path", None)
+        self._follow_focus()
         if path:
             spec = F.field_for(path)
             self.set_help(spec.describe() if spec else path)
         elif widget.id == "raw-editor":
             self.set_help("Raw mode: this exact text is sent. F6 goes back to the forms.")
         else:  # a tab strip, a button, a list: no field's help may linger
-            self.set_help(DEFAULT_HELP)
+            self.set_help(default_help())
 
     def set_help(self, text: str) -> None:
         self.query_one("#help-line", Static).update(Text(text, style="italic"))
@@ -871,7 +954,7 @@ class ComposeScreen(SendActions, Screen[None]):
         self.set_focus(None)  # the editor is about to hide: focus goes to the form, not wherever it drifts
         self._activate(tab)
         self.fill(self)
-        self.set_help(DEFAULT_HELP)
+        self.set_help(default_help())
         self.update_status()
         self.draft_changed()
         self.call_after_refresh(self._focus_first_in, tab)
@@ -911,7 +994,7 @@ class ComposeScreen(SendActions, Screen[None]):
         if self.raw_mode:
             self.raw_mode = False
             self._activate("tab-consumer")
-            self.set_help(DEFAULT_HELP)
+            self.set_help(default_help())
         self.fill(self)
         self.update_status()
         self.draft_changed()
@@ -947,25 +1030,31 @@ class ComposeScreen(SendActions, Screen[None]):
 
     # --- the command palette's entries for this screen --------------------------------------------
     def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Send request", "Domain lookup, AppJWT, ConsumerJWS, then POST (Ctrl+S)", self.action_send)
-        yield SystemCommand("Cancel the send", "Stop the running send where it is (Escape)", self.action_cancel_send)
-        yield SystemCommand("Close conversation", "Close the open conversation (Ctrl+R)", self.action_close_conversation)
-        yield SystemCommand("Send a message", "Publish a text message to the open conversation (Ctrl+T)",
+        k = keys_in_force().shown
+        yield SystemCommand("Send request", f"Domain lookup, AppJWT, ConsumerJWS, then POST ({k('send')})", self.action_send)
+        yield SystemCommand("Cancel the send", f"Stop the running send where it is ({k('cancel')})", self.action_cancel_send)
+        yield SystemCommand("Close conversation", f"Close the open conversation ({k('close-conversation')})", self.action_close_conversation)
+        yield SystemCommand("Send a message", f"Publish a text message to the open conversation ({k('message')})",
                             self.action_message)
-        yield SystemCommand("New consumer id", "Switch to a fresh external consumer id (Ctrl+N)", self.action_new_consumer)
-        yield SystemCommand("Copy conversationId", "Copy the open conversation's id (F5)", self.action_copy_id)
+        yield SystemCommand("New consumer id", f"Switch to a fresh external consumer id ({k('new-consumer')})", self.action_new_consumer)
+        yield SystemCommand("Copy conversationId", f"Copy the open conversation's id ({k('copy-id')})", self.action_copy_id)
         yield SystemCommand("Copy request body", "The JSON body as the request pane shows it", self.copy_request_body)
         yield SystemCommand("Copy response body", "The last answer's body", lambda: self.copy_response("body"))
         for i in range(3):
             yield SystemCommand(f"Copy sub-response {i + 1}", f"Element {i + 1} of the last answer",
                                 lambda i=i: self.copy_response(str(i)))
-        yield SystemCommand("Routing view", "The routing rules in force and the routing matrix (F9)", self.action_routing)
+        yield SystemCommand("Routing view", f"The routing rules in force and the routing matrix ({k('routing')})", self.action_routing)
         yield SystemCommand("Run the routing matrix", "Every preset on a fresh sandbox, and where each went",
                             self.run_matrix)
-        yield SystemCommand("Toggle raw mode", "Edit the JSON body directly (F6)", self.action_toggle_raw)
-        yield SystemCommand("Clear the form", "Start a new, empty draft (F7)", self.action_clear_draft)
+        yield SystemCommand("Toggle raw mode", f"Edit the JSON body directly ({k('raw')})", self.action_toggle_raw)
+        yield SystemCommand("Clear the form", f"Start a new, empty draft ({k('clear')})", self.action_clear_draft)
+        yield SystemCommand("Request pane", f"Show and focus the request; arrows and PgUp/PgDn scroll it "
+                            f"({k('pane-request')})", lambda: self.action_pane("pane-request"))
+        yield SystemCommand("Response pane", f"Show and focus the last answer ({k('pane-response')})",
+                            lambda: self.action_pane("pane-response"))
+        yield SystemCommand("Timeline", f"What the webhooks say happened ({k('timeline')})", self.action_timeline)
         for i, (tab, label) in enumerate(FORM_TABS):
-            yield SystemCommand(f"Form: {label}", f"Show the {label} form (Alt+{i + 1})",
+            yield SystemCommand(f"Form: {label}", f"Show the {label} form ({k('form-' + FORM_IDS[i])})",
                                 lambda tab=tab: self.action_form_tab(tab))
 
     # --- autosave ------------------------------------------------------------------------------------

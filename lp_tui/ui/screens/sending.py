@@ -118,7 +118,19 @@ class SendActions(_Base):
             self.notify("No open conversation is known for this profile and consumer. Send first, or switch "
                         "consumer (Ctrl+N).", severity="warning")
             return
-        self.close_conversation(self.conversation_id)
+        conversation_id = self.conversation_id
+        if self.session.conn.production:  # a key pressed by mistake must not end a real customer's conversation
+            def done(yes: bool | None) -> None:
+                if yes:
+                    self._confirmed_production = True  # asked just now: the send's own question is not asked again
+                    self.close_conversation(conversation_id)
+
+            self.app.push_screen(ConfirmScreen(
+                "Close the conversation?", f"Profile {self.session.profile!r} is marked production (account "
+                f"{self.session.conn.account_id}). Close conversation {conversation_id}? Real agents and the "
+                "consumer see it end.", yes="Close it", no="Keep it open"), done)
+            return
+        self.close_conversation(conversation_id)
 
     def close_conversation(self, conversation_id: str) -> None:
         self.start_send("close", conversation_id=conversation_id)
@@ -170,6 +182,12 @@ class SendActions(_Base):
                    text: str = "", first_message: Any = None, message_id: Any = None) -> None:
         """Refused, clearly, while another send runs; asks once per session before a production send."""
         if self._refuse_if_busy():
+            return
+        missing = [] if self.session.use_sandbox else self.session.conn.missing()
+        if missing:  # said at once, naming the profile, rather than failing on a step with an empty secret
+            self.notify(f"Not sent: profile {self.session.profile!r} is missing " + "; ".join(missing) +
+                        ". Add them in Settings (F2), the environment or the command line.", title="Not configured",
+                        severity="error", timeout=10)
             return
         if self.session.conn.production and not self._confirmed_production:
             def done(yes: bool | None) -> None:

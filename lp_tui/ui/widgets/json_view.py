@@ -23,6 +23,8 @@ TOKEN = re.compile(
     r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
     r"|(?P<lit>\btrue\b|\bfalse\b|\bnull\b)"
 )
+GUTTER_WIDTH = 1
+MARK = "▶"  # the focused field's line
 MAX_LINE = 2000  # characters drawn per line; the rest is cut with an ellipsis
 
 
@@ -34,10 +36,12 @@ class JsonView(ScrollView, can_focus=True):
     JsonView:focus { background-tint: $foreground 3%; }
     """
 
-    def __init__(self, text: str = "", *, highlight: bool = True, name: str | None = None,
+    def __init__(self, text: str = "", *, highlight: bool = True, gutter: bool = False, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.highlight = highlight
+        self.with_gutter = gutter  # one column on the left: the marked line (the focused field's) shows there
+        self.marked: int | None = None
         self._text = ""
         self._lines: list[str] = []
         self._cache: dict[int, Strip] = {}
@@ -55,10 +59,28 @@ class JsonView(ScrollView, can_focus=True):
         self._lines = text.split("\n")
         self._cache.clear()
         width = min(MAX_LINE, max((len(line) for line in self._lines), default=0))
-        self.virtual_size = Size(width + 1, len(self._lines))
+        self.virtual_size = Size(width + 1 + (GUTTER_WIDTH if self.with_gutter else 0), len(self._lines))
         if not keep_scroll:
             self.scroll_home(animate=False)
         self.refresh()
+
+    def mark(self, line: int | None) -> None:
+        """Mark ``line`` in the gutter and bring it into view (scrolling only when it is out of view)."""
+        if line is not None and not 0 <= line < len(self._lines):
+            line = None
+        if line == self.marked:
+            self._into_view(line)
+            return
+        self.marked = line
+        self.refresh()
+        self._into_view(line)
+
+    def _into_view(self, line: int | None) -> None:
+        if line is None or not self.size.height:
+            return
+        top, height = round(self.scroll_offset.y), self.scrollable_content_region.height
+        if not top <= line < top + height:
+            self.scroll_to(y=max(0, line - height // 3), animate=False, immediate=True)
 
     def _styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables if self.is_attached else {}
@@ -74,6 +96,7 @@ class JsonView(ScrollView, can_focus=True):
             "str": style("success", "green"),
             "num": style("warning", "yellow"),
             "lit": style("accent", "magenta"),
+            "mark": style("accent", "magenta") + Style(bold=True),
         }
 
     def _highlight(self, line: str) -> list[Segment]:
@@ -112,11 +135,18 @@ class JsonView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         strip = self._cache.get(index)
         if strip is None:
-            strip = Strip(self._highlight(self._lines[index]))
+            segments = self._highlight(self._lines[index])
+            if self.with_gutter:
+                segments.insert(0, Segment(" " * GUTTER_WIDTH))
+            strip = Strip(segments)
             if len(self._cache) > 2000:
                 self._cache.clear()
             self._cache[index] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+        strip = strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+        if self.with_gutter and index == self.marked:  # the mark stays at the left edge, however scrolled
+            mark = self._styles()["mark"]
+            strip = Strip.join([Strip([Segment(MARK, mark)]), strip.crop(GUTTER_WIDTH)]).apply_style(base)
+        return strip
 
     def notify_style_update(self) -> None:
         self._cache.clear()

@@ -17,11 +17,14 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
+from lp_tui.ui.keys import ACTIONS, UNBOUND
+
 SEPARATOR = "▏"  # before the command palette's hint, docked right
-ESSENTIAL = frozenset({"f1", "ctrl+q"})  # help and quit stay in view however narrow the terminal
+ESSENTIAL = frozenset({"help", "app.help", "quit", "app.quit"})  # help and quit stay in view however narrow the terminal
 
 
 class Hint(NamedTuple):
+    action: str
     key: str
     display: str
     description: str
@@ -73,17 +76,21 @@ class KeyBar(Widget, can_focus=False):
         hints: list[Hint] = []
         actions: set[str] = set()
         for _node, binding, enabled, tooltip in active.values():
-            if not binding.show or binding.action in actions:  # one hint per action, as the Footer
+            if not binding.show or binding.action in actions or binding.key == UNBOUND:  # one hint per action
                 continue
             actions.add(binding.action)
-            hints.append(Hint(binding.key, app.get_key_display(binding), binding.description, enabled,
+            hints.append(Hint(binding.action, binding.key, app.get_key_display(binding), binding.description, enabled,
                               tooltip or binding.tooltip))
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, tooltip = active[app.COMMAND_PALETTE_BINDING]
-            palette = Hint(binding.key, app.get_key_display(binding), binding.description, enabled,
+            palette = Hint(binding.action, binding.key, app.get_key_display(binding), binding.description, enabled,
                            binding.tooltip or binding.description)
             hints = [h for h in hints if h.key != binding.key]
+        # in the order of lp_tui/ui/keys.py (a key from [keys] moves its binding last in Textual's map)
+        rank = {action: i for i, action in enumerate(ACTIONS)}
+        ids = {binding.action: binding.id for _node, binding, _enabled, _tooltip in active.values()}
+        hints.sort(key=lambda h: rank.get(ids.get(h.action) or "", len(rank)))
         if (tuple(hints), palette) != (self.hints, self.palette):
             self.hints, self.palette = tuple(hints), palette
             self.refresh()
@@ -111,9 +118,9 @@ class KeyBar(Widget, can_focus=False):
         texts = [(hint, self._hint_text(hint)) for hint in self.hints]
         # what does not fit is left out whole, never cut mid-word; help and quit are kept
         # (their room is reserved), the others in order while they fit
-        reserved = sum(text.cell_len + 1 for hint, text in texts if hint.key in ESSENTIAL)
+        reserved = sum(text.cell_len + 1 for hint, text in texts if hint.action in ESSENTIAL)
         for hint, text in texts:
-            essential = hint.key in ESSENTIAL
+            essential = hint.action in ESSENTIAL
             if essential:
                 reserved -= text.cell_len + 1
             if line.cell_len + text.cell_len + (0 if essential else reserved) > room:

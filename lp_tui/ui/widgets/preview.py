@@ -53,6 +53,63 @@ class WrappedUrl:
         yield text
 
 
+def json_path_of(path: str, payload: Any) -> list[Any]:
+    """Where the draft field ``path`` is in the built body (``build_payload``'s layout): keys and
+    indexes from the top. A field the body leaves out maps as deep as the body goes."""
+    parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in path.split(".")]
+    section, rest = parts[0], parts[1:]
+    if section == "ids":
+        return [{"profile": 0, "conversation": 1, "message": 2}.get(str(rest[0]) if rest else "", 0), "id"]
+    if section == "profile":
+        return [0, "body", *rest]
+    if section == "conversation":
+        return [1, "body", *rest]
+    if section == "firstMessage":
+        return [2, "body", "event", "message"]
+    if section in ("consumer", "personal"):
+        kind, key = ("ctmrinfo", "info") if section == "consumer" else ("personal", "personal")
+        sdes: Any = payload[0].get("body", {}) if isinstance(payload, list) and payload and isinstance(
+            payload[0], dict) else {}
+        sdes = sdes.get("authenticatedData", {}) if isinstance(sdes, dict) else {}
+        sdes = sdes.get("lp_sdes", []) if isinstance(sdes, dict) else []
+        index = next((i for i, sde in enumerate(sdes) if isinstance(sde, dict) and sde.get("type") == kind), None)
+        if index is None:
+            return [0, "body", "authenticatedData", "lp_sdes"]
+        if rest[:1] == ["auth"]:
+            return [0, "body", "authenticatedData", "lp_sdes", index, *rest]
+        return [0, "body", "authenticatedData", "lp_sdes", index, key, *rest]
+    return []
+
+
+def _lines(value: Any) -> int:
+    """How many lines ``value`` takes in the body as ``dumps`` lays it out (2-space indent)."""
+    if isinstance(value, dict):
+        return 2 + sum(_lines(v) for v in value.values()) if value else 1
+    if isinstance(value, list):
+        return 2 + sum(_lines(v) for v in value) if value else 1
+    return 1
+
+
+def line_of(payload: Any, json_path: list[Any]) -> int:
+    """The line (0-based) of ``json_path`` in ``dumps(payload)``; a path the body does not hold
+    gives the line of the deepest part it does. Walks only what comes before the path."""
+    line, node = 0, payload
+    for step in json_path:
+        if isinstance(node, dict) and step in node:
+            line += 1
+            for k, v in node.items():
+                if k == step:
+                    break
+                line += _lines(v)
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            line += 1 + sum(_lines(v) for v in node[:step])
+            node = node[step]
+        else:
+            break
+    return line
+
+
 class RequestPreview(Vertical):
     DEFAULT_CSS = """
     RequestPreview { height: 1fr; }
@@ -76,7 +133,7 @@ class RequestPreview(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="request-line")
-        yield JsonView(id="request-body")
+        yield JsonView(id="request-body", gutter=True)
         yield Static(id="prediction")
         yield Static(id="findings-title")
         yield OptionList(id="findings")
@@ -130,6 +187,11 @@ class RequestPreview(Vertical):
         if isinstance(options, OptionList) and options.id == "findings":
             if options.highlighted is None and options.option_count:
                 options.highlighted = 0
+
+    def follow(self, line: int | None) -> None:
+        """Mark ``line`` of the body (the focused field's) in the gutter and scroll it into view if it
+        is out of view. Nothing is laid out: only the body view repaints."""
+        self.query_one("#request-body", JsonView).mark(line)
 
     @property
     def body_text(self) -> str:

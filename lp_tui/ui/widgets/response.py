@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
 from lp_tui.ui.plain import add
+from lp_tui.ui.keys import current
 from lp_tui.ui.widgets.json_view import JsonView
 
 
@@ -75,7 +76,7 @@ class ResponseView(Vertical):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="summary-scroll"):
             yield Static(id="conversation-id")  # shown once there is a conversationId
-            yield Static(Text("Nothing sent yet. Press Ctrl+S to send the request on the left.", style="dim"),
+            yield Static(Text(f"Nothing sent yet. Press {current().first('send')} to send the request on the left.", style="dim"),
                          id="summary")
         with TabbedContent(id="response-tabs"):
             with TabPane("Body", id="tab-body"):
@@ -182,7 +183,9 @@ class ResponseView(Vertical):
         if result.conversation_id:
             line = Text("conversationId ", style="bold")
             add(line, result.conversation_id, "bold reverse", as_id=True)
-            line.append("  F5 copies · Ctrl+R closes · Ctrl+T messages", style="dim")
+            k = current().first
+            line.append(f"  {k('copy-id')} copies · {k('close-conversation')} closes · {k('message')} messages",
+                        style="dim")
             conv.update(line)
         else:
             conv.update("")

@@ -34,7 +34,9 @@ class RoutingView(Vertical, can_focus=True):
     RoutingView #routing-progress { width: 1fr; padding-left: 2; }
     RoutingView #routing-matrix { height: 1fr; }
     """
-    BINDINGS = [Binding("r", "run_matrix", "Run the matrix")]
+    BINDINGS = [Binding("r", "run_matrix", "Run the matrix"),
+                Binding("f", "full_screen", "Full screen", tooltip="The rules and the matrix on the whole screen, "
+                        "every column (Escape or f goes back)")]
 
     class RunRequested(Message):
         """The user asked for the routing matrix."""
@@ -53,6 +55,7 @@ class RoutingView(Vertical, can_focus=True):
             yield Static(id="routing-rules")
         with Horizontal(id="routing-bar"):
             yield Button("Run the matrix (r)", id="routing-run", compact=True, variant="primary")
+            yield Button("Full screen (f)", id="routing-full", compact=True)
             yield ProgressBar(id="routing-progress", show_eta=False)
         yield LiveTable(id="routing-matrix", zebra_stripes=True, cursor_type="row")
 
@@ -104,10 +107,22 @@ class RoutingView(Vertical, can_focus=True):
         if problem:
             self._table().add_row(Text("(stopped)", style="red"), plain(problem, one_line=True), "", "", "")
 
+    @on(Button.Pressed, "#routing-full")
+    def _full_screen_pressed(self) -> None:
+        self.action_full_screen()
+
     @on(Button.Pressed, "#routing-run")
     def action_run_matrix(self) -> None:
         if not self.query_one("#routing-run", Button).disabled:
             self.post_message(self.RunRequested())
+
+    def action_full_screen(self) -> None:
+        """The view on the whole screen (every column of the matrix); again, or Escape, goes back."""
+        screen = self.screen
+        if screen.maximized is self:
+            screen.minimize()
+        else:
+            screen.maximize(self, container=False)
 
     @property
     def row_count(self) -> int:

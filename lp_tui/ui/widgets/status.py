@@ -18,6 +18,27 @@ BADGE = {"yellow": "bold black on yellow", "green": "bold white on dark_green", 
          "white": "bold black on white"}
 
 
+def elide_middle(text: str, width: int) -> str:
+    """``text`` in ``width`` characters, the middle replaced by "…" (a URL keeps its host and port)."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    keep = width - 1
+    return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2:]
+
+
+def shorten(describe: str, width: int) -> str:
+    """The connection line in ``width``: the URL at its end loses its middle first, then the rest."""
+    if len(describe) <= width:
+        return describe
+    head, sep, url = describe.rpartition(" · ")
+    room = width - len(head) - len(sep)
+    if sep and room >= 16:
+        return head + sep + elide_middle(url, room)
+    return elide_middle(describe, width)
+
+
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; padding: 0 1; }
@@ -47,5 +68,5 @@ class StatusBar(Static):
         room = width - head.cell_len - tail.cell_len
         middle = Text()
         if room > 8:
-            add(middle, "  " + describe, one_line=True, limit=room)
+            add(middle, "  " + shorten(describe, room - 2), one_line=True, limit=room)
         self.update(head + middle + tail)

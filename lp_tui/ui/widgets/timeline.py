@@ -148,7 +148,9 @@ class TimelineView(Vertical):
 
         text = Text()
         if view.conversation_id is None:
-            text.append("No webhook events yet. Send (Ctrl+S): the conversation's timeline fills in here as the "
+            from lp_tui.ui.keys import current
+
+            text.append(f"No webhook events yet. Send ({current().first('send')}): the conversation's timeline fills in here as the "
                         "notifications arrive.", style="dim")
         else:
             text.append("Conversation ", style="bold")

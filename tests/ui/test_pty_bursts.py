@@ -1,0 +1,87 @@
+"""Fast keys in a real terminal (a pty): a burst written at once lands where a person expects,
+after Tab, Shift+Tab and arrows, in a dialog and in the raw editor (Pilot hands keys over one by
+one and waits between them; a terminal does not)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import sys
+import time
+
+from lp_tui import paths
+from lp_tui.store import drafts
+from tests.pty_read import read_until
+
+
+def start_app(lp_home, *args: str) -> tuple[int, int]:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app, as `lp-tui --sandbox` runs it
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(sys.executable, [sys.executable, "-m", "lp_tui", "--sandbox", *args])
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    return pid, fd
+
+
+def stop_app(pid: int, fd: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(fd)
+
+
+def wait_for(fd: int, condition, what: str, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen"
+        read_until(fd, None, 0.05)  # keep the pty drained while waiting
+
+
+def test_save_dialog_name_tab_description_in_one_write(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x13")  # Ctrl+S: save the draft as a preset
+        read_until(fd, b"Save the current draft as a preset", 60)
+        os.write(fd, b"fast-case\tdescribed in one go\r")  # one write: name, Tab, description, Enter
+        preset = paths.presets_dir() / "fast-case.toml"
+        wait_for(fd, preset.exists, "the preset file")
+        text = preset.read_text()
+        assert 'name = "fast-case"' in text and 'description = "described in one go"' in text
+    finally:
+        stop_app(pid, fd)
+
+
+def test_raw_editor_down_ten_end_enter_edits_line_eleven(lp_home):
+    raw = "\n".join(f"line{i}" for i in range(1, 21))
+    paths.draft_file().parent.mkdir(parents=True, exist_ok=True)
+    drafts.save(paths.draft_file(), drafts.SavedDraft(drafts.Draft(), raw))
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Raw mode: this exact text", 60)  # the raw editor has focus, its cursor on line 1
+        os.write(fd, b"\x1b[B" * 10 + b"\x1b[F" + b"\rXX")  # Down x10, End, Enter, XX: one write
+        def edited() -> bool:
+            saved, _ = drafts.load(paths.draft_file())
+            return saved is not None and saved.raw_body is not None and "XX" in saved.raw_body
+        wait_for(fd, edited, "the edit reaching the draft")
+        saved, _ = drafts.load(paths.draft_file())
+        lines = saved.raw_body.split("\n")
+        assert lines[10] == "line11" and lines[11] == "XX" and lines[12] == "line12", lines
+    finally:
+        stop_app(pid, fd)
+
+
+def test_keys_typed_with_the_key_that_opens_the_dialog_wait_for_it(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x13quick-case\tcame with the key\r")  # Ctrl+S and the dialog's answers: one write
+        preset = paths.presets_dir() / "quick-case.toml"
+        wait_for(fd, preset.exists, "the preset file")
+        assert 'description = "came with the key"' in preset.read_text()
+    finally:
+        stop_app(pid, fd)

@@ -1,0 +1,47 @@
+"""Usage mistakes: "did you mean" for flags and commands; missing credentials name the profile and
+where to set them; connection flags without a secret never fall back to the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from lp_tui.cli import main
+
+
+def run(capsys, *argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, guess", [
+    (["--sandox"], "did you mean --sandbox?"),
+    (["sned"], "did you mean send?"),
+    (["send", "--presett", "minimal"], "did you mean --preset?"),
+])
+def test_a_typo_exits_2_and_names_the_nearest(capsys, argv, guess):
+    code, err = run(capsys, *argv)
+    assert code == 2 and guess in err
+
+
+def test_no_guess_for_nonsense(capsys):
+    code, err = run(capsys, "--qqqqqqqq")
+    assert code == 2 and "did you mean" not in err
+
+
+def test_missing_credentials_name_the_profile_the_file_and_the_variables(capsys):
+    code = main(["send", "--account", "123", "--preset", "minimal"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "profile 'default' is not configured" in err and "client id and secret" in err
+    assert "[profiles.default] of" in err and "settings.toml" in err and "LP_CLIENT_SECRET" in err
+
+
+def test_connection_flags_without_a_secret_start_on_that_connection():
+    from lp_tui.ui.session import load_session
+
+    session = load_session(flags={"account_id": "123", "csds_url": "https://example.invalid"}, environ={})
+    assert not session.use_sandbox and session.conn.account_id == "123"
+    assert any("--account" in note and "not complete" in note for note in session.startup_notes)
+    # with no connection flags at all, an empty configuration still starts on the sandbox (and says so)
+    assert load_session(environ={}).use_sandbox
