@@ -151,7 +151,7 @@ async def test_f5_copies_no_conversation_id_holding_a_command(hostile, tmp_path)
     app = make_app(session_for(tmp_path, conn_for(hostile)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.conversation_id == forged)
         await pilot.press("f5")
         await until(pilot, lambda: any("not copied" in n.message for n in app._notifications))
@@ -167,7 +167,7 @@ async def test_f5_still_copies_an_id_of_an_ids_shape(hostile, tmp_path):
     app = make_app(session_for(tmp_path, conn_for(hostile)))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.conversation_id == good)
         await pilot.press("f5")
         await until(pilot, lambda: app.clipboard == good)
@@ -226,7 +226,7 @@ async def test_invisible_characters_in_an_id_are_shown_escaped_in_the_app(hostil
     app = make_app(session_for(tmp_path, conn_for(hostile)))
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: app.composer.body_text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.conversation_id == tricky)
         shown = str(app.composer.query_one("#conversation-id").render())
         assert "conv\\u200b\\u2060-1" in shown and "\u200b" not in shown
@@ -440,7 +440,7 @@ async def test_non_ascii_in_a_client_properties_field_sends_from_the_app(tmp_pat
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.composer.body_text)
         app.composer.draft.set_text("clientProperties.appId", "app-é-😀")
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not None and not app.composer.busy, "the send")
         result = app.composer.outcome.result
         assert result is not None and result.status == 200, app.composer.outcome

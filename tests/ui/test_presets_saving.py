@@ -58,7 +58,7 @@ async def test_a_raw_body_with_a_missing_comma_is_saved_exactly_loads_into_raw_m
         await pilot.press("y")
         await until(pilot, lambda: app.composer.raw_mode and app.composer.raw_text == BROKEN, "raw mode")
         assert app.composer.query_one("#raw-editor").text == BROKEN
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
         await until(pilot, lambda: session.client.sent and session.client.sent[-1] == BROKEN.encode())
@@ -86,7 +86,7 @@ async def test_save_as_preset_with_expectations_from_the_response_pane_writes_wh
         await typed(pilot, "#f-consumer-ctype", "vip")
         await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "vip")
         before = app.composer.outcome
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
         await palette(pilot, "with expectations", "Save as preset with expectations…")
         await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
@@ -113,7 +113,7 @@ async def test_save_as_preset_with_expectations_from_history(tmp_path):
         await typed(pilot, "#f-consumer-ctype", "vip")
         await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "vip")
         before = app.composer.outcome
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
         await until(pilot, lambda: session.history.path.exists())
         await pilot.press("f4")

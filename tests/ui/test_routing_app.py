@@ -127,7 +127,7 @@ async def test_an_external_sandbox_without_its_token_says_why_routing_is_not_sho
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: "SANDBOX" in str(app.composer.query_one("#status-bar").render()))
             await typed(pilot, "#f-consumer-companyBranch", "Boston")
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await until(pilot, lambda: app.composer.query(ResponseView) and "LP_SANDBOX_TOKEN" in summary(app))
             assert "Boston Sales" not in summary(app)
     finally:
