@@ -118,8 +118,12 @@ class TtrSelect(Select[str]):
 class SectionForm(VerticalScroll):
     """All fields of one section, in table order, as a two-column grid (label, input).
 
-    Posts ``Ready`` once mounted, so the screen can fill it (hidden forms mount lazily).
+    Posts ``Ready`` once mounted, so the screen can fill it (hidden forms mount lazily). Not a Tab
+    stop itself (nothing would show it had focus): Tab goes from field to field, and the focused
+    field is scrolled into view.
     """
+
+    can_focus = False
 
     DEFAULT_CSS = """
     SectionForm { padding: 0 1; layout: grid; grid-size: 2; grid-columns: 24 1fr; grid-rows: auto;
