@@ -65,6 +65,10 @@ def keep_bad_copy(path: Path) -> Path | None:
         os.replace(path, target)
     except OSError:
         return None
+    try:  # it may hold a secret, and was perhaps readable by others: the copy is not
+        os.chmod(target, 0o600)
+    except OSError:
+        pass
     return target
 
 

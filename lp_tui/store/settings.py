@@ -332,9 +332,12 @@ def _locked(path: Path) -> Any:
 
 def _read_for_merge(path: Path) -> tuple[dict[str, Any] | None, bytes | None]:
     """The file as it is now (raw TOML) and its bytes; ({}, None) when there is none; (None, None)
-    when it cannot be read (it is then set aside and written whole)."""
+    when it cannot be read, or when another user could have changed it (``untrusted``: it is then
+    set aside and written whole from this window, never merged into what this user saves)."""
     from lp_tui.limits import read_bytes
 
+    if path.exists() and untrusted(path):
+        return None, None
     try:
         raw = read_bytes(path, regular_only=True)
     except FileNotFoundError:

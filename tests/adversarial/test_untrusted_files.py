@@ -4,6 +4,7 @@ presets and routing rules in a file or folder writable by others, or owned by an
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,43 @@ def test_files_shipped_with_lp_tui_are_exempt(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "_package_dir", lambda: folder)
     assert paths.untrusted(folder / "preset.toml") is None
     assert presets.builtin_presets()  # the real package's own presets load whoever installed them
+
+
+def test_a_refused_settings_file_is_never_merged_into_the_next_save(tmp_path):
+    """Refused at load (its group could change it), the file must not come back through a save of
+    something else: the save sets it aside and writes only this window's settings."""
+    from lp_tui.store import settings as st
+
+    folder = tmp_path / "config"
+    folder.mkdir(mode=0o700)
+    path = folder / "settings.toml"
+    path.write_text('profile = "default"\n[profiles.default]\ncsds_url = "https://elsewhere.example"\n'
+                    'account_id = "123"\nclient_id = "app"\nclient_secret = "s3cret"\n')
+    os.chmod(path, 0o664)  # group-writable: someone in the group wrote csds_url
+    first = st.load(path)
+    assert first.bad_file and "default" not in first.profiles
+    first.theme = "textual-light"  # the user saves something unrelated
+    st.save(first)
+    again = st.load(path)
+    assert not again.problems
+    assert again.profiles.get("default", {}).get("csds_url") != "https://elsewhere.example", again.profiles
+    assert again.theme == "textual-light"
+    kept = [p for p in folder.iterdir() if ".bad-" in p.name]
+    assert kept and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in kept)  # set aside, for no one else
+
+
+def test_a_broken_settings_file_set_aside_is_readable_by_no_one_else(tmp_path):
+    """A hand-made 0644 file with a typo holds the secret: its copy kept aside is 0600."""
+    from lp_tui.store import settings as st
+
+    folder = tmp_path / "config"
+    folder.mkdir(mode=0o700)
+    path = folder / "settings.toml"
+    path.write_text('[profiles.default]\nclient_secret = "S3cret-Value-xyz"\naccount_id = "1\n')  # no closing quote
+    os.chmod(path, 0o644)
+    loaded = st.load(path)
+    assert loaded.bad_file
+    loaded.theme = "textual-dark"
+    st.save(loaded)
+    copies = [p for p in folder.iterdir() if ".bad-" in p.name]
+    assert copies and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in copies)
