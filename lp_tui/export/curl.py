@@ -116,7 +116,8 @@ csds=${csds%/}
 
 is_loopback() {  # $1: a host name or IP without port or brackets
   [ "$1" = localhost ] || [ "$1" = ::1 ] && return 0
-  printf '%s\n' "$1" | grep -Eq '^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$'
+  octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'  # 0-255: 127.0.0.300 is a name, not this machine
+  printf '%s\n' "$1" | grep -Eq "^127\\.$octet\\.$octet\\.$octet\$"
 }
 
 case $csds in
@@ -134,7 +135,11 @@ nl='
 '
 status=''; body=''
 call() {  # curl's arguments; sets $status and $body (the answer, at most 4 MB)
-  answer=$(curl -sS --max-time 30 --max-filesize 4194304 -w '\n%{http_code}' "$@") || fail "no answer from ${url%%\?*}"
+  call_host=${url#*://}; call_host=${call_host%%/*}; call_host=${call_host##*@}
+  case $call_host in \[*) call_host=${call_host#\[}; call_host=${call_host%%]*} ;; *) call_host=${call_host%%:*} ;; esac
+  if is_loopback "$call_host"; then set -- --noproxy '*' "$@"; fi  # this machine: never through a proxy
+  # -q first: no ~/.curlrc, which could add a proxy or a trace file
+  answer=$(curl -q -sS --max-time 30 --max-filesize 4194304 -w '\n%{http_code}' "$@") || fail "no answer from ${url%%\?*}"
   status=${answer##*"$nl"}
   body=${answer%"$nl"*}
 }

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from .conftest import cli
-from .hostile import SECRET
+from .hostile import ACCOUNT, SECRET
 
 HOSTILE_HOSTS = ["host.example/x?", "user:pw@host.example", "http://host.example", "host.example#frag",
                  "host example", "[::1", "host.example:99999", "host.example:", "-bad-.example", "a" * 400,
@@ -71,3 +71,34 @@ def test_the_good_hosts_pass_and_the_flow_completes(hostile, scripts, kind):
     assert b"conversationId" in result.stdout or result.returncode in (0, 1), result.stderr
     assert any("app/token" in p for _, p, _, _ in hostile.requests)  # the rule lets a real host through
     assert SECRET.encode() not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["python", "curl-flow"])
+def test_the_exports_never_send_loopback_traffic_through_a_proxy(hostile, tmp_path, kind):
+    """With a loopback CSDS (a sandbox, an ssh tunnel) and http_proxy set, the client secret must not
+    reach the proxy: the hostile server stands in for the proxy, and nothing listens at the CSDS."""
+    if kind == "curl-flow" and not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    built = cli("build", "--as", kind, "--preset", "minimal", env={"LP_ACCOUNT_ID": ACCOUNT})
+    assert built.returncode == 0, built.stderr
+    script = tmp_path / "flow"
+    script.write_bytes(built.stdout)
+    env = {"PATH": os.environ["PATH"], "LP_CSDS_URL": "http://127.0.0.1:9", "LP_ACCOUNT_ID": ACCOUNT,
+           "LP_CLIENT_ID": "app", "LP_CLIENT_SECRET": SECRET, "LP_EXT_CONSUMER_ID": "c",
+           "http_proxy": hostile.url, "HTTP_PROXY": hostile.url, "ALL_PROXY": hostile.url, "HOME": str(tmp_path)}
+    argv = [sys.executable, "-I", "-S", str(script)] if kind == "python" else ["sh", str(script)]
+    subprocess.run(argv, capture_output=True, timeout=60, env=env)
+    assert not hostile.requests, f"the proxy got {[(m, p) for m, p, _, _ in hostile.requests]}"
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
+@pytest.mark.parametrize("fake", ["127.0.0.300", "127.999.999.999", "127.0.0.256:8080"])
+def test_curl_flow_takes_no_name_shaped_like_loopback_for_this_machine(hostile, tmp_path, fake):
+    """127.0.0.300 is a name curl would look up, not this machine: plain http to it is refused."""
+    built = cli("build", "--as", "curl-flow", "--preset", "minimal", env={"LP_ACCOUNT_ID": ACCOUNT})
+    script = tmp_path / "flow.sh"
+    script.write_bytes(built.stdout)
+    hostile.hosts["sentinel"] = fake
+    result = subprocess.run(["sh", str(script)], capture_output=True, timeout=60,
+                            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **hostile.env()})
+    assert result.returncode != 0 and b"'sentinel'" in result.stderr, result.stderr
