@@ -418,6 +418,8 @@ def clock(ms: int) -> str:
 
 def line(entry: Entry, with_conversation: bool = False) -> str:
     """One entry as one line of text (raw: the caller passes it through the display boundary)."""
-    where = f"{entry.conversation_id}  " if with_conversation else ""
+    from lp_tui.text import ident
+
+    where = f"{ident(entry.conversation_id)}  " if with_conversation else ""  # look-alike ids told apart
     late = "  (arrived late)" if entry.late else ""
     return f"{clock(entry.time)}  {where}{entry.kind:<8} {entry.text}{late}"

@@ -446,3 +446,22 @@ async def test_non_ascii_in_a_client_properties_field_sends_from_the_app(tmp_pat
         assert result is not None and result.status == 200, app.composer.outcome
         sent = result.request_headers["Client-Properties"]
         assert sent.isascii() and json.loads(sent)["appId"] == "app-é-😀"
+
+
+def test_lp_tui_webhooks_shows_a_zero_width_character_in_a_conversation_id_escaped(capsys):
+    """A signed notification for "conv\u200b-of-A" must not print exactly like "conv-of-A"."""
+    import json as _json
+    import time as _time
+
+    from lp_tui.cli.webhooks_cmd import show
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.timeline import Inbox
+    from lp_tui.lp.webhooks import parse
+
+    body = _json.dumps({"type": "ms.MessagingEventNotification", "body": {"changes": [{
+        "sequence": 1, "originatorMetadata": {"id": "a", "role": "ASSIGNED_AGENT"}, "serverTimestamp": 1_760_000_000_000,
+        "conversationId": "conv\u200b-of-A", "dialogId": "conv\u200b-of-A",
+        "event": {"type": "ContentEvent", "message": "hello"}}]}}).encode()
+    show(Inbox(), Delivery(_time.time(), 200, "", parse(body), "x"))
+    printed = capsys.readouterr().out
+    assert "\u200b" not in printed and "conv\\u200b-of-A" in printed, printed
