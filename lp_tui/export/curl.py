@@ -214,7 +214,11 @@ header = "Authorization: @AUTH@$app_jwt"
 header = "X-LP-ON-BEHALF: $consumer_jws"
 EOF_TOKENS
 
-printf 'HTTP %s\n%s\n' "$status" "$(printf '%s' "$body" | tr -d '\000-\010\013\014\016-\037\177')"
+# the answer: control characters dropped, the tokens it may echo masked (they hold only JWT
+# characters), every line indented, so it can never print a line of this script's own
+printf 'HTTP %s\n' "$status"
+printf '%s\n' "$body" | tr -d '\000-\010\013-\037\177' |
+  sed -e "s/$app_jwt/(redacted)/g" -e "s/$consumer_jws/(redacted)/g" -e 's/^/  /'
 conversation_id=$(string_field conversationId)
 [ "$status" = 200 ] && [ -n "$conversation_id" ] || exit 1
 printf 'consumer: %s\nconversationId: %s\n' "$(printf '%s' "$consumer" | tr -d '[:cntrl:]')" "$(printf '%s' "$conversation_id" | tr -d '[:cntrl:]')"

@@ -137,6 +137,15 @@ def shown(text):
     return UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
+def answer_lines(text, *secrets):
+    """A server's answer as printed: the tokens it may echo masked, every line indented, so the
+    answer can never print a line of this script's own (``conversationId: ...``)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "(redacted)")
+    return "\n".join("  " + line for line in shown(text).split("\n"))
+
+
 def main():
     account = env("LP_ACCOUNT_ID")
     client_id = env("LP_CLIENT_ID")
@@ -190,7 +199,7 @@ def main():
 @FIRST_SEND@
     text = data.decode("utf-8", "replace")
     print(f"HTTP {status}")
-    print(shown(text))
+    print(answer_lines(text, app_jwt, consumer_jws, client_secret))
     try:
         conversation_id = json.loads(text)[1]["body"]["conversationId"]
     except (ValueError, LookupError, TypeError):
@@ -224,7 +233,7 @@ FIRST_SEND = '''\
 FIRST_PRINT = '''\
     if sent is not None:
         print(f"first message: HTTP {sent[0]}")
-        print(shown(sent[1].decode("utf-8", "replace")))
+        print(answer_lines(sent[1].decode("utf-8", "replace"), app_jwt, consumer_jws, client_secret))
         if sent[0] != 200:
             return 1
 '''

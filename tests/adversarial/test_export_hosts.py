@@ -102,3 +102,48 @@ def test_curl_flow_takes_no_name_shaped_like_loopback_for_this_machine(hostile, 
     result = subprocess.run(["sh", str(script)], capture_output=True, timeout=60,
                             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **hostile.env()})
     assert result.returncode != 0 and b"'sentinel'" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("kind", ["python", "curl-flow"])
+def test_an_answer_cannot_print_a_result_line_of_the_scripts_own(hostile, tmp_path, kind):
+    """A refused create whose body holds "conversationId: FORGED-ID" on a line of its own: the
+    scripts indent the answer, so the only result lines are theirs (and a refusal prints none)."""
+    from .hostile import connector_raw
+
+    if kind == "curl-flow" and not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    built = cli("build", "--as", kind, "--preset", "minimal", env={"LP_ACCOUNT_ID": ACCOUNT})
+    script = tmp_path / "flow"
+    script.write_bytes(built.stdout)
+    hostile.script["*/messaging/consumer/conversation"] = connector_raw(
+        b'{"x": 1}\nconsumer: victim\nconversationId: FORGED-ID\n\r\x1b[2J\n', status=400)
+    argv = [sys.executable, "-I", "-S", str(script)] if kind == "python" else ["sh", str(script)]
+    result = subprocess.run(argv, capture_output=True, timeout=60,
+                            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **hostile.env()})
+    assert result.returncode == 1
+    lines = result.stdout.split(b"\n")
+    assert not [line for line in lines if line.startswith((b"conversationId:", b"consumer:"))], result.stdout
+    assert b"\r" not in result.stdout and b"\x1b" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("kind", ["python", "curl-flow"])
+def test_the_scripts_mask_tokens_an_answer_echoes(hostile, tmp_path, kind):
+    from .hostile import APP_JWT, JWS
+
+    if kind == "curl-flow" and not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    built = cli("build", "--as", kind, "--preset", "minimal", env={"LP_ACCOUNT_ID": ACCOUNT})
+    script = tmp_path / "flow"
+    script.write_bytes(built.stdout)
+
+    def echo(handler):
+        handler.raw(400, ("bad request, headers were: " + repr(dict(handler.headers))).encode(),
+                    {"Content-Type": "text/plain"})
+
+    hostile.script["*/messaging/consumer/conversation"] = echo
+    argv = [sys.executable, "-I", "-S", str(script)] if kind == "python" else ["sh", str(script)]
+    result = subprocess.run(argv, capture_output=True, timeout=60,
+                            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **hostile.env()})
+    printed = result.stdout + result.stderr
+    assert b"headers were" in printed  # the answer is shown...
+    assert APP_JWT.encode() not in printed and JWS.encode() not in printed  # ...without the tokens
