@@ -342,13 +342,32 @@ class LpClient:
         self._app_jwt[key] = token
         return token
 
+    def _pasted_jws_mismatch(self) -> str:
+        """Why the pasted ConsumerJWS is not this consumer's ("" when it may be used): LivePerson's
+        ConsumerJWS names its ``ext_consumer_id``; one pasted for another consumer (a token exported
+        by `lp-tui token`, then Ctrl+N) would open the conversation for that other consumer."""
+        from lp_tui.text import ident
+
+        if not self.conn.consumer_jws or not self.conn.ext_consumer_id:
+            return ""
+        named = tokens.claims(self.conn.consumer_jws).get("ext_consumer_id")
+        if not isinstance(named, str) or named == self.conn.ext_consumer_id:
+            return ""
+        return (f"the pasted ConsumerJWS is for consumer {ident(named)[:80]}, not "
+                f"{ident(self.conn.ext_consumer_id)[:80]}")
+
     async def consumer_jws(self, app_jwt: str, observer: Observer = _noop, steps: list[Step] | None = None) -> str:
         steps = [] if steps is None else steps
-        if self.conn.consumer_jws:
+        mismatch = self._pasted_jws_mismatch()
+        if self.conn.consumer_jws and not mismatch:
             step = Step(STEP_JWS, cached=True, done=True, note="pasted")
             steps.append(step)
             await _emit(observer, step)
             return self.conn.consumer_jws
+        if mismatch and not (self.conn.client_id and self.conn.client_secret):
+            raise LpError("config", STEP_JWS, mismatch,
+                          "paste the ConsumerJWS of this consumer, or unset LP_CONSUMER_JWS (or the pasted one) "
+                          "so that IDP is asked with the app's client credentials")
         consumer = self._need("external consumer id", self.conn.ext_consumer_id,
                               "set it in Settings (F2) in the app, or with --ext-consumer-id or LP_EXT_CONSUMER_ID; or paste a ConsumerJWS", STEP_JWS)
         key = (self.conn.csds_url, self.conn.account_id, consumer)  # one token per consumer, never shared
@@ -366,6 +385,8 @@ class LpClient:
             headers={"Authorization": self._auth(app_jwt), "Content-Type": "application/json"},
             content=json.dumps({"ext_consumer_id": consumer}).encode(),
         )
+        if mismatch and not step.note:
+            step.note = f"{mismatch}: asked IDP"
         token = _json_field(answer, "token")
         if answer.status not in (200, 201) or not token:
             hint = "the AppJWT was refused: check the client id and secret" if answer.status == 401 else \
