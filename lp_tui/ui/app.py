@@ -510,7 +510,7 @@ class LpTuiApp(App[int]):
         yield SystemCommand("Presets", f"Load, save as, duplicate, delete ({k('presets')})", self.action_presets)
         yield SystemCommand("Save as preset…", f"The current draft, or in raw mode the body exactly as written "
                             f"({k('save-preset')})", self.save_preset)
-        yield SystemCommand("Save as preset with expectations…", "The last send and an [expect] table from its "
+        yield SystemCommand("Save as preset with expectations…", "The last send and an \\[expect] table from its "
                             "answer (status, codes, conversation, skill), for `lp-tui check`",
                             self.save_preset_with_expectations)
         yield SystemCommand("History", f"Past sends: view, load, re-send, close, message ({k('history')})", self.action_history)

@@ -229,3 +229,18 @@ async def test_the_presets_runner_folder_field_holds_a_real_folder_or_nothing(tm
         await pilot.press("r")
         await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
         assert app.screen.query_one("#prompt-input").value == str(session.presets_dir)
+
+
+async def test_the_save_with_expectations_dialog_keeps_its_buttons_on_an_80x24_screen(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.composer.body_text)
+        await pilot.press("ctrl+j")
+        await until(pilot, lambda: app.composer.outcome is not None and not app.composer.busy, "the send")
+        app.save_preset_with_expectations()
+        await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen", "the dialog")
+        await pilot.pause()
+        for button in app.screen.query("Button"):
+            assert button.region.height and button.region.bottom <= 24, (button.id, button.region)
+        label = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "[expect]: what came back" in label  # the table's name shows, not eaten as markup

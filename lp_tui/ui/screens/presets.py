@@ -194,7 +194,7 @@ class SavePresetScreen(ModalScreen[SaveAnswer | None]):
                                   background: $panel; padding: 1 2; }
     SavePresetScreen .title { text-style: bold; margin-bottom: 1; }
     SavePresetScreen #save-error { color: $error; height: auto; }
-    SavePresetScreen #save-expect { height: 9; }
+    SavePresetScreen #save-expect { height: 6; }  /* the buttons stay on an 80×24 screen */
     SavePresetScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
     SavePresetScreen .buttons Button { margin-left: 1; }
     """
@@ -220,7 +220,7 @@ class SavePresetScreen(ModalScreen[SaveAnswer | None]):
             if self.expect is not None:
                 from textual.widgets import TextArea
 
-                yield Static("[expect]: what came back, for `lp-tui check` (edit or delete lines; see the README):")
+                yield Static("\\[expect]: what came back, for `lp-tui check` (edit or delete lines; see the README):")
                 yield TextArea(expect_toml(self.expect), id="save-expect", soft_wrap=False)
             yield Static("", id="save-error")
             with Horizontal(classes="buttons"):
