@@ -66,7 +66,7 @@ when = { customerId = "*" }
 skill = "Account Managers"
 
 [[rules]]
-name = "a first message in the request goes to live chat"
+name = "a first message in the create batch (First message sent as: batch) goes to live chat"
 when = { firstMessage = "*" }
 skill = "Live Chat"
 

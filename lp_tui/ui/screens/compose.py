@@ -968,7 +968,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
         if self.edited and (self.raw_mode or self.draft != Draft()):
             self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
-                                               "them (save them as a preset first with F3 if you need them).",
+                                               f"them (save them as a preset first with {_save_key()} if you need them).",
                                                yes="Replace"), load)
         else:
             load()
@@ -984,7 +984,7 @@ class ComposeScreen(SendActions, Screen[None]):
 
         if self.edited and (self.raw_mode or self.draft != Draft()):
             self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
-                                               "them (save them as a preset first with F3 if you need them).",
+                                               f"them (save them as a preset first with {_save_key()} if you need them).",
                                                yes="Replace"), load)
         else:
             load()
@@ -1026,7 +1026,7 @@ class ComposeScreen(SendActions, Screen[None]):
             self.load_draft(Draft(), note)
 
         self.app.push_screen(ConfirmScreen("Clear the form", "Start a new, empty draft? The current one is replaced "
-                                           "(save it as a preset first if you need it).", yes="Clear"), done)
+                                           f"(save it as a preset first with {_save_key()} if you need it).", yes="Clear"), done)
 
     # --- the command palette's entries for this screen --------------------------------------------
     def palette_commands(self) -> Iterable[SystemCommand]:
@@ -1094,3 +1094,11 @@ class ComposeScreen(SendActions, Screen[None]):
     def saving(self) -> bool:
         """A draft write is in flight or waiting (tests wait on this, not on time)."""
         return self._saving or self._pending_save is not None
+
+
+def _save_key() -> str:
+    """The key in force that saves the draft as a preset (or the palette, when none is bound)."""
+    from lp_tui.ui.keys import current
+
+    return current().first("save-preset") or "the palette's Save as preset"
+
