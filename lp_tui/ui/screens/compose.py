@@ -878,6 +878,8 @@ class ComposeScreen(SendActions, Screen[None]):
             self._mount_tab(event.pane.id)
         if self._switching_tab:
             return
+        if event.pane.id != self.query_one("#forms", TabbedContent).active:
+            return  # a stale activation (the tab changed again since): acting on it would leave raw mode
         entering = event.pane.id == "tab-raw"
         if entering and not self.raw_mode:
             self.enter_raw()
