@@ -25,6 +25,9 @@ class Follower:
         self.profile = ""
         self.on_change: Callable[[], Any] = lambda: None
         self._sandbox: Any = None
+        self._external: Any = None  # the connection of an external lp-tui sandbox told to post here
+        self._telling: Any = None  # the thread telling it (tests join it)
+        self.external_problem = ""  # why that sandbox did not take the receiver, if it did not
         self._receiver_factory = receiver_factory
         self._key: tuple[str, ...] = ()
         self._port, self._host = 0, "127.0.0.1"
@@ -83,13 +86,54 @@ class Follower:
         if sandbox is not None and hasattr(sandbox, "send_webhooks_to"):
             self.mode, self._sandbox = SANDBOX, sandbox
             sandbox.send_webhooks_to(self.receiver.url)
+        elif getattr(session, "external_rules", None) is not None:  # an lp-tui sandbox elsewhere on this machine
+            self.mode, self._external = SANDBOX, conn
+            self._tell_external(conn, {"add": self.receiver.url})
         else:
             self.mode = ACCOUNT
         self._changed()
         return self.receiver.url
 
+    def _tell_external(self, conn: Any, settings: dict[str, Any]) -> None:
+        """Add this receiver to an external lp-tui sandbox's, or remove it (and only it), as `send
+        --follow` does; on a thread, never on the UI's, and only on this machine, with its token."""
+        import threading
+
+        from lp_tui.lp.transport import control_headers
+        from lp_tui.model.connection import is_loopback
+
+        from urllib.parse import urlsplit
+
+        target = f"{conn.csds_url.rstrip('/')}/_sandbox/webhooks"
+        try:
+            if not is_loopback(urlsplit(target).hostname or ""):
+                return
+        except ValueError:
+            return
+        headers = control_headers(conn, target)
+
+        def post() -> None:
+            import httpx
+
+            try:
+                with httpx.Client(timeout=5, trust_env=False, headers=headers) as http:
+                    answer = http.post(target, json=settings)
+                self.external_problem = "" if answer.status_code == 200 else (
+                    "the sandbox refused the receiver: its control endpoints need its token (LP_SANDBOX_TOKEN)"
+                    if answer.status_code == 401 else f"the sandbox answered {answer.status_code}")
+            except httpx.HTTPError as exc:
+                self.external_problem = f"the sandbox could not be told: {type(exc).__name__}"
+            self._changed()
+
+        thread = threading.Thread(target=post, name="lp-tui external sandbox", daemon=True)
+        self._telling = thread
+        thread.start()
+
     def stop(self) -> None:
         receiver, self.receiver = self.receiver, None
+        if self._external is not None and receiver is not None:
+            self._tell_external(self._external, {"remove": receiver.url})
+            self._external = None
         if self._sandbox is not None:
             try:
                 self._sandbox.send_webhooks_to(None)

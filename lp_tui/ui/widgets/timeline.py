@@ -128,7 +128,10 @@ class TimelineView(Vertical):
         text = Text("Webhook receiver ", style="bold")
         if follower.mode == SANDBOX:
             add(text, follower.url, "bold green", one_line=True, limit=80)
-            text.append(" · the sandbox posts here; signatures checked\n", style="dim")
+            if follower.external_problem:
+                text.append(f" · {follower.external_problem}\n", style="bold yellow")
+            else:
+                text.append(" · the sandbox posts here; signatures checked\n", style="dim")
         elif follower.mode == ACCOUNT:
             add(text, follower.url, "bold green", one_line=True, limit=80)
             text.append(" · LivePerson reaches it through your HTTPS reverse proxy or tunnel, registered in the app "
