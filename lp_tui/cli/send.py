@@ -109,13 +109,13 @@ def print_result(result: Any) -> int:
         err(f"  {step.line()}")
     err(f"HTTP {result.status} in {result.elapsed * 1000:.0f} ms")
     for sub in result.subs:
-        err(f"  [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}")
+        err(f"  [{sub.position}] reqId {_req_id(sub.req_id)}: {sub.code_text} {sub.message}")
     if result.conversation_id:
         err(f"conversationId: {ident(result.conversation_id)}")
     message = result.first_message
     if message is not None:  # the SEND after the create
         err(f"first message: HTTP {message.status}" + "".join(
-            f"; [{sub.position}] reqId {sub.req_id!r}: {sub.code_text} {sub.message}" for sub in message.subs))
+            f"; [{sub.position}] reqId {_req_id(sub.req_id)}: {sub.code_text} {sub.message}" for sub in message.subs))
     if result.sequence is not None:
         err(f"sequence: {result.sequence}")
     if result.truncated:
@@ -393,3 +393,11 @@ def _with_early_checks(args: argparse.Namespace, job: Any, what: str) -> int:
     if getattr(args, "sandbox", False) or getattr(args, "profile", None) == "sandbox":
         raise UsageError(THROWAWAY.format(what=what))
     return run_with_connection(args, job)
+
+
+def _req_id(value: object) -> str:
+    """A sub-answer's reqId as written: a string quoted, anything else as JSON (``null``, not None)."""
+    import json
+
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
