@@ -21,7 +21,7 @@ from lp_tui.ui.plain import add, plain
 if TYPE_CHECKING:  # imported when the view is built (after the first paint): not on the first screen
     from textual.widgets import DataTable, ProgressBar
 
-COLUMNS = ("preset", "skill", "rule", "ttrDefName", "routing values")
+COLUMNS = ("preset", "skill", "ttrDefName", "routing values", "rule")  # the rule's long name last: the rules list above names it whole
 
 
 class RoutingView(Vertical, can_focus=True):
@@ -98,9 +98,9 @@ class RoutingView(Vertical, can_focus=True):
         skill = plain(row.skill, "bold magenta", one_line=True, limit=40) if row.skill else Text("(not routed)",
                                                                                                 style="red")
         self._table().add_row(plain(row.preset, one_line=True, limit=40), skill,
-                              plain(row.rule or row.problem, one_line=True, limit=60),
                               plain(row.ttr or "—", one_line=True, limit=20),
-                              plain(facts, one_line=True, limit=60))
+                              plain(facts, one_line=True, limit=60),
+                              plain(row.rule or row.problem, one_line=True, limit=60))
 
     def end_matrix(self, problem: str = "") -> None:
         self.query_one("#routing-run", Button).disabled = False
@@ -123,6 +123,7 @@ class RoutingView(Vertical, can_focus=True):
             screen.minimize()
         else:
             screen.maximize(self, container=False)
+            self._table().focus()  # arrows, Home and End then scroll it, sideways too
 
     @property
     def row_count(self) -> int:
