@@ -227,3 +227,24 @@ def test_answer_headers_are_scrubbed_of_known_secrets_and_of_any_jwt_names_inclu
 def test_secret_forms_are_each_secret_as_it_is_and_as_json_holds_it():
     assert secret_forms(['abc"d', "é-secret", "abc", None, ""]) == ['\\u00e9-secret', "é-secret", 'abc\\"d', 'abc"d']
     assert secret_forms(["abcd"]) == ["abcd"]
+
+
+def test_a_token_that_goes_on_with_one_character_after_a_hyphen_is_left_whole():
+    text = f"id {CLIENT_SECRET[:20]}-X end"
+    assert scrub(text, [CLIENT_SECRET]) == text
+    text = f"id {CLIENT_SECRET[:34]}XXXX"  # diverges six characters before the secret's end
+    assert scrub(text, [CLIENT_SECRET]) == text
+
+
+def test_a_secret_with_a_dot_or_a_jwt_start_is_cut_at_twelve_characters_like_any_other():
+    dotted = "client.secret-value-1234"
+    assert scrub(f"x {dotted[:12]} y", [dotted]) == "x (redacted) y"
+    undotted = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9"  # a JWT's start, no dot
+    assert scrub(f"x {undotted[:12]} y", [undotted]) == "x (redacted) y"
+
+
+def test_a_secret_inside_a_longer_one_leaves_nothing_of_the_longer_whatever_their_alphabetical_order():
+    inner = "zz-client-9"
+    outer = "aaaa-zz-client-9-rest"
+    assert scrub(f"<{outer}> <{inner}>", [inner, outer]) == "<(redacted)> <(redacted)>"
+    assert scrub(f"<{outer}>", [outer, inner]) == "<(redacted)>"
