@@ -80,9 +80,11 @@ def _scrub_secret(text: str, secret: str) -> str:
         matching = [form for form in forms if text.startswith(form[: _least_run(form)], start)]
         end = max(_extent(text, start, form) for form in matching)
         whole = any(end - start == len(form) for form in matching)
-        if not whole and end < len(text) and (text[end].isalnum() or text[end] in TOKEN_CHARS):
+        if not whole and end < len(text) and (text[end].isalnum() or (text[end] in TOKEN_CHARS
+                                                                      and text[end + 1 : end + 2].isalnum())):
             # the text goes on as another token that only starts like this one (the same JWT
-            # header, the same first claims): not a cut copy of it; left whole for ``mask_jwts``
+            # header, the same first claims): not a cut copy of it; left whole for ``mask_jwts``.
+            # Punctuation that no letter or digit follows ends the copy: "…TbK..." or "…TbK." is cut
             out.append(text[pos : start + 1])
             pos = start + 1
             continue

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import stat
 import threading
+from pathlib import Path
 
 import pytest
 
-from lp_tui.limits import MAX_DEPTH, MAX_FILE_BYTES, TooDeep, check_depth, depth, finite_seconds, loads_json, loads_toml, read_bytes
+from lp_tui.limits import (MAX_DEPTH, MAX_FILE_BYTES, NotRegularFile, TooDeep, check_depth, depth, file_kind, finite_seconds,
+                           is_regular, loads_json, loads_toml, read_bytes)
 
 
 def nested_json(levels: int) -> str:
@@ -144,3 +148,121 @@ def test_a_file_is_never_read_past_its_cap(tmp_path):
         done.set()
         writer.join(60)
     assert still_open == [True], "read_bytes read the pipe to its end instead of stopping past the cap"
+
+
+# --- regular files only: presets, checks, settings and rules folders ------------------------------------
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_regular_file_is_read_whole_at_the_cap_and_refused_one_byte_past_it(tmp_path):
+    path = tmp_path / "preset.toml"
+    path.write_bytes(b"a = 1\n")
+    assert read_bytes(path, regular_only=True) == b"a = 1\n"
+    assert read_bytes(path, 6, regular_only=True) == b"a = 1\n"
+    with pytest.raises(ValueError, match="larger than 0 MB"):
+        read_bytes(path, 5, regular_only=True)
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    with pytest.raises(ValueError, match="larger than 8 MB"):
+        read_bytes(big, regular_only=True)
+
+
+def test_a_regular_file_through_a_symlink_is_read(tmp_path):
+    (tmp_path / "real.toml").write_bytes(b"x = 2\n")
+    (tmp_path / "link.toml").symlink_to(tmp_path / "real.toml")
+    assert read_bytes(tmp_path / "link.toml", regular_only=True) == b"x = 2\n"
+    assert is_regular(tmp_path / "link.toml")
+
+
+def test_a_fifo_is_refused_at_once_without_a_writer_and_says_what_it_is(tmp_path):
+    """No writer ever opens the pipe: a read that waited on it would hang here."""
+    fifo = tmp_path / "trap.toml"
+    os.mkfifo(fifo)
+    before = open_fds()
+    outcome: list[BaseException | bytes] = []
+    finished = threading.Event()
+
+    def read() -> None:
+        try:
+            outcome.append(read_bytes(fifo, regular_only=True))
+        except BaseException as error:  # noqa: BLE001 (the test looks at it)
+            outcome.append(error)
+        finally:
+            finished.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if not finished.wait(30):  # a reader that waits for a writer: release it, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        finished.wait(30)
+        pytest.fail("read_bytes(regular_only=True) waited on a FIFO for a writer")
+    reader.join()
+    with pytest.raises(NotRegularFile) as refused:
+        raise outcome[0] if isinstance(outcome[0], BaseException) else AssertionError(f"read {outcome[0]!r}")
+    assert isinstance(refused.value, OSError)
+    assert refused.value.errno == errno.EINVAL
+    assert refused.value.strerror == "a FIFO (named pipe): lp-tui reads only regular files here"
+    assert open_fds() == before, "the refused file was left open"
+
+
+def test_a_folder_and_a_device_are_refused_by_name(tmp_path):
+    before = open_fds()
+    with pytest.raises(NotRegularFile) as folder:
+        read_bytes(tmp_path, regular_only=True)
+    assert folder.value.strerror == "a folder: lp-tui reads only regular files here"
+    with pytest.raises(NotRegularFile) as device:
+        read_bytes(Path("/dev/null"), regular_only=True)
+    assert device.value.strerror == "a device: lp-tui reads only regular files here"
+    assert open_fds() == before
+
+
+def test_a_regular_file_read_leaves_no_file_open(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"x")
+    before = open_fds()
+    for _ in range(3):
+        read_bytes(path, regular_only=True)
+    with pytest.raises(ValueError):
+        read_bytes(path, 0, regular_only=True)
+    assert open_fds() == before
+
+
+@pytest.mark.parametrize("mode, words", [
+    (stat.S_IFIFO | 0o644, "a FIFO (named pipe)"),
+    (stat.S_IFCHR | 0o644, "a device"),
+    (stat.S_IFBLK | 0o644, "a device"),
+    (stat.S_IFSOCK | 0o755, "a socket"),
+    (stat.S_IFDIR | 0o755, "a folder"),
+    (stat.S_IFLNK | 0o777, "not a regular file"),
+])
+def test_each_kind_of_file_is_named_in_words(mode, words):
+    assert file_kind(mode) == words
+
+
+def test_only_a_regular_file_counts_as_regular(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"")
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    assert is_regular(path) is True
+    assert is_regular(fifo) is False
+    assert is_regular(tmp_path) is False
+    assert is_regular(Path("/dev/null")) is False
+    assert is_regular(tmp_path / "missing") is False
+    assert is_regular(Path("bad\0name")) is False  # a ValueError from the system call, not raised
+
+
+def test_a_file_named_for_a_secret_may_be_a_pipe(tmp_path):
+    """Without ``regular_only`` a pipe is read (``--secret-file <(…)``)."""
+    fifo = tmp_path / "secret"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as pipe:
+            pipe.write(b"s3cret")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    assert read_bytes(fifo) == b"s3cret"
+    writer.join(60)

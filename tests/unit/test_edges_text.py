@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from lp_tui.text import escape_char, is_safe, safe, safe_json, spans
+from lp_tui.text import (CONTINUATION, ID_CHARS_SHOWN, escape_char, id_shape_problem, ident, is_plain_ident, is_safe,
+                         record, safe, safe_json, spans)
 
 # The characters that reorder or break what the eye reads, each named: dropping any one from the
 # unsafe set lets a hostile server answer or header rearrange the screen.
@@ -111,3 +112,91 @@ def test_escapes_at_the_start_the_end_and_side_by_side_make_no_empty_pieces():
 def test_escape_char_uses_the_short_form_only_below_256():
     assert escape_char("\xff") == "\\xff"
     assert escape_char("\u0100") == "\\u0100"
+
+
+# --- command-line records: no line of text from outside can pass for a line of lp-tui's own --------------
+def test_a_record_is_one_line_with_newline_tab_and_escape_shown():
+    assert record("conversationId: x\nresult: ok\tdone\x1b[2J") == "conversationId: x\\nresult: ok\\tdone\\x1b[2J"
+    assert record(404) == "404"
+    assert record("plain") == "plain"
+
+
+def test_a_continued_record_keeps_its_lines_each_marked_as_a_continuation():
+    assert CONTINUATION == "    ⋮ "
+    assert record("first\nconversationId: fake\r\nlast\x1b", continued=True) == \
+        "first\n    ⋮ conversationId: fake\n    ⋮ last\\x1b"
+    assert record("a\tb", continued=True) == "a\tb"
+    assert record("a\rb", continued=True) == "a\\x0db"  # a lone carriage return cannot rewrite the line
+    assert record({"k": 1}, continued=True) == "{'k': 1}"
+    assert record("one line", continued=True) == "one line"
+
+
+# --- ids: what is read is what must be typed back ------------------------------------------------------
+INVISIBLE_ENDS = [chr(code) for low, high in (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F),
+    (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)) for code in {low, high}]
+
+
+@pytest.mark.parametrize("char", INVISIBLE_ENDS, ids=[f"U+{ord(c):04X}" for c in INVISIBLE_ENDS])
+def test_each_invisible_character_is_escaped_in_an_id(char):
+    code = ord(char)
+    shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    what = "a control character" if not is_safe(char) else "an invisible character"  # the bidi controls
+    assert ident(f"a{char}b") == f"a{shown}b"
+    assert spans(f"a{char}b", as_id=True) == [("a", False), (shown, True), ("b", False)]
+    assert not is_plain_ident(f"a{char}b")
+    assert id_shape_problem(f"a{char}") == f"it holds {what} U+{code:04X} at character 2"
+
+
+def test_an_id_is_one_line_with_control_characters_escaped():
+    assert ident("a\nb\tc\x1bd\u202ee") == "a\\nb\\tc\\x1bd\\u202ee"
+    assert ident(12345) == "12345"
+    assert spans("a\n\x1b", as_id=True) == [("a", False), ("\\n", True), ("\\x1b", True)]
+    assert spans("id-1", as_id=True) == [("id-1", False)]
+
+
+def test_an_id_limit_is_kept_exactly_and_cut_with_an_ellipsis_one_past_it():
+    assert ident("abcd", limit=4) == "abcd"
+    assert ident("abcde", limit=4) == "abc…"
+    assert ident("a\u200bbc", limit=9) == "a\\u200bbc"
+    assert ident("a\u200bbc", limit=8) == "a\\u200b…"  # escapes count in the limit
+    assert ident("\u200b", limit=6) == "\\u200b"
+    assert ident("abc", limit=0) == "…"
+    assert ident("x" * 5000, limit=80) == "x" * 79 + "…"
+
+
+def test_a_plain_id_is_told_apart_from_one_that_only_looks_the_same():
+    assert is_plain_ident("4a5f2c1e-conv.id:7") is True
+    assert is_plain_ident("café") is True  # visible, shown as it is
+    assert is_plain_ident("4a5f\u200b2c1e") is False
+    assert is_plain_ident("a\tb") is False
+
+
+# --- an id's shape: what is copied for a shell must be one -------------------------------------------------
+def test_every_id_character_is_accepted_and_an_id_of_200_characters_too():
+    assert ID_CHARS_SHOWN == "letters, digits and . _ : @ + = , % / [ ] -"
+    assert id_shape_problem("AZaz09._:@+=,%/[]-") == ""
+    assert id_shape_problem("x") == ""
+    assert id_shape_problem("x" * 200) == ""
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "it is empty"),
+    ("x" * 201, "it is 201 characters long (an id is at most 200)"),
+    ("ab cd", "it holds a space at character 3"),
+    ("ab\nrm -rf ~", "it holds a newline at character 3"),
+    ("a\r", "it holds a carriage return at character 2"),
+    ("\tx", "it holds a tab at character 1"),
+    ("a\x1bb", "it holds a control character U+001B at character 2"),
+    ("a\x7f", "it holds a control character U+007F at character 2"),
+    ("ab\u202e", "it holds a control character U+202E at character 3"),
+    ("a\u200bb", "it holds an invisible character U+200B at character 2"),
+    ("aéb", "it holds the character 'é' (U+00E9) at character 2"),
+    ("a;b", "it holds the character ';' (U+003B) at character 2"),
+    ("a$(x)", "it holds the character '$' (U+0024) at character 2"),
+    ("a\u0378b", "it holds the character U+0378 at character 2"),
+    ("ok\u00a0", "it holds the character U+00A0 at character 3"),
+])
+def test_an_id_of_the_wrong_shape_is_told_why_naming_the_first_odd_character(text, problem):
+    assert id_shape_problem(text) == problem
