@@ -229,3 +229,21 @@ async def test_jump_mode_puts_a_letter_on_each_place_and_goes_there(tmp_path):
         await pilot.press("escape")  # nothing chosen: focus stays
         await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen")
         assert app.focused.id == "f-consumer-ctype"
+
+
+@pytest.mark.asyncio
+async def test_the_open_conversation_advice_names_the_keys_in_force(tmp_path):
+    from .fakes import OK, OPEN, result
+
+    session = make_session(tmp_path, [result(200, OK), result(400, OPEN)])
+    session.settings.keys = {"close-conversation": "ctrl+k", "new-consumer": "ctrl+e"}
+    session.settings.key_lines = {"close-conversation": 2, "new-consumer": 3}
+    app = make_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        for _ in range(2):
+            before = app.composer.outcome
+            await pilot.press("ctrl+j")
+            await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
+        shown = " ".join(str(w.render()) for w in app.composer.query("ResponseView Static"))
+        assert "Press Ctrl+K to close" in shown and "or Ctrl+E for a fresh consumer id" in shown, shown

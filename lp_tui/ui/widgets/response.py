@@ -154,12 +154,14 @@ class ResponseView(Vertical):
             if exp.action:
                 text.append("What to do: ", style="bold")
                 add(text, exp.action + "\n")
+            keys = current()  # the keys in force ([keys] in settings.toml may have moved them)
+            close_key, new_key = keys.first("close-conversation"), keys.first("new-consumer")
             if exp.follow_up == "close" and current_conversation:
-                add(text, f"Press Ctrl+R to close {current_conversation}, or Ctrl+N for a fresh consumer id.\n",
-                    "bold")
+                add(text, f"Press {close_key} to close {current_conversation}, or {new_key} for a fresh consumer "
+                    "id.\n", "bold")
             elif exp.follow_up == "close":
-                text.append("Press Ctrl+N for a fresh consumer id (lp-tui did not open the open conversation, so "
-                            "its id is unknown here).\n", style="bold")
+                text.append(f"Press {new_key} for a fresh consumer id (lp-tui did not open the open conversation, "
+                            "so its id is unknown here).\n", style="bold")
         if routing:
             text.append("\nSandbox routing: ", style="bold")
             add(text, f"skill {routing.get('skill')}", "bold magenta", one_line=True, limit=80)
