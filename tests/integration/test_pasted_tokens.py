@@ -11,26 +11,15 @@ from lp_tui.lp.errors import LpError
 from lp_tui.model import presets
 from lp_tui.model.build import build_payload
 from lp_tui.model.connection import Connection
-from lp_tui.sandbox.server import Sandbox
-from lp_tui.sandbox.state import SandboxState
 
 
-@pytest.fixture
-def box():
-    sandbox = Sandbox(SandboxState()).start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
-def connection(box, consumer: str, *, credentials: bool) -> Connection:
+def connection(sandbox, consumer: str, *, credentials: bool) -> Connection:
     conn = Connection(ext_consumer_id=consumer)
-    conn.apply(box.connection_values(), "test")
+    conn.apply(sandbox.connection_values(), "test")
     conn.ext_consumer_id = consumer
-    conn.consumer_jws = box.state.mint_jws("the-first-consumer")
+    conn.consumer_jws = sandbox.state.mint_jws("the-first-consumer")
     if not credentials:
-        conn.app_jwt = box.state.mint_app_jwt(conn.client_id)  # pasted, as `lp-tui token` exports it
+        conn.app_jwt = sandbox.state.mint_app_jwt(conn.client_id)  # pasted, as `lp-tui token` exports it
         conn.client_secret = ""
     return conn
 
@@ -41,21 +30,21 @@ def payload(conn: Connection):
     return build_payload(presets.load("minimal", Path("/nonexistent")).draft, conn.account_id)
 
 
-async def test_a_pasted_consumerjws_of_another_consumer_is_not_used_when_idp_can_be_asked(box):
-    conn = connection(box, "a-fresh-consumer", credentials=True)
+async def test_a_pasted_consumerjws_of_another_consumer_is_not_used_when_idp_can_be_asked(sandbox):
+    conn = connection(sandbox, "a-fresh-consumer", credentials=True)
     client = LpClient(conn)
     try:
         result = await client.create_conversation(payload(conn))
     finally:
         await client.aclose()
     assert result.conversation_id
-    assert box.state.conversations[result.conversation_id].ext_consumer_id == "a-fresh-consumer"
+    assert sandbox.state.conversations[result.conversation_id].ext_consumer_id == "a-fresh-consumer"
     jws_step = next(s for s in result.steps if s.name == "ConsumerJWS")
     assert "the-first-consumer" in jws_step.note and not jws_step.cached
 
 
-async def test_a_pasted_consumerjws_of_another_consumer_is_refused_without_credentials(box):
-    conn = connection(box, "a-fresh-consumer", credentials=False)
+async def test_a_pasted_consumerjws_of_another_consumer_is_refused_without_credentials(sandbox):
+    conn = connection(sandbox, "a-fresh-consumer", credentials=False)
     client = LpClient(conn)
     try:
         with pytest.raises(LpError) as refused:
@@ -63,11 +52,11 @@ async def test_a_pasted_consumerjws_of_another_consumer_is_refused_without_crede
     finally:
         await client.aclose()
     assert "is for consumer the-first-consumer, not a-fresh-consumer" in str(refused.value)
-    assert not box.state.conversations
+    assert not sandbox.state.conversations
 
 
-async def test_a_pasted_consumerjws_of_this_consumer_is_used(box):
-    conn = connection(box, "the-first-consumer", credentials=True)
+async def test_a_pasted_consumerjws_of_this_consumer_is_used(sandbox):
+    conn = connection(sandbox, "the-first-consumer", credentials=True)
     client = LpClient(conn)
     try:
         result = await client.create_conversation(payload(conn))
@@ -75,4 +64,4 @@ async def test_a_pasted_consumerjws_of_this_consumer_is_used(box):
         await client.aclose()
     jws_step = next(s for s in result.steps if s.name == "ConsumerJWS")
     assert jws_step.note == "pasted"
-    assert box.state.conversations[result.conversation_id].ext_consumer_id == "the-first-consumer"
+    assert sandbox.state.conversations[result.conversation_id].ext_consumer_id == "the-first-consumer"

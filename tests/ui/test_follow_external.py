@@ -6,53 +6,40 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import pytest
-
 from lp_tui.model.connection import Connection
-from lp_tui.sandbox.server import Sandbox
-from lp_tui.sandbox.state import SandboxState
 from lp_tui.ui.follow import SANDBOX, Follower
 
 
-@pytest.fixture
-def box():
-    sandbox = Sandbox(SandboxState()).start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
-def session_on(box, *, token: bool = True):
+def session_on(sandbox, *, token: bool = True):
     conn = Connection()
-    conn.apply(box.connection_values(), "test")
+    conn.apply(sandbox.connection_values(), "test")
     if not token:
         conn.sandbox_token = ""
     return SimpleNamespace(conn=conn, use_sandbox=False, sandbox=None, profile="external",
                            external_rules=object())  # what the app keeps once it has recognised the sandbox
 
 
-def test_the_receiver_is_added_to_an_external_sandbox_and_removed_again(box):
-    box.send_webhooks_to("http://127.0.0.1:9/its-own")  # the sandbox's own --webhook stays
+def test_the_receiver_is_added_to_an_external_sandbox_and_removed_again(sandbox):
+    sandbox.send_webhooks_to("http://127.0.0.1:9/its-own")  # the sandbox's own --webhook stays
     follower = Follower()
-    url = follower.start(session_on(box))
+    url = follower.start(session_on(sandbox))
     try:
         follower._telling.join(30)
         assert follower.mode == SANDBOX and not follower.external_problem
-        assert url in box.state.webhooks.receivers
+        assert url in sandbox.state.webhooks.receivers
     finally:
         follower.stop()
     follower._telling.join(30)
-    assert url not in box.state.webhooks.receivers
-    assert box.state.webhooks.url == "http://127.0.0.1:9/its-own"
+    assert url not in sandbox.state.webhooks.receivers
+    assert sandbox.state.webhooks.url == "http://127.0.0.1:9/its-own"
 
 
-def test_without_the_token_the_app_says_why_nothing_will_arrive(box):
+def test_without_the_token_the_app_says_why_nothing_will_arrive(sandbox):
     follower = Follower()
-    follower.start(session_on(box, token=False))
+    follower.start(session_on(sandbox, token=False))
     try:
         follower._telling.join(30)
         assert "LP_SANDBOX_TOKEN" in follower.external_problem
-        assert box.state.webhooks.receivers == []
+        assert sandbox.state.webhooks.receivers == []
     finally:
         follower.stop()
