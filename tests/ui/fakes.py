@@ -256,6 +256,17 @@ def palette_top(app, text: str) -> bool:
     return text.lower() in str(lists.first().get_option_at_index(0).prompt).lower()
 
 
+async def run_from_palette(pilot, query: str, expected_top: str) -> None:
+    """Open the command palette, search, wait for the right first hit, run it."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+    await pilot.press(*query)
+    await until(pilot, lambda: palette_top(pilot.app, expected_top))
+    await pilot.press("enter")
+    await until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
+
+
 def timeline_story():
     """A conversation's story as the receiver hands it over: the sandbox's own notification bodies with
     fixed times and ids, parsed as any webhook is; a hostile message, a late receipt, a rejected POST."""

@@ -20,7 +20,7 @@ from lp_tui.ui.widgets.fields import FieldInput, widget_id
 from lp_tui.ui.widgets.preview import RequestPreview
 from lp_tui.ui.widgets.response import ResponseView
 
-from .fakes import make_session, palette_top, session_for, settled, typed, until
+from .fakes import make_session, run_from_palette, session_for, settled, typed, until
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
@@ -396,17 +396,6 @@ async def test_command_palette_lists_every_action(tmp_path):
                        "Copy conversationId", "Copy request body", "Copy response body", "Copy sub-response 1",
                        "Form: Profile"):
             assert needed in titles, needed
-
-
-async def run_from_palette(pilot, query: str, expected_top: str) -> None:
-    """Open the command palette, search, wait for the right first hit, run it."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
-    await pilot.press(*query)
-    await until(pilot, lambda: palette_top(pilot.app, expected_top))
-    await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
 
 
 async def test_palette_loads_presets_and_history_entries(tmp_path):

@@ -11,22 +11,12 @@ import pytest
 from lp_tui.model import presets, tomlio
 from lp_tui.ui.app import make_app
 
-from .fakes import OPEN, make_session, palette_top, result, typed, until
+from .fakes import OPEN, make_session, result, run_from_palette, typed, until
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 BROKEN = '[\n  {"kind": "req", "id": "1", "type": "userprofile.SetUserProfile", "body": {}}\n' \
          '  {"kind": "req", "id": "2", "type": "cm.ConsumerRequestConversation", "body": {"brandId": "x"}}\n]\n'
-
-
-async def palette(pilot, query: str, expected_top: str) -> None:
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
-    await pilot.press(*query)
-    await until(pilot, lambda: palette_top(pilot.app, expected_top))
-    await pilot.press("enter")
-    await until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
 
 
 async def test_a_raw_body_with_a_missing_comma_is_saved_exactly_loads_into_raw_mode_and_is_sent_as_written(tmp_path):
@@ -70,7 +60,7 @@ async def test_the_palette_saves_the_current_draft_as_a_preset(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await typed(pilot, "#f-consumer-ctype", "gold")
         await until(pilot, lambda: app.composer.draft.get("consumer.ctype") == "gold")
-        await palette(pilot, "save as preset", "Save as preset…")
+        await run_from_palette(pilot, "save as preset", "Save as preset…")
         await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
         app.screen.query_one("#save-name").value = "gold"
         await pilot.press("enter")
@@ -88,7 +78,7 @@ async def test_save_as_preset_with_expectations_from_the_response_pane_writes_wh
         before = app.composer.outcome
         await pilot.press("ctrl+j")
         await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy)
-        await palette(pilot, "with expectations", "Save as preset with expectations…")
+        await run_from_palette(pilot, "with expectations", "Save as preset with expectations…")
         await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
         editor = app.screen.query_one("#save-expect")
         shown = editor.text
@@ -200,7 +190,7 @@ async def test_a_profile_added_to_settings_toml_by_hand_appears_without_a_restar
         await until(pilot, lambda: "qa" in session.settings.names(), "the new profile")
         await until(pilot, lambda: any(n.title == "Settings reloaded" and "new profile qa" in n.message
                                        for n in app._notifications))
-        await palette(pilot, "profile: qa", "Profile: qa")
+        await run_from_palette(pilot, "profile: qa", "Profile: qa")
         await until(pilot, lambda: session.profile == "qa" and session.conn.account_id == "99999999")
 
 
