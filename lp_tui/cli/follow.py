@@ -128,9 +128,9 @@ class Follow:
     async def _register(self, url: str | None) -> None:
         """Add this receiver to an external lp-tui sandbox's (with None: remove it again, and only it). The
         sandbox's own ``--webhook`` URL and other follows' receivers stay as they are."""
-        import httpx
+        import asyncio
 
-        from lp_tui.lp.transport import control_headers
+        from lp_tui.lp.transport import tell_sandbox_webhooks
 
         if url is None and self.registered is None:
             return
@@ -139,15 +139,8 @@ class Follow:
             settings["agent_delay"] = self.args.agent_delay
         if url is not None and getattr(self.args, "survey", False):
             warn("--survey applies to the built-in sandbox only (`lp-tui sandbox --survey` for another)")
-        target = f"{self.conn.csds_url.rstrip('/')}/_sandbox/webhooks"
-        try:
-            async with httpx.AsyncClient(timeout=5, trust_env=False,
-                                         headers=control_headers(self.conn, target)) as http:
-                answer = await http.post(target, json=settings)
-            ok = answer.status_code == 200
-            locked = answer.status_code == 401
-        except httpx.HTTPError:
-            ok = locked = False
+        status = await asyncio.to_thread(tell_sandbox_webhooks, self.conn, settings)
+        ok, locked = status == 200, status == 401
         if url is None:
             self.registered = None
         else:

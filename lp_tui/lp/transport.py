@@ -138,6 +138,20 @@ def control_headers(conn: Connection, url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {conn.sandbox_token}"}
 
 
+def tell_sandbox_webhooks(conn: Connection, settings: dict[str, Any]) -> int | None:
+    """POST ``settings`` (``{"add": url}``, ``{"remove": url}``, ...) to an lp-tui sandbox's
+    ``/_sandbox/webhooks`` with its control token: the answer's status, or None when it could not
+    be reached. Blocking (a thread's or a worker's); never through a proxy."""
+    import httpx
+
+    target = f"{conn.csds_url.rstrip('/')}/_sandbox/webhooks"
+    try:
+        with httpx.Client(timeout=5, trust_env=False, headers=control_headers(conn, target)) as http:
+            return http.post(target, json=settings).status_code
+    except httpx.HTTPError:
+        return None
+
+
 def check_host(value: Any, service: str) -> str:
     """A service host from CSDS: a host name or an IP, with an optional port, and nothing else.
 

@@ -98,31 +98,23 @@ class Follower:
         """Add this receiver to an external lp-tui sandbox's, or remove it (and only it), as `send
         --follow` does; on a thread, never on the UI's, and only on this machine, with its token."""
         import threading
-
-        from lp_tui.lp.transport import control_headers
-        from lp_tui.model.connection import is_loopback
-
         from urllib.parse import urlsplit
 
-        target = f"{conn.csds_url.rstrip('/')}/_sandbox/webhooks"
+        from lp_tui.lp.transport import tell_sandbox_webhooks
+        from lp_tui.model.connection import is_loopback
+
         try:
-            if not is_loopback(urlsplit(target).hostname or ""):
+            if not is_loopback(urlsplit(conn.csds_url).hostname or ""):
                 return
         except ValueError:
             return
-        headers = control_headers(conn, target)
 
         def post() -> None:
-            import httpx
-
-            try:
-                with httpx.Client(timeout=5, trust_env=False, headers=headers) as http:
-                    answer = http.post(target, json=settings)
-                self.external_problem = "" if answer.status_code == 200 else (
-                    "the sandbox refused the receiver: its control endpoints need its token (LP_SANDBOX_TOKEN)"
-                    if answer.status_code == 401 else f"the sandbox answered {answer.status_code}")
-            except httpx.HTTPError as exc:
-                self.external_problem = f"the sandbox could not be told: {type(exc).__name__}"
+            status = tell_sandbox_webhooks(conn, settings)
+            self.external_problem = "" if status == 200 else (
+                "the sandbox refused the receiver: its control endpoints need its token (LP_SANDBOX_TOKEN)"
+                if status == 401 else "the sandbox could not be told" if status is None
+                else f"the sandbox answered {status}")
             self._changed()
 
         thread = threading.Thread(target=post, name="lp-tui external sandbox", daemon=True)
