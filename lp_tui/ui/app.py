@@ -272,6 +272,8 @@ class LpTuiApp(App[int]):
         from textual.geometry import Region
         from textual.widgets._toast import ToastRack
 
+        if not self.screen_stack:  # a notice while the app closes
+            return
         screen = self.screen
         try:
             rack = screen.get_child_by_type(ToastRack)
@@ -289,6 +291,14 @@ class LpTuiApp(App[int]):
         if low == rack.has_class("-low"):
             return
         rack.set_class(low, "-low")
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """A notice belongs to what it was about: a new screen (a dialog, Settings, History, jump mode)
+        starts clear of the information notices raised before it; errors stay their time."""
+        for old in list(self._notifications):
+            if old.severity != "error":
+                self._unnotify(old, refresh=False)
+        return super().push_screen(screen, *args, **kwargs)
 
     def _fatal_error(self) -> None:
         """A crash report without local variables: they can hold the client secret and tokens."""

@@ -291,3 +291,21 @@ async def test_the_open_conversation_advice_names_the_keys_in_force(tmp_path):
             await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
         shown = " ".join(str(w.render()) for w in app.composer.query("ResponseView Static"))
         assert "Press Ctrl+K to close" in shown and "or Ctrl+E for a fresh consumer id" in shown, shown
+
+
+@pytest.mark.asyncio
+async def test_a_dialog_opens_clear_of_earlier_notices_and_settings_shows_each_help_whole(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        app.notify("A real problem", title="Broken", severity="error")
+        app.notify("Restored the draft you were editing.")
+        await until(pilot, lambda: len(app._notifications) == 2, "both notices")
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen", "Settings")
+        assert [n.message for n in app._notifications] == ["A real problem"]  # the error stays its time
+        read_timeout = app.screen.query_one("#s-read_timeout")
+        read_timeout.focus()
+        help_line = app.screen.query_one("#settings-help")
+        await until(pilot, lambda: "each part of an answer" in str(help_line.render()), "the help line")
+        assert "Empty means 30" in str(help_line.render())
