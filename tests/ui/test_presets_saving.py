@@ -82,17 +82,23 @@ async def test_save_as_preset_with_expectations_from_the_response_pane_writes_wh
         await until(pilot, lambda: type(app.screen).__name__ == "SavePresetScreen")
         editor = app.screen.query_one("#save-expect")
         shown = editor.text
-        assert "status = 400" in shown and '"BAD_REQUEST"' in shown and "conversation = false" in shown
+        # refused for an open conversation: a two-send case, since `lp-tui check` uses a fresh consumer
+        assert "conversation = true" in shown and "[second]" in shown
+        second = shown.split("[second]", 1)[1]
+        assert "status = 400" in second and '"BAD_REQUEST"' in second and "conversation = false" in second
+        assert 'message = "already has open conversation"' in second
         app.screen.query_one("#save-name").value = "open-twice"
         editor.load_text("status = 40\n")  # a bad edit keeps the dialog open and says why
         app.screen.query_one("#save-ok").press()
         await until(pilot, lambda: "status" in str(app.screen.query_one("#save-error").render()))
-        editor.load_text(shown + 'message = "already has open conversation"\n')
+        editor.load_text(shown)
         app.screen.query_one("#save-ok").press()
         await until(pilot, lambda: (session.presets_dir / "open-twice.toml").exists())
     saved = presets.load("open-twice", session.presets_dir)
-    assert saved.expect["status"] == 400 and saved.expect["codes"] == ["OK", "BAD_REQUEST"]
-    assert saved.expect["message"] == "already has open conversation" and saved.expect["conversation"] is False
+    assert saved.expect["conversation"] is True
+    assert saved.expect["second"]["status"] == 400 and saved.expect["second"]["codes"] == ["OK", "BAD_REQUEST"]
+    assert saved.expect["second"]["message"] == "already has open conversation"
+    assert saved.expect["second"]["conversation"] is False
     assert saved.expectation is not None
 
 
