@@ -57,8 +57,8 @@ def module_of(filename: str) -> str:
 
 def phase_of(filename: str, func: str) -> str | None:
     """The phase a function belongs to by itself, or None (it takes its callers' phases)."""
-    if filename.endswith("profile_key.py"):
-        return "(profiler)"
+    if filename.endswith("profile_key.py"):  # the widgets' painting, timed by the wrapper; the rest is ours
+        return "paint (widgets render)" if func == "timed_render_lines" else "(profiler)"
     if "epoll" in func or "select.select" in func or filename.endswith("selectors.py"):
         return IDLE
     mod = module_of(filename)
@@ -165,7 +165,18 @@ def table(title: str, stats: pstats.Stats, keys: int, wall: float, top: int) -> 
     return "\n".join(lines)
 
 
-async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Stats, float, float, str]:
+def widgets(title: str, painted: dict[str, list[float]], keys: int) -> str:
+    """Which widgets rendered lines, how many and for how long (render_lines, timed under the profiler)."""
+    if not painted:
+        return f"{title}: none"
+    lines = [f"{title} (per key; under the profiler):", "", "| Widget | renders | lines | ms |",
+             "| --- | ---: | ---: | ---: |"]
+    for name, (calls, rows, seconds) in sorted(painted.items(), key=lambda kv: -kv[1][2]):
+        lines.append(f"| {name} | {calls / keys:.1f} | {rows / keys:.1f} | {seconds / keys * 1000:.2f} |")
+    return "\n".join(lines)
+
+
+async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Stats, float, float, dict]:
     import textual.drivers.headless_driver as headless
     from outside_typing import Screen
     from textual import events
@@ -193,6 +204,27 @@ async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Sta
                 for value, event in wanted.items():
                     if value in shown:
                         event.set()
+
+    painted: dict[str, dict[str, list[float]]] = {"echo": {}, "after": {}}
+    phase: list[str | None] = [None]  # which of the two is being profiled, if any
+    depth = [0]
+
+    def timed(render_lines):
+        def timed_render_lines(self, crop):
+            depth[0] += 1
+            started = time.perf_counter()
+            try:
+                return render_lines(self, crop)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0 and phase[0] is not None:
+                    name = type(self).__name__ + (f"#{self.id}" if self.id else "")
+                    record = painted[phase[0]].setdefault(name, [0, 0, 0.0])
+                    record[0] += 1
+                    record[1] += crop.height
+                    record[2] += time.perf_counter() - started
+        timed_render_lines.wrapped = render_lines  # type: ignore[attr-defined]
+        return timed_render_lines
 
     draft = None
     if large:
@@ -241,6 +273,12 @@ async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Sta
                 focused.cursor_blink = False  # a blinking cursor repaints twice a second: noise in the profile
             await key(BASE, BASE)
             await idle()
+            wrapped = []
+            for node in [app.screen, *app.screen.walk_children()]:
+                for cls in type(node).__mro__:
+                    if "render_lines" in cls.__dict__ and cls not in wrapped:
+                        wrapped.append(cls)
+                        cls.render_lines = timed(cls.__dict__["render_lines"])
             echo, after = cProfile.Profile(), cProfile.Profile()
             echo_wall = after_wall = 0.0
             value = BASE
@@ -248,13 +286,16 @@ async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Sta
                 digit = str((i + 1) % 10)
                 value += digit
                 t0 = time.perf_counter()
+                phase[0] = "echo"
                 echo.enable()
                 await key(digit, value)
                 echo.disable()
                 t1 = time.perf_counter()
+                phase[0] = "after"
                 after.enable()
                 await idle()
                 after.disable()
+                phase[0] = None
                 echo_wall += t1 - t0
                 after_wall += time.perf_counter() - t1
                 if len(value) >= 11:  # keep the value inside the request pane's line
@@ -262,9 +303,11 @@ async def profile_keys(keys: int, large: bool) -> tuple[pstats.Stats, pstats.Sta
                         value = value[:-1]
                         await key("backspace", value)
                     await idle()
+            for cls in wrapped:
+                cls.render_lines = cls.__dict__["render_lines"].wrapped
     finally:
         headless.HeadlessDriver = original  # type: ignore[misc]
-    return pstats.Stats(echo), pstats.Stats(after), echo_wall, after_wall, "large" if large else "typical"
+    return pstats.Stats(echo), pstats.Stats(after), echo_wall, after_wall, painted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,13 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.keys < 1:
         parser.error("--keys must be at least 1")
     sys.path.insert(0, str(ROOT))
-    echo, after, echo_wall, after_wall, draft = asyncio.run(profile_keys(args.keys, args.large))
+    echo, after, echo_wall, after_wall, painted = asyncio.run(profile_keys(args.keys, args.large))
+    draft = "large" if args.large else "typical"
     print(f"Machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M')}; load average {load()}")
     print(f"{args.keys} key(s) typed into the first Customer field, {draft} draft, {SIZE[0]}x{SIZE[1]}, "
           f"profiled (cProfile slows Python code down: compare phases, not totals with the benchmarks)\n")
     print(table("Key → the new value on screen (the echo)", echo, args.keys, echo_wall, args.top))
     print()
+    print()
+    print(widgets("Widgets painted for the echo", painted["echo"], args.keys))
+    print()
     print(table("After the echo until idle (timers, work after the frame)", after, args.keys, after_wall, args.top))
+    print()
+    print(widgets("Widgets painted after the echo", painted["after"], args.keys))
     if args.dump:
         echo.dump_stats(f"{args.dump}.echo")
         after.dump_stats(f"{args.dump}.after")
