@@ -19,6 +19,8 @@ The floor (floor_app.py: one Input, one Static showing the value as JSON, the sa
 none of lp-tui's code) is measured by the same code. Rounds are interleaved (lp-tui with the
 typical draft, the floor, lp-tui with the large draft; the order flips every round) and each
 figure is the median of the per-round ratios, at the median and at p95 of the per-key times.
+The CPU time the program used per key (every thread, from a group's first key until its output
+goes quiet, from /proc) is shown beside them: a shared machine stretches it much less.
 
     python tests/benchmarks/outside_typing.py [--rounds N] [--json PATH]
     python tests/benchmarks/run.py outside_typing [--rounds N] [--json PATH]
@@ -245,6 +247,16 @@ class PtyApp:
         while time.perf_counter() < deadline and self.pump(silence) is not None:
             pass
 
+    def cpu(self) -> float | None:
+        """CPU seconds the program has used, every thread (Linux /proc); None elsewhere.
+
+        Wall time on a shared machine is stretched by whatever else runs; CPU time much less so."""
+        try:
+            return sum(int((task / "schedstat").read_text().split()[0])
+                       for task in Path(f"/proc/{self.pid}/task").iterdir()) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
     def tail(self, lines: int = 12) -> str:
         shown = [line.rstrip() for line in self.screen.text().splitlines() if line.strip()]
         return "\n".join(shown[-lines:])
@@ -296,6 +308,7 @@ def reset_group(app: PtyApp, keys: int) -> None:
 class RunTimes:
     paced: list[float] = field(default_factory=list)  # ms per key, keys 100 ms apart
     burst: list[float] = field(default_factory=list)  # ms per key, keys 20 ms apart
+    cpu: list[float] = field(default_factory=list)  # CPU ms per key, each group's keys until quiet
 
 
 def digits_for(group: int, keys: int = GROUP) -> str:
@@ -381,7 +394,12 @@ def measure(program: Program, groups: int = GROUPS, keys: int = GROUP) -> RunTim
             reset_group(app, min(keys, 5))
             for g in range(groups):
                 for rhythm, interval, into in (("paced", PACED, times.paced), ("burst", BURST, times.burst)):
+                    before = app.cpu()
                     into += type_group(app, digits_for(2 * g + (rhythm == "burst"), keys), interval)
+                    app.quiet()  # what the keys set off after their echo is theirs too
+                    after = app.cpu()
+                    if before is not None and after is not None:
+                        times.cpu.append((after - before) * 1000 / keys)
                     reset_group(app, keys)
             return times
         finally:
@@ -439,6 +457,16 @@ def run(rounds: int | None = None) -> list[Figure]:
                     f"lp-tui {median(mine):.1f} ms, floor {median(floor):.1f} ms; per-round ratios "
                     f"{min(ratios):.2f}–{max(ratios):.2f}; {rounds} rounds"))
             summary[f"{draft} {rhythm}"] = row
+        if all(t.cpu for t in ours + times["floor"]):
+            mine, floor = [median(t.cpu) for t in ours], [median(t.cpu) for t in times["floor"]]
+            ratios = [a / b for a, b in zip(mine, floor)]
+            summary[f"{draft} cpu"] = {"lp_tui_ms": median(mine), "floor_ms": median(floor), "ratio": median(ratios),
+                                       "ratios": ratios}
+            figures.append(Figure(
+                f"Typing outside, {draft} draft: CPU per key, lp-tui / floor (median of per-round ratios)",
+                median(ratios), "×", None,
+                f"lp-tui {median(mine):.1f} ms, floor {median(floor):.1f} ms of CPU per key (every thread, "
+                f"until quiet); less stretched by other load than wall time"))
     DETAILS.clear()
     DETAILS.update({
         "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M"), "load_before": load_before,
