@@ -28,8 +28,17 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> Any:
         err(f"{self.prog}: error: {message}{self._did_you_mean(message)}")
-        err(f"Try `{self.prog} --help`.")
+        command = self._command()
+        err(f"Try `{self.prog} {command} --help`." if command else f"Try `{self.prog} --help`.")
         raise SystemExit(EXIT_USAGE)
+
+    def _command(self) -> str:
+        """The sub-command being parsed, when the top-level parser reports the mistake."""
+        words = sys.argv[1:] if self._words is None else self._words
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return next((w for w in words if w in action.choices), "")
+        return ""
 
     def _did_you_mean(self, message: str) -> str:
         """For an unknown flag or command: the nearest one this parser knows ("did you mean --sandbox")."""
@@ -40,12 +49,15 @@ class Parser(argparse.ArgumentParser):
         subparsers = [action for action in self._actions if isinstance(action, argparse._SubParsersAction)]
         commands = [c for action in subparsers for c in action.choices]
         words = sys.argv[1:] if self._words is None else self._words
-        chosen = [parser for action in subparsers for name, parser in action.choices.items() if name in words]
-        options = [o for parser in chosen for action in parser._actions for o in action.option_strings] + options
+        chosen = [(name, parser) for action in subparsers for name, parser in action.choices.items() if name in words]
+        own = [o for _, parser in chosen for action in parser._actions for o in action.option_strings]
+        options = own + options
         guesses: list[str] = []
         if message.startswith("unrecognized arguments:"):
             for word in message.split(":", 1)[1].split():
                 flag = word.split("=", 1)[0]
+                if flag.startswith("-") and chosen and flag in options and flag not in own:
+                    return f"; `{self.prog} {chosen[0][0]}` does not take {flag}"  # a flag of other commands
                 if flag.startswith("-"):
                     guesses += difflib.get_close_matches(flag, options, n=1, cutoff=0.6)
                 else:

@@ -107,11 +107,13 @@ def print_findings(findings: list[Any]) -> None:
 
 
 # --- connection -----------------------------------------------------------------------------------
-def add_connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+def add_connection_options(p: argparse.ArgumentParser, *, top: bool = False,
+                           only: frozenset[str] | None = None) -> None:
     """Every connection setting with a flag, from the one table; plus --profile, --sandbox, --rules.
 
     On sub-commands the defaults are suppressed, so ``lp-tui --sandbox send`` keeps the
-    top-level flag instead of the sub-command's default overwriting it.
+    top-level flag instead of the sub-command's default overwriting it. ``only`` names the settings
+    a command uses (a receiver sends nothing: no --rules, timeouts, tokens or --no-retry).
     """
     from lp_tui.model.connection import SETTINGS
 
@@ -121,11 +123,12 @@ def add_connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> 
                    help="use this profile from the settings file [LP_PROFILE]; 'sandbox' is the built-in sandbox")
     g.add_argument("--sandbox", action="store_true", default=default,
                    help="use the built-in sandbox (same as --profile sandbox)")
-    g.add_argument("--rules", default=default, metavar="FILE",
-                   help="routing rules for the built-in sandbox (default: the config folder's "
-                        "routing-rules.toml if present, else the built-in demo rules)")
+    if only is None:
+        g.add_argument("--rules", default=default, metavar="FILE",
+                       help="routing rules for the built-in sandbox (default: the config folder's "
+                            "routing-rules.toml if present, else the built-in demo rules)")
     for setting in SETTINGS:
-        if not setting.flag:
+        if not setting.flag or (only is not None and setting.name not in only):
             continue
         env = f" [{setting.env}]" if setting.env else ""
         extra = ""
@@ -139,7 +142,8 @@ def add_connection_options(p: argparse.ArgumentParser, *, top: bool = False) -> 
         if setting.secret:
             g.add_argument(f"{setting.flag}-file", dest=f"file_{setting.name}", default=default, metavar="PATH|-",
                            help=f"read the {setting.label.lower()} from a file, or from standard input with -")
-    g.add_argument("--no-retry", action="store_true", default=default, help="do not retry 429 and 5xx answers")
+    if only is None:
+        g.add_argument("--no-retry", action="store_true", default=default, help="do not retry 429 and 5xx answers")
 
 
 def connection_flags(args: argparse.Namespace) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from lp_tui.cli.common import UsageError, add_connection_options, out, resolve_c
 from lp_tui.lp.errors import EXIT_OK
 
 DEFAULT_PORT = 8787
+RECEIVER_SETTINGS = frozenset({"account_id", "client_id", "client_secret"})  # what a signature check uses
 
 
 def register(sub: Any) -> None:
@@ -23,7 +24,7 @@ def register(sub: Any) -> None:
     w.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; "
                    "0 for a free one)")
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    add_connection_options(w)
+    add_connection_options(w, only=RECEIVER_SETTINGS)
     _every_account(w)
     w.set_defaults(func=cmd_webhooks)
 

@@ -342,6 +342,13 @@ class LpClient:
         self._app_jwt[key] = token
         return token
 
+    def _app_jwt_ready(self) -> bool:
+        """An AppJWT is at hand without Sentinel: pasted, or cached and fresh."""
+        if self.conn.app_jwt:
+            return True
+        token = self._app_jwt.get((self.conn.csds_url, self.conn.account_id, self.conn.client_id))
+        return bool(token and tokens.fresh(token, self._clock()))
+
     def _pasted_jws_mismatch(self) -> str:
         """Why the pasted ConsumerJWS is not this consumer's ("" when it may be used): LivePerson's
         ConsumerJWS names its ``ext_consumer_id``; one pasted for another consumer (a token exported
@@ -498,6 +505,8 @@ class LpClient:
         steps: list[Step] = []
         renewed = False
         while True:
+            if self._app_jwt_ready():  # no Sentinel call to look the domains up first: keep CSDS the first step
+                await self._service("asyncMessagingEnt", observer, steps)
             app_jwt = await self.app_jwt(observer, steps)
             jws = await self.consumer_jws(app_jwt, observer, steps)
             base = await self._service("asyncMessagingEnt", observer, steps)

@@ -143,7 +143,14 @@ def expect_from_record(record: dict[str, Any]) -> dict[str, Any]:
     skill = routing.get("skill") if isinstance(routing, dict) else None
     if isinstance(skill, str) and skill.strip() and len(skill) <= MAX_TEXT:
         table["skill"] = skill
+    if not table["conversation"] and isinstance(text, str) and OPEN_CONFLICT in text.lower():
+        # refused because this consumer had a conversation open: `lp-tui check` sends with a fresh
+        # consumer, so the case is two sends: the first opens one, the same again is refused
+        return {"conversation": True, "second": {**table, "message": OPEN_CONFLICT}}
     return table
+
+
+OPEN_CONFLICT = "already has open conversation"  # LivePerson's words for a consumer's second open conversation
 
 
 def _first_error_code(body: Any) -> int | None:

@@ -45,8 +45,10 @@ class LpTuiApp(App[int]):
     Select:focus > SelectCurrent { background-tint: $accent 20%; }
     /* Notices: top right, under the status bar and tab strips, small: clear of the request pane's
        routing and findings lines, of the dialogs' buttons and of the key bar (Textual puts them
-       bottom right, over all three) */
+       bottom right, over all three). When that would cover the focused widget (a top form field on
+       a small terminal), "-low" puts them above the bottom lines (App._place_notices). */
     ToastRack { dock: top; align: right top; margin-top: 2; margin-bottom: 0; }
+    ToastRack.-low { dock: bottom; align: right bottom; margin-top: 0; margin-bottom: 5; }
     Toast { width: 48; max-width: 45%; padding: 0 1; margin-top: 0; margin-bottom: 1; }
     """  # the default screen's stylesheet (Textual loads Screen.CSS_PATH only on push)
     BINDINGS = [  # keys: lp_tui/ui/keys.py ([keys] in settings.toml replaces them)
@@ -217,6 +219,11 @@ class LpTuiApp(App[int]):
             if len(self._held) < MAX_HELD_KEYS:
                 self._held.append(event)
             return
+        if (isinstance(event, events.Key) and not event.is_forwarded and event.key != "ctrl+q"
+                and getattr(self.screen, "TAKES_ONE_KEY", False)):
+            await super().on_event(event)  # the one key (a jump letter) goes to its screen;
+            self.hold_keys()  # those typed with it wait for the place it chooses (released by action_jump)
+            return
         await super().on_event(event)
 
     async def on_lp_tui_app_release_keys(self, message: ReleaseKeys) -> None:
@@ -250,6 +257,48 @@ class LpTuiApp(App[int]):
             if old.severity != "error" or old.title == new.title:
                 self._unnotify(old, refresh=False)
         super()._on_notify(event)
+        self._place_notices()
+
+    # --- where notices sit: never over the focused widget ---------------------------------------
+    NOTICE_CLEARANCE = 5  # rows kept free at the bottom: the routing, findings and help lines and the key bar
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._place_notices()
+
+    def _place_notices(self) -> None:
+        """Notices sit at the top right; when that would cover the focused widget (a top form field
+        on a small terminal), they move above the bottom lines instead."""
+        from textual.css.query import NoMatches
+        from textual.geometry import Region
+        from textual.widgets._toast import ToastRack
+
+        if not self.screen_stack:  # a notice while the app closes
+            return
+        screen = self.screen
+        try:
+            rack = screen.get_child_by_type(ToastRack)
+        except NoMatches:
+            return
+        width, height = screen.size
+        focused = screen.focused
+        low = False
+        if focused is not None and width and height:
+            band = min(48, int(width * 0.45)) + 1  # a toast's width (App CSS) and its right margin
+            top = Region(width - band, 2, band, min(10, height // 2))
+            bottom = Region(width - band, max(0, height - self.NOTICE_CLEARANCE - 8), band, 8)
+            region = focused.region
+            low = region.overlaps(top) and not region.overlaps(bottom)
+        if low == rack.has_class("-low"):
+            return
+        rack.set_class(low, "-low")
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """A notice belongs to what it was about: a new screen (a dialog, Settings, History, jump mode)
+        starts clear of the information notices raised before it; errors stay their time."""
+        for old in list(self._notifications):
+            if old.severity != "error":
+                self._unnotify(old, refresh=False)
+        return super().push_screen(screen, *args, **kwargs)
 
     def _fatal_error(self) -> None:
         """A crash report without local variables: they can hold the client secret and tokens."""
@@ -373,7 +422,11 @@ class LpTuiApp(App[int]):
 
         if isinstance(self.screen, JumpScreen):
             return
-        self.push_screen(JumpScreen(targets(self.screen)), land)
+        def landed(widget: Any) -> None:
+            land(widget)
+            self.release_keys()  # the keys typed after the letter, held by JumpScreen, go to the place
+
+        self.push_screen(JumpScreen(targets(self.screen)), landed)
 
     def action_step_focus(self, step: int) -> None:
         """Tab and Shift+Tab, on every screen and dialog.

@@ -63,3 +63,25 @@ def test_save_preset_checks_the_name_before_sending(home):
     assert result.returncode == 2 and b"--save-preset" in result.stderr and b"HTTP" not in result.stderr
     result = lp("send", "--sandbox", "--preset", "minimal", "--expect", home=home)
     assert result.returncode == 2 and b"--save-preset" in result.stderr
+
+
+def test_expectations_saved_from_an_open_conversation_refusal_pass_in_check(home):
+    import json
+
+    import tomli_w
+
+    from lp_tui.model.expect import expect_from_record
+
+    refused = json.dumps([{"reqId": "1", "code": "OK", "body": {"msg": "OK"}},
+                          {"reqId": "2", "code": "BAD_REQUEST",
+                           "body": {"msg": "Consumer request conversation failed: User x already has open "
+                                           "conversation. Close it before opening another"}}])
+    expect = expect_from_record({"response": {"status": 400, "body": refused}})
+    folder = home / "config" / "presets"
+    folder.mkdir(parents=True)
+    (folder / "open-twice.toml").write_text(tomli_w.dumps(
+        {"name": "open-twice", "description": "a second open is refused", "draft": {"consumer": {"ctype": "vip"}},
+         "expect": expect}))
+    checked = lp("check", "--sandbox", "open-twice", home=home)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert b"1 passed" in checked.stdout

@@ -75,6 +75,8 @@ async def test_warm_send_is_one_call_and_steps_say_cached(sandbox):
     await client.aclose()
     assert second.ok and client.calls - before == 1
     assert [s.cached for s in second.steps] == [True, True, True, False]
+    # the order of a cold send, from cache: the domain lookup first, as LivePerson's sequence has it
+    assert [s.name for s in second.steps] == [STEP_CSDS, STEP_APPJWT, STEP_JWS, STEP_CREATE]
 
 
 async def test_headers_are_bare_tokens_and_masked_in_the_result(sandbox):

@@ -163,12 +163,27 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path):
         assert "Ctrl+Q" in message and "[b]" not in message
 
 
-def test_the_badge_elides_the_middle_of_a_long_url():
+@pytest.mark.parametrize("width", [68, 60, 50, 40, 34, 30, 16])
+def test_the_connection_line_drops_whole_parts_and_never_runs_the_account_into_the_port(width):
     from lp_tui.ui.widgets.status import shorten
 
     line = "account 12345678 · consumer lp-tui-abcdef12 · http://127.0.0.1:36051"
-    short = shorten(line, 60)
-    assert len(short) == 60 and short.endswith(":36051") and "…" in short and short.startswith("account 12345678")
+    short = shorten(line, width)
+    assert len(short) <= width
+    parts = short.split(" · ")
+    assert parts[0] == "account 12345678"  # the account is whole, never joined to what follows
+    for part in parts[1:]:
+        assert part.startswith("consumer ") or part.endswith("127.0.0.1:36051"), short
+    if width >= 34:
+        assert short.endswith("127.0.0.1:36051")  # the host and port stay while there is room
+
+
+def test_a_long_url_loses_its_middle_and_keeps_its_host_and_port():
+    from lp_tui.ui.widgets.status import shorten
+
+    line = "account 1 · consumer c · https://very-long-host-name.example.internal.company.com:8443"
+    short = shorten(line, 50)
+    assert len(short) <= 50 and short.startswith("account 1 · consumer c · ") and short.endswith(":8443") and "…" in short
 
 
 @pytest.mark.asyncio
@@ -185,8 +200,37 @@ async def test_a_new_notice_replaces_the_last_and_they_sit_clear_of_the_findings
         assert [n.message for n in app._notifications] == ["broken", "third"]  # errors stay their time
         await until(pilot, lambda: app.screen.query("Toast"), "the toasts")
         await pilot.pause()
-        for toast in app.screen.query("Toast"):
-            assert toast.region.y <= 12  # the top half: the findings, routing line and key bar are at the bottom
+        assert_notices_clear(app)
+
+
+def assert_notices_clear(app):
+    """No toast covers the focused widget, the routing/findings/help lines or the key bar."""
+    screen = app.screen
+    keep_clear = [screen.focused] if screen.focused is not None else []
+    keep_clear += [w for w in screen.query("#field-line, #help-line, #narrow-summary, KeyBar") if w.display]
+    toasts = list(screen.query("Toast"))
+    assert toasts
+    for toast in toasts:
+        for widget in keep_clear:
+            assert not toast.region.overlaps(widget.region), f"a notice covers {widget!r}"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_notice_never_covers_the_focused_field_top_or_bottom(tmp_path, size):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settled(pilot)
+        fields = [w for w in app.screen.query("Input") if w.display and w.region.height]
+        first, last = fields[0], fields[-1]
+        for field in (first, last):
+            field.focus()
+            await pilot.pause()
+            app.notify("Saved the draft in a file with a long name so the notice takes two lines", title="Saved")
+            await until(pilot, lambda: app.screen.query("Toast"), "the toast")
+            await pilot.pause()
+            assert app.screen.focused is field
+            assert_notices_clear(app)
 
 
 @pytest.mark.asyncio
@@ -247,3 +291,21 @@ async def test_the_open_conversation_advice_names_the_keys_in_force(tmp_path):
             await until(pilot, lambda: app.composer.outcome is not before and not app.composer.busy, "the send")
         shown = " ".join(str(w.render()) for w in app.composer.query("ResponseView Static"))
         assert "Press Ctrl+K to close" in shown and "or Ctrl+E for a fresh consumer id" in shown, shown
+
+
+@pytest.mark.asyncio
+async def test_a_dialog_opens_clear_of_earlier_notices_and_settings_shows_each_help_whole(tmp_path):
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        app.notify("A real problem", title="Broken", severity="error")
+        app.notify("Restored the draft you were editing.")
+        await until(pilot, lambda: len(app._notifications) == 2, "both notices")
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen", "Settings")
+        assert [n.message for n in app._notifications] == ["A real problem"]  # the error stays its time
+        read_timeout = app.screen.query_one("#s-read_timeout")
+        read_timeout.focus()
+        help_line = app.screen.query_one("#settings-help")
+        await until(pilot, lambda: "each part of an answer" in str(help_line.render()), "the help line")
+        assert "Empty means 30" in str(help_line.render())

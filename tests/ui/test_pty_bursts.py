@@ -85,3 +85,37 @@ def test_keys_typed_with_the_key_that_opens_the_dialog_wait_for_it(lp_home):
         assert 'description = "came with the key"' in preset.read_text()
     finally:
         stop_app(pid, fd)
+
+
+def test_jump_letter_and_the_text_after_it_in_one_write(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x07")  # Ctrl+G: jump mode
+        read_until(fd, b"Jump: press a letter", 60)
+        # the first form field's letter comes after the six form tabs' letters (a s d f g h)
+        os.write(fd, b"jQUICK42")  # the letter and the text typed after it: one write
+
+        def typed() -> bool:
+            saved, _ = drafts.load(paths.draft_file())
+            return saved is not None and "QUICK42" in str(saved.draft.to_dict())
+        wait_for(fd, typed, "the text reaching the draft")
+        saved, _ = drafts.load(paths.draft_file())
+        assert saved.draft.get("consumer.customerId") == "QUICK42"  # all of it, in the field the letter chose
+    finally:
+        stop_app(pid, fd)
+
+
+def test_escape_and_another_key_at_once_leave_jump_mode_without_a_crash(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x07")
+        read_until(fd, b"Jump: press a letter", 60)
+        os.write(fd, b"\x1b\x1b[20~")  # Escape, then F9 (the Routing tab), in one write
+        os.write(fd, b"\x07")  # the app still answers: jump mode again
+        out = read_until(fd, b"Jump: press a letter", 60)
+        assert b"ScreenStackError" not in out and b"Traceback" not in out
+        assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # still running
+    finally:
+        stop_app(pid, fd)

@@ -24,6 +24,23 @@ def test_a_typo_exits_2_and_names_the_nearest(capsys, argv, guess):
     assert code == 2 and guess in err
 
 
+def test_a_flag_of_other_commands_is_named_as_such_with_the_commands_help(capsys):
+    code, err = run(capsys, "webhooks", "--timeout", "3")
+    assert code == 2
+    assert "`lp-tui webhooks` does not take --timeout" in err and "did you mean --timeout" not in err
+    assert "Try `lp-tui webhooks --help`." in err
+
+
+def test_the_receiver_offers_only_what_a_signature_check_uses(capsys):
+    from lp_tui.cli import parser
+
+    helptext = parser()._subparsers._group_actions[0].choices["webhooks"].format_help()
+    for flag in ("--account", "--client-id", "--client-secret", "--profile", "--sandbox", "--port"):
+        assert flag in helptext
+    for flag in ("--timeout", "--app-jwt", "--consumer-jws", "--rules", "--no-retry", "--csds-url", "--ca-bundle"):
+        assert flag not in helptext, flag
+
+
 def test_no_guess_for_nonsense(capsys):
     code, err = run(capsys, "--qqqqqqqq")
     assert code == 2 and "did you mean" not in err

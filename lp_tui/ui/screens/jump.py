@@ -37,12 +37,16 @@ def targets(screen: Screen[Any]) -> list[tuple[Widget, tuple[int, int]]]:
 
 
 class JumpScreen(ModalScreen[Widget | None]):
-    """The letters, drawn over the screen below; a letter dismisses with its place."""
+    TAKES_ONE_KEY = True  # the app holds the keys after the first for the place it chooses
+    """The letters, drawn over the screen below; a letter dismisses with its place.
+
+    Each letter takes one cell at the left edge of its place: the padding of a tab, a field or a
+    button, so no label is covered."""
 
     DEFAULT_CSS = """
     JumpScreen { background: $background 20%; }
     JumpScreen .jump-letter {
-        position: absolute; width: auto; height: 1; padding: 0 1;
+        position: absolute; width: 1; height: 1; padding: 0;
         background: $accent; color: $text-accent; text-style: bold;
     }
     JumpScreen #jump-hint { dock: bottom; width: 100%; height: 1; background: $panel; padding: 0 1; }
@@ -52,6 +56,7 @@ class JumpScreen(ModalScreen[Widget | None]):
         super().__init__()
         self.places = places
         self.by_letter = {LETTERS[i]: widget for i, (widget, _) in enumerate(places)}
+        self.chosen = False  # one key chooses; the keys after it go to the place chosen
 
     def compose(self) -> ComposeResult:
         for i, (_widget, (x, y)) in enumerate(self.places):
@@ -63,6 +68,9 @@ class JumpScreen(ModalScreen[Widget | None]):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
+        if self.chosen:
+            return
+        self.chosen = True  # keys typed right after the letter wait for its place (App.on_event holds them)
         self.dismiss(self.by_letter.get(event.character or ""))
 
 

@@ -67,6 +67,7 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
             yield Static(id="settings-note")
             yield VerticalScroll(id="settings-rows", can_focus=False)  # a Tab stop nobody could see
             yield Static("", id="settings-error")
+            yield Static("", id="settings-help")  # the focused setting's help, whole (a placeholder is cut)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save", id="save", variant="primary", compact=True)
@@ -127,6 +128,18 @@ class SettingsScreen(ModalScreen[tuple[str, dict[str, Any], bool] | None]):
         hint = f"default {default} · {setting.help}" if default else setting.help  # what an empty field means
         return cls(text, password=setting.secret, id=ident, placeholder=hint, disabled=from_env,
                    tooltip=setting.help, compact=True)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """The help line shows what the focused setting is for, with its default."""
+        ident = getattr(event.widget, "id", None) or ""
+        setting = next((s for s in SETTINGS if f"s-{s.name.replace('.', '-')}" == ident), None)
+        text = ""
+        if setting is not None:
+            default = setting.text(setting.default) if setting.default not in (None, "", []) else ""
+            text = f"{setting.label}: {setting.help}" + (f" Empty means {default}." if default else "")
+        elif ident == "s-use":
+            text = "Use it now: switch to this profile when saving, and start with it next time."
+        self.query_one("#settings-help", Static).update(plain(text))
 
     # --- actions --------------------------------------------------------------------------------
     @on(Select.Changed, "#s-profile")

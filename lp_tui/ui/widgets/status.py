@@ -28,15 +28,46 @@ def elide_middle(text: str, width: int) -> str:
     return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2:]
 
 
+def _fit_url(url: str, room: int) -> str | None:
+    """``url`` in ``room`` characters: whole, then without its scheme, then its middle elided; None below 16."""
+    if len(url) <= room:
+        return url
+    bare = url.split("://", 1)[-1]
+    if len(bare) <= room:
+        return bare
+    return elide_middle(bare, room) if room >= 16 else None
+
+
 def shorten(describe: str, width: int) -> str:
-    """The connection line in ``width``: the URL at its end loses its middle first, then the rest."""
+    """The connection line in ``width``, each part kept whole or dropped rather than run into the next.
+
+    The line is "account A · consumer C · URL". The URL loses its scheme and then its middle first
+    (its host and port stay), then the consumer id its middle, then the consumer goes, then the URL;
+    the account is cut last.
+    """
     if len(describe) <= width:
         return describe
-    head, sep, url = describe.rpartition(" · ")
-    room = width - len(head) - len(sep)
-    if sep and room >= 16:
-        return head + sep + elide_middle(url, room)
-    return elide_middle(describe, width)
+    parts = describe.split(" · ")
+    account, rest = parts[0], parts[1:]
+    url = rest.pop() if rest and "://" in rest[-1] else ""
+    consumer = rest[0] if rest else ""
+    label, _, ident = consumer.partition(" ")
+    bare = url.split("://", 1)[-1]
+    # the consumer id keeps what room the host and port leave it (at least 10 characters)
+    spare = width - len(account) - 3 - len(label) - 1 - (len(bare) + 3 if url else 0)
+    short_consumer = f"{label} {elide_middle(ident, max(10, spare))}" if ident else consumer
+    for middle in ([consumer] if consumer else [], [short_consumer] if consumer else [], []):
+        head = " · ".join([account, *middle])
+        if not url:
+            if len(head) <= width:
+                return head
+            continue
+        fitted = _fit_url(url, width - len(head) - 3)
+        if fitted is not None:
+            return f"{head} · {fitted}"
+    if len(account) <= width:
+        return account
+    return elide_middle(account, width)
 
 
 class StatusBar(Static):
