@@ -427,6 +427,8 @@ DETAILS: dict = {}  # the last run's raw figures, for run.py --json
 
 def run(rounds: int | None = None) -> list[Figure]:
     rounds = rounds or ROUNDS
+    # stopped with SIGTERM, the program being measured is killed too (the finally clauses run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     programs = [lp_tui_program("lp-tui typical"), floor_program(), lp_tui_program("lp-tui large", large_draft_text())]
     times: dict[str, list[RunTimes]] = {p.name: [] for p in programs}
     load_before = load()
