@@ -4,6 +4,7 @@ a real pty is timed and its value found. No timing is asserted: the figures are 
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -70,3 +71,37 @@ def test_a_run_that_never_shows_the_value_is_a_clear_failure_not_a_figure(monkey
     program.ready = ["text the floor app never shows"]
     with pytest.raises(outside_typing.Broken, match="first screen did not show within"):
         outside_typing.one_key(program)
+
+
+def test_run_py_names_an_unknown_benchmark_and_a_bad_rounds_count(capsys):
+    import run
+
+    for argv, said in ((["startup", "bogus"], "no benchmark named 'bogus'"), (["--rounds", "0"], "at least 1")):
+        with pytest.raises(SystemExit) as stopped:
+            run.main(argv)
+        assert stopped.value.code == 2 and said in capsys.readouterr().err
+
+
+def deep(n: int) -> int:
+    return deep(n - 1) + len(json.dumps({"n": n})) if n else 0
+
+
+def phase_root() -> int:
+    return sum(deep(30) for _ in range(50))
+
+
+def test_profile_phases_follow_calls_through_recursion(monkeypatch):
+    """Time spent in a recursive function (and what it calls) belongs to the phase that called it."""
+    import cProfile
+    import pstats
+
+    import profile_key
+
+    real = profile_key.phase_of
+    monkeypatch.setattr(profile_key, "phase_of",
+                        lambda filename, func: "validation" if func == "phase_root" else real(filename, func))
+    profiler = cProfile.Profile()
+    profiler.runcall(phase_root)
+    phases, tops = profile_key.by_phase(pstats.Stats(profiler))
+    assert phases["validation"] > 0.95 * sum(phases.values()), phases
+    assert any("deep" in name for name in tops["validation"])
