@@ -21,7 +21,7 @@ from textual.widgets import Static
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
 from lp_tui.ui.plain import add, plain
 
-KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold cyan", "role": "cyan", "left": "cyan",
+KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "transfer": "bold magenta", "joined": "bold cyan", "role": "cyan", "left": "cyan",
               "ttr": "yellow", "dialog": "bold yellow", "message": "bold", "rich": "bold", "chat": "dim",
               "receipt": "dim", "closed": "bold red"}
 MAX_REJECTED_SHOWN = 5
