@@ -33,3 +33,29 @@ def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, 
         session.close()
         slot.release()
     return app.return_code or 0  # 1 after a crash (the draft is saved; the report names it)
+
+
+def run_demo_app(script: Any, rules: Any = None, speed: float = 1.0) -> int:
+    """``lp-tui demo SCRIPT``: the app on the built-in sandbox, the script playing in the presenter view."""
+    from lp_tui import paths
+    from lp_tui.ui.app import make_app
+    from lp_tui.ui.session import load_session
+
+    session = load_session(force_sandbox=True, defer_sandbox=True)
+    session.rules = rules
+    session.rules_path = str(paths.rules_file()) if rules is not None else None
+    app = make_app(session, None)
+
+    def start() -> None:
+        from lp_tui.ui.presenter import PresenterScreen
+
+        screen = PresenterScreen(session, app.composer, script)
+        screen.speed = speed
+        app.push_screen(screen)
+
+    app.demo_start = start
+    try:
+        app.run()
+    finally:
+        session.close()
+    return app.return_code or 0
