@@ -425,7 +425,7 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
                                  "(with transfer_to), e.g. transfer_after = 5")
         rules.append(Rule(name.strip(), checked, skill.strip(), headers[i] if i < len(headers) else 0,
                           transfer_to.strip() if isinstance(transfer_to, str) else "",
-                          float(transfer_after) if transfer_to else 0.0))
+                          float(transfer_after) if transfer_to and isinstance(transfer_after, (int, float)) else 0.0))
     tables: dict[str, dict[str, str]] = {}
     for key in ("campaigns", "skills"):
         table = data.get(key, {})

@@ -319,8 +319,9 @@ def agent_action(widget: Any, action: str, conversation: str | None) -> None:
     def nonempty(text: str) -> str | None:
         return None if text.strip() else "Type something, or Escape."
 
-    def go(body: dict[str, Any], what: str) -> None:
+    def go(body: dict[str, Any], what: str) -> bool:
         widget.run_worker(_act(widget, conversation, action, body, what), group="agent-action")
+        return True
 
     if action == "agent-message":
         widget.app.push_screen(PromptScreen("The agent says", "Text of the agent's message:", ok="Say",
