@@ -126,3 +126,58 @@ def test_the_presenter_view_at_80x24(snap_compare):
 
 def test_the_presenter_view_at_120x40(snap_compare):
     assert snap_compare(PresenterApp(), terminal_size=(120, 40))
+
+
+async def test_the_routing_view_explains_the_draft_on_w(tmp_path):
+    from lp_tui.ui.widgets.routing import RoutingView
+
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await pilot.press("f9")
+            await until(pilot, lambda: app.composer.query(RoutingView) and app.focused is not None
+                        and app.focused.id == "routing-run")
+            view = app.composer.query_one(RoutingView)
+            rules_text = lambda: str(view.query_one("#routing-rules").render())  # noqa: E731
+            assert "Why this rule" not in rules_text()
+            await pilot.press("w")
+            await until(pilot, lambda: "Why this rule, for the draft now" in rules_text(), "the explanation")
+            assert "4. ctype vip routes to the VIP skill: ✓ chosen -> VIP Support (ctype is 'vip')" in rules_text()
+            assert "5. companyBranch ACME routes to the ACME skill: ✗ (companyBranch is not set" in rules_text()
+            await pilot.press("w")
+            await until(pilot, lambda: "Why this rule" not in rules_text(), "hidden again")
+    finally:
+        session.close()
+
+
+async def test_lp_tui_demo_plays_the_script_in_the_presenter_view(tmp_path):
+    """What `lp-tui demo routing-story` does (ui/run.py): the app on the sandbox, the presenter view playing."""
+    from lp_tui.model.demo import load_script
+
+    session = session_for(tmp_path)
+    app = make_app(session)
+    script = load_script("routing-story")
+
+    def start() -> None:
+        screen = PresenterScreen(session, app.composer, script)
+        screen.speed = 0
+        app.push_screen(screen)
+
+    app.demo_start = start
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, PresenterScreen), "the presenter view")
+            screen = app.screen
+            await until(pilot, lambda: screen.finished is not None, "the demo to finish", limit=120)
+            assert screen.finished.ok, screen.finished.reason
+            assert screen.finished.reached == ["ACME Desk", "VIP Support", "Billing Specialists"]
+            story = screen.current()
+            assert story.transfer.startswith("transferred to Billing Specialists") and story.transfer.endswith("by agent")
+            assert story.closed == "by AGENT (closeReason AGENT)"
+            assert story.agent.startswith("a new agent joined")
+            assert story.values == "ctype = vip" and story.predicted == "VIP Support"  # the second conversation's send
+            assert story.step.startswith("done: every step ran")
+    finally:
+        session.close()
