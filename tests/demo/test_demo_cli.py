@@ -95,3 +95,14 @@ def test_a_huge_script_is_refused(tmp_path):
     script.write_text("# " + "x" * (300 * 1024) + '\n[[steps]]\nsend = "minimal"\n')
     with pytest.raises(DemoError, match="cannot read it"):
         load_script(str(script))
+
+
+def test_text_from_the_script_and_the_webhooks_is_printed_as_plain_text(tmp_path):
+    script = tmp_path / "hostile.toml"
+    script.write_text('[[steps]]\nsend = "sde-ctype-gender"\n[[steps]]\nwait = "joined"\n'
+                      '[[steps]]\nagent = "red \\u001b[31m title \\u001b]0;owned\\u0007 end"\n'
+                      '[[steps]]\nclose = "agent"\n')
+    done = run(str(script), "--cli", home=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "the agent says: red" in done.stdout
