@@ -50,7 +50,7 @@ def presenter_app() -> Any:
 async def presenter_shown(pilot: Any) -> None:
     from tests.ui.fakes import until
 
-    await until(pilot, lambda: "Transfer" in str(pilot.app.screen.query_one("#presenter-story").render()))
+    await until(pilot, lambda: getattr(pilot.app.screen, "_drawn", None) is not None, "the story drawn")
 
 
 async def main() -> int:

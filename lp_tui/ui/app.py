@@ -524,6 +524,10 @@ class LpTuiApp(App[int]):
         yield from self.composer.palette_commands()
         yield from export_commands(self)
         yield from timeline_commands(self)
+        yield SystemCommand("Presenter view", f"The routing story of the conversation, large and plain ({k('presenter')})",
+                            self.action_presenter)
+        yield SystemCommand("Why this rule", f"Each routing rule for the draft: what matched or what did not "
+                            f"({k('explain-routing')})", self.action_explain_routing)
         yield SystemCommand("Settings", f"Profiles, account, credentials, timeouts, retries ({k('settings')})", self.action_settings)
         yield SystemCommand("Presets", f"Load, save as, duplicate, delete ({k('presets')})", self.action_presets)
         yield SystemCommand("Save as preset…", f"The current draft, or in raw mode the body exactly as written "

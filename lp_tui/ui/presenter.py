@@ -210,23 +210,25 @@ class PresenterScreen(Screen[None]):
         if not self.query("#presenter-story"):  # its parts are not there (yet, or any more)
             return
         story = self.current()
-        if story == self._drawn:
+        spaced = self.size.height >= 30  # room to spare: a blank line between the rows, easier from afar
+        if (story, spaced) == self._drawn:
             return
-        self._drawn = story
+        self._drawn = (story, spaced)
         caption = Text()
         add(caption, story.caption or (f"Demo: {self.script.name}" if self.script else "Presenter view"),
             one_line=True, limit=200)
         self.query_one("#presenter-caption", Static).update(caption)
-        self.query_one("#presenter-story", Static).update(render_story(story))
+        self.query_one("#presenter-story", Static).update(render_story(story, spaced))
         foot = Text()
         add(foot, story.step or "Escape goes back; the Timeline (F10) has the agent's keys", "dim", one_line=True,
             limit=200)
         self.query_one("#presenter-foot", Static).update(foot)
 
 
-def render_story(story: Story) -> Table:
-    """The story as a two-column table: a label, then the value, large (bold) and plain."""
-    grid = Table.grid(padding=(0, 1), expand=True)
+def render_story(story: Story, spaced: bool = False) -> Table:
+    """The story as a two-column table: a label, then the value, large (bold) and plain; ``spaced`` puts a blank
+    line between the rows (a tall screen)."""
+    grid = Table.grid(padding=(1 if spaced else 0, 1), expand=True)
     grid.add_column(no_wrap=True, style="bold", width=11)
     grid.add_column(ratio=1)
 
