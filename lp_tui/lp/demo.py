@@ -35,9 +35,10 @@ Say = Callable[[str, str], Any]  # (kind, text): kind is "step", "event", "ok", 
 
 
 class DemoRunner:
-    """Runs a Script; ``client`` is an LpClient on a sandbox, ``inbox`` gets that sandbox's webhooks."""
+    """Runs a Script; ``client`` is an LpClient on a sandbox, ``inbox`` gets that sandbox's webhooks (an Inbox, or
+    anything with its ``view``)."""
 
-    def __init__(self, script: Script, client: Any, inbox: Inbox, say: Say, presets_dir: Any = None,
+    def __init__(self, script: Script, client: Any, inbox: "Inbox | Any", say: Say, presets_dir: Any = None,
                  speed: float = 1.0) -> None:
         self.script, self.client, self.inbox, self.say = script, client, inbox, say
         self.presets_dir = presets_dir

@@ -96,6 +96,18 @@ def draft_facts(composer: Any) -> dict[str, Any] | None:
     return facts_of(payload, client_properties_header(draft))
 
 
+class _LiveInbox:
+    """The follower's inbox in force at each look: the receiver restarts (a new inbox) when the sandbox does."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def view(self, conversation_id: str | None = None) -> Any:
+        from lp_tui.ui.follow import follower_of
+
+        return follower_of(self.session).inbox.view(conversation_id)
+
+
 # --- the presenter view ----------------------------------------------------------------------------------
 class PresenterScreen(Screen[None]):
     """One screen that tells the story large and plain, updated as the webhooks arrive."""
@@ -143,7 +155,7 @@ class PresenterScreen(Screen[None]):
         follower = follower_of(self.session)
         try:
             follower.follow_session(self.session)
-            runner = DemoRunner(self.script, self.session.client, follower.inbox, self._said,
+            runner = DemoRunner(self.script, self.session.client, _LiveInbox(self.session), self._said,
                                 self.session.presets_dir, speed=self.speed)
             self.finished = await runner.run()
         except Exception as exc:  # anything the runner did not turn into a failed step: said, never a traceback
