@@ -32,6 +32,8 @@ async def act(conn: Connection, conversation_id: str, action: str, body: dict[st
                 answer = await read_answer(response, MAX_ANSWER)
     except (httpx.HTTPError, OSError, TimeoutError) as exc:
         raise PresenterError(f"the sandbox at {conn.csds_url} did not answer ({type(exc).__name__})") from None
+    except ValueError as exc:  # an answer lp-tui does not read (its encoding, its size)
+        raise PresenterError(f"the sandbox's answer could not be read: {exc}") from None
     try:
         data = answer.json()
     except ValueError:

@@ -142,7 +142,7 @@ class PresenterScreen(Screen[None]):
         self.redraw()
         self.set_interval(REFRESH, self.redraw)
         if self.script is not None:
-            self.run_worker(self._run_demo(), exclusive=True, group="demo")
+            self.run_worker(self._run_demo(), exclusive=True, group="demo", exit_on_error=False)
 
     def action_leave(self) -> None:
         self.app.pop_screen()
@@ -334,7 +334,7 @@ def agent_action(widget: Any, action: str, conversation: str | None) -> None:
         return None if text.strip() else "Type something, or Escape."
 
     def go(body: dict[str, Any], what: str) -> bool:
-        widget.run_worker(_act(widget, conversation, action, body, what), group="agent-action")
+        widget.run_worker(_act(widget, conversation, action, body, what), group="agent-action", exit_on_error=False)
         return True
 
     if action == "agent-message":

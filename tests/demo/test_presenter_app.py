@@ -181,3 +181,26 @@ async def test_lp_tui_demo_plays_the_script_in_the_presenter_view(tmp_path):
             assert story.step.startswith("done: every step ran")
     finally:
         session.close()
+
+
+async def test_an_agent_action_the_sandbox_refuses_is_said_plainly(tmp_path):
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            view = await open_timeline(pilot)
+            await until(pilot, lambda: view.follower.mode == SANDBOX)
+            session.sandbox.send_webhooks_to(view.follower.url, agent_delay=120)  # no agent joins in this test
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await send(pilot)
+            await until(pilot, lambda: "skill VIP Support" in view.shown_text(), "the routed skill")
+            await pilot.press("f10")
+            await until(pilot, lambda: app.focused is view.query_one("#timeline-scroll"), "focus in the Timeline")
+            await pilot.press("a")
+            await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")
+            await pilot.press(*"too early", "enter")
+            await until(pilot, lambda: any("no agent has joined the conversation yet" in str(n.message)
+                                           for n in app._notifications), "the refusal, said")
+            assert "too early" not in view.shown_text()
+    finally:
+        session.close()
