@@ -100,4 +100,5 @@ def run_in_app(args: argparse.Namespace, script: Any) -> int:
     from lp_tui.cli.common import rules_for
     from lp_tui.ui.run import run_demo_app
 
-    return run_demo_app(script, rules_for(args), args.speed if args.speed is not None else 1.0, args.rules)
+    return run_demo_app(script, rules_for(args), args.speed if args.speed is not None else 1.0, args.rules,
+                        args.agent_delay)

@@ -131,6 +131,7 @@ class PresenterScreen(Screen[None]):
         self._drawn: Any = None
         self._sends = 0  # conversations the demo opened
         self.speed = 1.0  # the demo's pauses are multiplied by it
+        self.agent_delay: float | None = None  # seconds before the built-in sandbox's agent joins (None: its own)
 
     def compose(self) -> ComposeResult:
         yield Static(id="presenter-caption")
@@ -155,6 +156,9 @@ class PresenterScreen(Screen[None]):
         follower = follower_of(self.session)
         try:
             follower.follow_session(self.session)
+            sandbox = self.session.sandbox if self.session.use_sandbox else None
+            if self.agent_delay is not None and sandbox is not None and follower.running:
+                sandbox.send_webhooks_to(follower.url, agent_delay=self.agent_delay)
             runner = DemoRunner(self.script, self.session.client, _LiveInbox(self.session), self._said,
                                 self.session.presets_dir, speed=self.speed)
             self.finished = await runner.run()

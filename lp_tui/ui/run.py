@@ -35,7 +35,8 @@ def run_app(sandbox: bool = False, profile: str | None = None, flags: dict[str, 
     return app.return_code or 0  # 1 after a crash (the draft is saved; the report names it)
 
 
-def run_demo_app(script: Any, rules: Any = None, speed: float = 1.0, rules_path: str | None = None) -> int:
+def run_demo_app(script: Any, rules: Any = None, speed: float = 1.0, rules_path: str | None = None,
+                 agent_delay: float | None = None) -> int:
     """``lp-tui demo SCRIPT``: the app on the built-in sandbox, the script playing in the presenter view. The
     draft being edited is restored and kept, as at any start (the demo sends its own requests)."""
     from lp_tui import paths
@@ -59,7 +60,7 @@ def run_demo_app(script: Any, rules: Any = None, speed: float = 1.0, rules_path:
         from lp_tui.ui.presenter import PresenterScreen
 
         screen = PresenterScreen(session, app.composer, script)
-        screen.speed = speed
+        screen.speed, screen.agent_delay = speed, agent_delay
         app.push_screen(screen)
 
     app.demo_start = start

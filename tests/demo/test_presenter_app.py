@@ -162,7 +162,7 @@ async def test_lp_tui_demo_plays_the_script_in_the_presenter_view(tmp_path):
 
     def start() -> None:
         screen = PresenterScreen(session, app.composer, script)
-        screen.speed = 0
+        screen.speed, screen.agent_delay = 0, 0.1
         app.push_screen(screen)
 
     app.demo_start = start
@@ -172,6 +172,7 @@ async def test_lp_tui_demo_plays_the_script_in_the_presenter_view(tmp_path):
             screen = app.screen
             await until(pilot, lambda: screen.finished is not None, "the demo to finish", limit=120)
             assert screen.finished.ok, screen.finished.reason
+            assert session.sandbox.state.webhooks.agent_delay == 0.1
             assert screen.finished.reached == ["ACME Desk", "VIP Support", "Billing Specialists"]
             story = screen.current()
             assert story.transfer.startswith("transferred to Billing Specialists") and story.transfer.endswith("by agent")
