@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from lp_tui.lp.errors import LpError
 from lp_tui.lp.timeline import Entry, Inbox
 from lp_tui.model.demo import Script, Step
 
@@ -41,7 +42,11 @@ class DemoRunner:
     def __init__(self, script: Script, client: Any, inbox: "Inbox | Any", say: Say, presets_dir: Any = None,
                  speed: float = 1.0) -> None:
         self.script, self.client, self.inbox, self.say = script, client, inbox, say
-        self.presets_dir = presets_dir
+        if presets_dir is None:
+            from lp_tui import paths
+
+            presets_dir = paths.presets_dir()
+        self.presets_dir = presets_dir  # the user's presets (a send by name looks there first)
         self.speed = speed  # pauses are multiplied by it (0 for a quick rehearsal)
         self.conversation: str | None = None
         self.result = DemoResult(True)
@@ -61,10 +66,11 @@ class DemoRunner:
                 if step.pause:
                     await self._pause(step.pause)
                 self._flush()
-        except DemoFailed as exc:
+        except (DemoFailed, LpError) as exc:
             self._flush()
-            self.result.ok, self.result.reason = False, str(exc)
-            self.say("fail", str(exc))
+            reason = str(exc) if isinstance(exc, DemoFailed) else f"step {self.step.number if self.step else '?'}: {exc}"
+            self.result.ok, self.result.reason = False, reason
+            self.say("fail", reason)
             return self.result
         self._flush()
         self.say("ok", f"done: every step ran; skills reached: {', '.join(self.result.reached) or '(none expected)'}")

@@ -123,7 +123,8 @@ def parse_script(text: str, source: str = "demo script") -> Script:
     unknown = [k for k in data if k not in TOP_KEYS]
     if unknown:
         raise DemoError(f"{source}: unknown key {unknown[0]!r}; known: {', '.join(TOP_KEYS)}")
-    name = data.get("name", Path(source).stem)
+    stem = Path(source.split(" ")[0]).stem
+    name = data.get("name", stem if NAME_RE.match(stem) else "demo")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise DemoError(f"{source}: name must be letters, digits, '.', '_' or '-' (at most 64)")
     description = data.get("description", "")

@@ -106,3 +106,27 @@ def test_text_from_the_script_and_the_webhooks_is_printed_as_plain_text(tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
     assert "the agent says: red" in done.stdout
+
+
+async def test_a_step_the_network_fails_ends_the_demo_with_the_step_named():
+    """The sandbox refuses the create (a fault): the demo fails at step 1 and says why, no traceback."""
+    from lp_tui.lp.client import LpClient
+    from lp_tui.lp.demo import DemoRunner
+    from lp_tui.lp.timeline import Inbox
+    from lp_tui.model.connection import Connection
+    from lp_tui.sandbox.server import Sandbox
+    from lp_tui.sandbox.state import Fault
+
+    with Sandbox() as box:
+        box.state.add_fault("csds", Fault(status=503, times=-1))
+        conn = Connection(ext_consumer_id="demo-fault")
+        conn.apply(box.connection_values(), "test")
+        client = LpClient(conn)
+        said: list[tuple[str, str]] = []
+        try:
+            result = await DemoRunner(parse_script('[[steps]]\nsend = "minimal"\n'), client, Inbox(),
+                                      lambda kind, text: said.append((kind, text))).run()
+        finally:
+            await client.aclose()
+    assert not result.ok and result.reason.startswith("step 1: ")
+    assert said[-1] == ("fail", result.reason)
