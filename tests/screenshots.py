@@ -40,6 +40,19 @@ async def shoot(name: str, app: Any, action: Action, size: tuple[int, int] = SIZ
     print(f"screenshots/{name}.svg")
 
 
+def presenter_app() -> Any:
+    """The presenter view with a fixed story (a transfer and the close), as its snapshot test shows it."""
+    from tests.demo.test_presenter_app import PresenterApp
+
+    return PresenterApp()
+
+
+async def presenter_shown(pilot: Any) -> None:
+    from tests.ui.fakes import until
+
+    await until(pilot, lambda: getattr(pilot.app.screen, "_drawn", None) is not None, "the story drawn")
+
+
 async def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="lp-tui-shots-"))
     os.environ["LP_TUI_HOME"] = str(home)
@@ -165,8 +178,9 @@ async def main() -> int:
         "routing": (lambda: app(), routing),
         "timeline": (lambda: app(), timeline),
         "narrow": (lambda: app((result(200, OK),), "sde-ctype-gender"), narrow),
+        "presenter": (presenter_app, presenter_shown),
     }
-    sizes = {"narrow": (80, 24)}
+    sizes = {"narrow": (80, 24), "presenter": (80, 24)}
     missing = linked_pictures() - set(shots)
     try:
         for name, (make, action) in shots.items():

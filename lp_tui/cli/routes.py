@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
     r.add_argument("--rules", metavar="FILE", help="routing rules TOML (default: the config folder's "
                    "routing-rules.toml if present, else the built-in demo rules)")
     r.add_argument("--json", action="store_true", help="print the rows as JSON (for scripts)")
+    r.add_argument("--explain", action="store_true", help="after the table, each rule for each preset: why it "
+                   "matched, or the first condition that did not")
     r.set_defaults(func=cmd_routes)
 
 
@@ -54,11 +56,20 @@ def cmd_routes(args: argparse.Namespace) -> int:
         rows = asyncio.run(route_matrix(chosen, sandbox_clients(values), rules, progress))
     finally:
         sandbox.stop()
+    account = values["account_id"]
     if args.json:
-        out(json.dumps([row.as_dict() for row in rows], ensure_ascii=False, indent=2), json_text=True)
+        dicts = [row.as_dict() for row in rows]
+        if args.explain:
+            for item, preset in zip(dicts, chosen):
+                item["explain"] = [{"rule": v.number, "name": v.rule.name, "matched": v.matched, "chosen": v.chosen,
+                                    "why": v.why, **({"skill": v.skill} if v.chosen else {})}
+                                   for v in rules.explain(preset_facts(preset, account))]
+        out(json.dumps(dicts, ensure_ascii=False, indent=2), json_text=True)
     else:
         out(f"Routing rules: {rules.source}")
         print_table(rows)
+        if args.explain:
+            print_explain(rows, chosen, rules, account)
     return EXIT_API if any(row.problem for row in rows) else EXIT_OK
 
 
@@ -79,3 +90,32 @@ def print_table(rows: list[Any]) -> None:
     out(line(tuple("─" * w for w in widths)))
     for row in cells:
         out(line(row))
+
+
+def preset_facts(preset: Any, account: str) -> dict[str, Any]:
+    """The routing facts of a preset's request, built as the matrix sends it."""
+    from lp_tui.limits import loads_json
+    from lp_tui.model.build import build_payload, client_properties_header
+    from lp_tui.model.routing import facts_of
+
+    raw = getattr(preset, "raw", None)
+    if raw is not None:
+        try:
+            payload: Any = loads_json(raw)
+        except ValueError:
+            payload = []
+    else:
+        payload = build_payload(preset.draft, account)
+    return facts_of(payload, client_properties_header(preset.draft))
+
+
+def print_explain(rows: list[Any], chosen: list[Any], rules: Any, account: str) -> None:
+    """Each preset, then each rule in order with why it matched or the first condition that did not."""
+    from lp_tui.model.routing import explain_lines
+
+    for row, preset in zip(rows, chosen):
+        out("")
+        routed = f"routed to {row.skill}" if row.skill else f"not routed ({row.problem})"
+        out(f"{row.preset}: {routed}")
+        for line in explain_lines(rules, preset_facts(preset, account)):
+            out(f"  {line}")

@@ -52,7 +52,7 @@ def _no_names(skill_id: str) -> str | None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of a timeline. ``kind``: created, skill, joined, role, left, ttr, dialog, message, rich, chat,
+    """One line of a timeline. ``kind``: created, skill, transfer, joined, role, left, ttr, dialog, message, rich, chat,
     receipt, closed. ``stamped``: ``time`` is LivePerson's own; otherwise it is the arrival time, and the
     entry is ordered by arrival and never called late."""
 
@@ -147,7 +147,10 @@ class Timeline:
             out.append(self._entry("created", new.start if new.start is not None else when, now_ms,
                                    "conversation opened" + (f" (state {new.state})" if new.state not in ("", "OPEN")
                                                             else "")))
-        if new.skill_id and (old is None or new.skill_id != old.skill_id):
+        if new.skill_id and old is not None and old.skill_id not in ("", "-1") and new.skill_id not in ("-1",) \
+                and new.skill_id != old.skill_id:
+            out.append(self._entry("transfer", when, now_ms, self._transfer_text(new, old)))
+        elif new.skill_id and (old is None or new.skill_id != old.skill_id):
             out.append(self._entry("skill", when, now_ms, self._skill_text(new.skill_id, old)))
         out += self._participants(old, new, when, now_ms)
         ttr = (new.ttr_type, new.ttr_value)
@@ -208,6 +211,22 @@ class Timeline:
                 out.append(self._entry("dialog", when, now_ms, f"{name} closed{by}{cause}{rest}",
                                        dialog_id=dialog.id))  # at the state's time: one state, one moment
         return out
+
+    def _transfer_text(self, new: ConversationState, old: ConversationState) -> str:
+        """The skill changed: a transfer. By the agent when the assigned agent left in the same change (as
+        LivePerson's transfer does: Skill UPDATE with ParticipantsChange REMOVE); by a rule when the sandbox
+        marks it so."""
+        name = self.names(new.skill_id)
+        target = f"{name} (skillId {new.skill_id})" if name else f"skillId {new.skill_id} (its name is not known here)"
+        agents_before = {p.id for p in old.participants if p.role == "ASSIGNED_AGENT"}
+        agents_now = {p.id for p in new.participants if p.role == "ASSIGNED_AGENT"}
+        if new.transfer_by == "rule":
+            by = " by rule"
+        elif agents_before and not agents_before & agents_now:
+            by = " by agent"
+        else:
+            by = ""
+        return f"transferred to {target}{by}"
 
     def _skill_text(self, skill_id: str, old: ConversationState | None) -> str:
         if skill_id == "-1":

@@ -159,6 +159,7 @@ class ConversationState(Event):
     close_reason: str = ""
     closed_by: str = ""
     dialogs: tuple[Dialog, ...] = ()
+    transfer_by: str = ""  # the sandbox's own mark "rule" (LivePerson's notifications carry no such field)
 
     @property
     def conversation_closed(self) -> bool:
@@ -335,6 +336,7 @@ def _conversation_change(change: dict[str, Any]) -> ConversationState | None:
         dialogs=tuple(Dialog(_text(d.get("dialogId")), _text(d.get("dialogType")), _text(d.get("state")),
                              _int(d.get("metaDataLastUpdateTs")), _int(d.get("endTs")), _text(d.get("closedBy")),
                              _text(d.get("closedCause"), 200)) for d in dialogs if _text(d.get("dialogId"))),
+        transfer_by=_text(_dict(details.get("sandboxTransfer")).get("by"), 20),
     )
 
 

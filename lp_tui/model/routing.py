@@ -9,6 +9,8 @@ Rules are TOML, first match wins::
     name = "ctype vip routes to the VIP skill"
     when = { ctype = "vip" }          # "*" means present; a list means any of them
     skill = "VIP Support"             # or "$skillId", or "$campaign" (see [campaigns])
+    transfer_after = 5                # optional, on the sandbox: after 5 s the conversation moves on
+    transfer_to = "Billing Specialists"   # to this skill (a transfer, as an agent's would be)
 
     [campaigns]
     "2739101812" = "Campaign Sales"   # campaignId -> skill name
@@ -89,10 +91,11 @@ skill = "General"
 """
 
 CASE_INSENSITIVE = {"ctype", "cstatus"}  # LivePerson matches these case-insensitively
-RULE_KEYS = ("name", "when", "skill")
+RULE_KEYS = ("name", "when", "skill", "transfer_after", "transfer_to")
 TOP_KEYS = ("rules", "campaigns", "skills")
 TARGETS = ("$skillId", "$campaign")
 MAX_RULES = 500
+MAX_TRANSFER_AFTER = 3600.0  # seconds: a rule's onward transfer waits at most an hour
 
 
 class RulesError(ValueError):
@@ -121,10 +124,13 @@ class Rule:
     when: dict[str, tuple[str, ...]]  # fact -> accepted values ("*": present)
     skill: str
     line: int = 0
+    transfer_to: str = ""  # the sandbox moves the conversation on to this skill ...
+    transfer_after: float = 0.0  # ... this many seconds after it opened
 
     def describe(self) -> str:
         cond = ", ".join(f"{k} = {' or '.join(v)}" for k, v in self.when.items()) or "always"
-        return f"{self.name}: when {cond} -> {self.skill}"
+        onward = f", then after {self.transfer_after:g} s -> {self.transfer_to}" if self.transfer_to else ""
+        return f"{self.name}: when {cond} -> {self.skill}{onward}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,30 @@ class Decision:
     skill: str
     rule: str
     index: int  # which rule (0-based); -1 when none matched
+    transfer_to: str = ""  # the rule routes onward (sandbox): to this skill ...
+    transfer_after: float = 0.0  # ... after this many seconds
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One rule, for one request: did it match, and why (or the first condition that did not)."""
+
+    number: int  # 1-based, as the rules list shows it
+    rule: Rule
+    matched: bool  # every condition holds
+    chosen: bool  # this is the rule that routes (the first that matched)
+    why: str  # "ctype is 'vip'" or "ctype is 'gold'; this rule wants 'vip'"
+    skill: str = ""  # where it routes when chosen
+
+    def line(self) -> str:
+        if self.chosen:
+            mark = "✓ chosen"
+        elif self.matched:
+            mark = "· would match, but an earlier rule was chosen"
+        else:
+            mark = "✗"
+        target = f" -> {self.skill}" if self.chosen else ""
+        return f"{self.number}. {self.rule.name}: {mark}{target} ({self.why})"
 
 
 @dataclass
@@ -149,8 +179,26 @@ class Rules:
         """The skill for a conversation with these facts, and the rule that chose it."""
         for index, rule in enumerate(self.rules):
             if all(_matches(facts, key, wanted) for key, wanted in rule.when.items()):
-                return Decision(self._target(rule.skill, facts), rule.name, index)
+                return Decision(self._target(rule.skill, facts), rule.name, index, rule.transfer_to,
+                                rule.transfer_after)
         return Decision("General", "no rule matched", -1)
+
+    def explain(self, facts: dict[str, Any]) -> list[Verdict]:
+        """Every rule in order, for these facts: what matched, or the first condition that did not."""
+        verdicts: list[Verdict] = []
+        chosen = False
+        for index, rule in enumerate(self.rules):
+            failed = next((why for key, wanted in rule.when.items() if (why := _mismatch(facts, key, wanted))), "")
+            matched = not failed
+            first = matched and not chosen
+            chosen = chosen or matched
+            if matched:
+                why = "; ".join(_held(facts, key, wanted) for key, wanted in rule.when.items()) or "no conditions"
+            else:
+                why = failed
+            verdicts.append(Verdict(index + 1, rule, matched, first, why,
+                                    self._target(rule.skill, facts) if first else ""))
+        return verdicts
 
     def _target(self, skill: str, facts: dict[str, Any]) -> str:
         if skill == "$skillId":
@@ -181,6 +229,44 @@ def _matches(facts: dict[str, Any], key: str, wanted: tuple[str, ...]) -> bool:
             if (have.lower() == want.lower()) if key in CASE_INSENSITIVE else have == want:
                 return True
     return False
+
+
+def _shown(value: Any) -> str:
+    values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    text = ", ".join(repr(v[:60] + ("…" if len(v) > 60 else "")) for v in values[:5])
+    return text + (" …" if len(values) > 5 else "")
+
+
+def _wants(key: str, wanted: tuple[str, ...]) -> str:
+    if "*" in wanted:
+        return f"this rule wants {key} present"
+    listed = " or ".join(repr(w) for w in wanted)
+    case = ", any case" if key in CASE_INSENSITIVE else ""
+    return f"this rule wants {listed}{case}"
+
+
+def _mismatch(facts: dict[str, Any], key: str, wanted: tuple[str, ...]) -> str:
+    """Why the condition ``key`` in ``wanted`` does not hold ("" when it does)."""
+    if _matches(facts, key, wanted):
+        return ""
+    value = facts.get(key)
+    if not _present(value):
+        return f"{key} is not set; {_wants(key, wanted)}"
+    if key == "skillId" and str(value) == "-1":
+        return f"skillId is -1 (any skill); {_wants(key, wanted)}"
+    return f"{key} is {_shown(value)}; {_wants(key, wanted)}"
+
+
+def _held(facts: dict[str, Any], key: str, wanted: tuple[str, ...]) -> str:
+    return f"{key} is {_shown(facts.get(key))}"
+
+
+def explain_lines(rules: "Rules", facts: dict[str, Any]) -> list[str]:
+    """The rules in order, each with why it matched or not, as lines of raw text (shown through the boundary)."""
+    lines = [verdict.line() for verdict in rules.explain(facts)]
+    if not any(verdict.chosen for verdict in rules.explain(facts)):
+        lines.append("no rule matched: the sandbox routes to General")
+    return lines
 
 
 # --- facts: what a request tells the router -------------------------------------------------------
@@ -325,7 +411,21 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
             checked[fact] = tuple(str(v) for v in values)
         if skill == "$skillId" and "skillId" not in checked:
             checked = {"skillId": ("*",), **checked}
-        rules.append(Rule(name.strip(), checked, skill.strip(), headers[i] if i < len(headers) else 0))
+        transfer_to = item.get("transfer_to", "")
+        transfer_after = item.get("transfer_after")
+        if "transfer_to" in item or "transfer_after" in item:
+            if not isinstance(transfer_to, str) or not transfer_to.strip() or transfer_to.startswith("$"):
+                raise RulesError(f"{where(i, 'transfer_to') if 'transfer_to' in item else where(i)}: rule {i + 1}: "
+                                 "transfer_to must be a skill name (with transfer_after, the seconds to wait), "
+                                 "e.g. transfer_to = \"Billing Specialists\"")
+            if not isinstance(transfer_after, (int, float)) or isinstance(transfer_after, bool) \
+                    or not 0 <= transfer_after <= MAX_TRANSFER_AFTER:
+                raise RulesError(f"{where(i, 'transfer_after') if 'transfer_after' in item else where(i)}: "
+                                 f"rule {i + 1}: transfer_after must be seconds, 0-{MAX_TRANSFER_AFTER:g} "
+                                 "(with transfer_to), e.g. transfer_after = 5")
+        rules.append(Rule(name.strip(), checked, skill.strip(), headers[i] if i < len(headers) else 0,
+                          transfer_to.strip() if isinstance(transfer_to, str) else "",
+                          float(transfer_after) if transfer_to and isinstance(transfer_after, (int, float)) else 0.0))
     tables: dict[str, dict[str, str]] = {}
     for key in ("campaigns", "skills"):
         table = data.get(key, {})

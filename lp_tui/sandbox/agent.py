@@ -47,6 +47,7 @@ from lp_tui.sandbox.webhook_config import FAULT_KINDS, MAX_GAP, WebhookConfig, W
 if TYPE_CHECKING:
     from lp_tui.sandbox.state import Conversation, SandboxState
 
+PRESENTER_CHANGES = ("transferred", "agent-message")
 HOLD = 5.0  # seconds an out-of-order notification waits for a next one at most
 MAX_QUEUE = 10_000
 LOG_LIMIT = 1000
@@ -88,7 +89,13 @@ class WebhookAgent:
     # --- the hooks (the server calls them under state.lock) ---------------------------------------------
     def on_change(self, what: str, conv: "Conversation", data: dict[str, Any]) -> None:
         config = self.state.webhooks
+        if what == "created" and conv.plan is not None:  # a rule routes onward, webhooks or not
+            skill, after, rule = conv.plan
+            self._push(time.time() + after, lambda: self._rule_transfer(conv.id, skill, rule))
         if not config.targets():
+            return
+        if what in PRESENTER_CHANGES:
+            self._presenter_change(what, conv, data)
             return
         seat = self._seat(conv.id)
         now = time.time()
@@ -151,13 +158,41 @@ class WebhookAgent:
         if conv is None or conv.state != "OPEN":
             return []
         seat = self._seat(conv_id)
-        seat.agent_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/agent").hex
+        if seat.agent_id:  # already here (a second join queued by a quick transfer back)
+            return []
+        turn = f"/{len(conv.transfers)}" if conv.transfers else ""  # after a transfer: another agent
+        seat.agent_id = conv.agent_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/agent{turn}").hex
         out = [self._state_note(conv, seat), notes.chat_state(conv, seat.agent_id, "ASSIGNED_AGENT", "COMPOSING",
                                                                 self._ms(seat))]
         greeting = f"Hello, this is {conv.skill} (a sandbox agent). How can I help you today?"
         sequence = conv.publish(greeting, role="ASSIGNED_AGENT")
         out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms(seat)))
         return out + self._answer(conv_id)
+
+    # --- transfers and the presenter's agent actions (server.py's /_sandbox/conversations/{id}/…) -----------
+    def _rule_transfer(self, conv_id: str, skill: str, rule: str) -> list["notes.Note"]:
+        """A rule's transfer_after has passed: the conversation moves on to transfer_to (if still open)."""
+        conv = self.state.conversations.get(conv_id)
+        if conv is not None and conv.state == "OPEN" and conv.skill != skill:
+            self.state.transfer(conv, skill, "rule", rule)  # emits "transferred": the notes follow
+        return []
+
+    def _presenter_change(self, what: str, conv: "Conversation", data: dict[str, Any]) -> None:
+        seat = self._seat(conv.id)
+        now = time.time()
+        if what == "transferred":
+            # As LivePerson's transfer (Skill UPDATE with ParticipantsChange REMOVE of the ASSIGNED_AGENT): the
+            # conversation's skillId changes and the agent leaves, in one state; later an agent of the new skill
+            # joins and greets.
+            seat.agent_id = ""
+            seat.answered = max(seat.answered, max((m["sequence"] for m in conv.messages if m["role"] == "CONSUMER"),
+                                                   default=-1))
+            self._push(now, self._state_note(conv, seat))
+            self._push(now + self.state.webhooks.agent_delay, lambda: self._join(conv.id))
+        elif what == "agent-message":
+            replies = tuple(data.get("quick_replies") or ())
+            self._push(now, notes.message(conv, data["sequence"], seat.agent_id, "ASSIGNED_AGENT", data["text"],
+                                          self._ms(seat), quick_replies=replies))
 
     def _survey(self, conv_id: str) -> list["notes.Note"]:
         """The main dialog closed: a post-conversation survey dialog opens (the conversation's stage stays OPEN),

@@ -83,8 +83,13 @@ def conversation(state: "SandboxState", conv: "Conversation", seat: "Seat", now_
         "conversationHandlerDetails": {"accountId": state.account_id, "skillId": conv.skill_id},
     }
     if closed:
-        dialog.update(endTs=end, closedBy="CONSUMER", closedCause="Closed by consumer")
-        details.update(closeReason="CONSUMER")
+        by = conv.closed_by if conv.closed_by in ("CONSUMER", "AGENT") else "CONSUMER"
+        dialog.update(endTs=end, closedBy=by, closedCause=f"Closed by {by.lower()}")
+        details.update(closeReason=by)
+    if conv.transfers and conv.transfers[-1]["by"] == "rule" and not seat.agent_id:
+        # The sandbox's own mark (LivePerson sends no such field): a rule, not an agent, moved it on.
+        details["sandboxTransfer"] = {"by": "rule", "rule": conv.transfers[-1]["rule"],
+                                      "fromSkillId": conv.transfers[-1]["fromSkillId"]}
     if stage_closed:
         details.update(endTs=now_ms if seat.survey_state else end)
     result = {"convId": conv.id, "effectiveTTR": -1 if closed else start + seat.ttr_value * 1000,

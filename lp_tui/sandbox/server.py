@@ -7,7 +7,9 @@ way real LivePerson hosts differ from the CSDS host.
 Sandbox-only endpoints (production has no such read): ``GET /_sandbox/info`` (what this is,
 its rules), ``GET /_sandbox/conversations/{id}`` (state and the routing rule that chose the
 skill), ``POST /_sandbox/faults``, ``POST /_sandbox/reset``, ``GET``/``POST /_sandbox/webhooks``
-(where LivePerson's webhook notifications go; ``agent.py``). Every answer carries the header
+(where LivePerson's webhook notifications go; ``agent.py``); the presenter acting as the agent:
+``POST /_sandbox/conversations/{id}/transfer`` (``{"skill": name or id}``), ``…/agent-message``
+(``{"text", "quickReplies"}``) and ``…/close``. Every answer carries the header
 ``X-LP-TUI-Sandbox``, so a client knows it talks to a sandbox from the sandbox itself.
 
 The control endpoints (every ``/_sandbox/*`` but ``info``, which tells only what this is and its
@@ -45,6 +47,9 @@ RE_IDP = re.compile(r"^/api/account/([^/]+)/consumer$")
 RE_CONV = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation$")
 RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/send$")
 RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
+RE_SB_PRESENTER = re.compile(r"^/_sandbox/conversations/([^/]+)/(transfer|agent-message|close)$")
+MAX_QUICK_REPLIES = 13  # LivePerson's quick replies: at most 24 in a row set; the sandbox keeps it smaller
+MAX_SKILL_CHARS = 100
 
 MAX_SEND_CHARS = 5000
 TTR_TYPES = ("CUSTOM", "NORMAL", "PRIORITIZED", "URGENT")  # a TTRField's ttrType (spec §5.5)
@@ -267,6 +272,9 @@ class Handler(BaseHTTPRequestHandler):
             match = pattern.match(path)
             if match and verb == method:
                 return service, handler, match.groups()
+        presenter = RE_SB_PRESENTER.match(path)
+        if presenter and method == "POST":  # the presenter acts as the agent (token-protected like all /_sandbox)
+            return "sandbox", self.sb_presenter, presenter.groups()
         if method == "GET" and path == "/_sandbox/info":
             return "sandbox", self.sb_info, ()
         if method == "POST" and path == "/_sandbox/faults":
@@ -399,7 +407,9 @@ class Handler(BaseHTTPRequestHandler):
             decision = self.state.rules.route(facts)
             conv = Conversation(str(uuid.uuid4()), lp_consumer, consumer["ext_consumer_id"], decision.skill,
                                 decision.rule, created=self.state.now(),
-                                skill_id=self.state.skill_id_of(decision, facts))
+                                skill_id=self.state.skill_id_of(decision, facts),
+                                plan=(decision.transfer_to, decision.transfer_after, decision.rule)
+                                if decision.transfer_to else None)
             self.state.conversations[conv.id] = conv
             answers = [{"code": "OK", "body": {"sequence": conv.publish(e["body"]["event"]["message"])},
                         "reqId": e.get("id")} for e in extras]
@@ -462,6 +472,48 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             conv = self.state.conversations.get(conv_id)
             return (200, self.state.describe(conv)) if conv else (404, {"error": f"no conversation {conv_id}"})
+
+    # --- the presenter acts as the agent: transfer, say (text, quick replies), close --------------------------
+    def sb_presenter(self, conv_id: str, action: str, query: dict, body: bytes) -> tuple[int, Any]:
+        """``POST /_sandbox/conversations/{id}/transfer`` ``{"skill": name or id}``, ``…/agent-message``
+        ``{"text": …, "quickReplies": [titles]}``, ``…/close``: what an agent of the routed skill does."""
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, RecursionError):
+            return 400, {"error": "the body must be a JSON object"}
+        if not isinstance(data, dict):
+            return 400, {"error": "the body must be a JSON object"}
+        with self.state.lock:
+            conv = self.state.conversations.get(conv_id)
+            if conv is None:
+                return 404, {"error": f"no conversation {conv_id[:80]}"}
+            if conv.state != "OPEN":
+                return 409, {"error": "the conversation is closed"}
+            if action == "transfer":
+                skill = data.get("skill")
+                if not isinstance(skill, str) or not skill.strip() or len(skill) > MAX_SKILL_CHARS:
+                    return 400, {"error": f"skill: a skill name or id (text, at most {MAX_SKILL_CHARS} characters), "
+                                          "e.g. {\"skill\": \"Billing Specialists\"}"}
+                record = self.state.transfer(conv, skill.strip(), "agent")
+                return 200, {"ok": True, "transfer": record, "conversation": self.state.describe(conv)}
+            if action == "agent-message":
+                text, replies = data.get("text"), data.get("quickReplies", [])
+                if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEND_CHARS:
+                    return 400, {"error": f"text: the agent's message (at most {MAX_SEND_CHARS} characters)"}
+                if not isinstance(replies, list) or len(replies) > MAX_QUICK_REPLIES or not all(
+                        isinstance(r, str) and 0 < len(r.strip()) <= 25 for r in replies):
+                    return 400, {"error": f"quickReplies: a list of at most {MAX_QUICK_REPLIES} button titles "
+                                          "(text, 1-25 characters each)"}
+                if not conv.agent_id:
+                    return 409, {"error": "no agent has joined the conversation yet (the timeline shows 'joined' "
+                                          "when one has); try again then"}
+                sequence = conv.publish(text, role="ASSIGNED_AGENT")
+                self.state.emit("agent-message", conv, sequence=sequence, text=text,
+                                quick_replies=[r.strip() for r in replies])
+                return 200, {"ok": True, "sequence": sequence}
+            conv.state, conv.closed, conv.closed_by = "CLOSE", self.state.now(), "AGENT"
+            self.state.emit("closed", conv)
+            return 200, {"ok": True, "conversation": self.state.describe(conv)}
 
     def sb_info(self, query: dict, body: bytes) -> tuple[int, Any]:
         return 200, self.state.info()

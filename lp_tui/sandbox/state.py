@@ -104,6 +104,11 @@ class Conversation:
     closed: float | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)  # {"sequence", "role", "text"}
     skill_id: str = ""  # the routed skill's id, as webhooks name it
+    # --- the presenter's side (transfers, the agent's actions) -----------------------------------
+    agent_id: str = ""  # the assigned agent, once one has joined (cleared when it leaves on a transfer)
+    closed_by: str = "CONSUMER"  # CONSUMER or AGENT, as LivePerson's closedBy says
+    transfers: list[dict[str, Any]] = field(default_factory=list)  # {"from", "to", "toSkillId", "by", "rule", "time"}
+    plan: tuple[str, float, str] | None = None  # a rule's onward transfer: (skill, seconds, rule name)
 
     def publish(self, text: str, role: str = "CONSUMER") -> int:
         """Add a message; its sequence, counted from 0 as LivePerson does."""
@@ -254,6 +259,31 @@ class SandboxState:
                 return conv
         return None
 
+    # --- transfers (a rule's transfer_after, the presenter's POST /_sandbox/conversations/{id}/transfer) ---
+    def skill_by_name_or_id(self, wanted: str) -> tuple[str, str]:
+        """(name, skillId) for a skill given by name or id; any other name is a new skill of that name."""
+        names = self.skill_names()
+        if wanted in names:
+            return names[wanted], wanted
+        for sid, name in names.items():
+            if name.lower() == wanted.lower():
+                return name, sid
+        return wanted, self.skill_id_of(Decision(wanted, "", -1), {})
+
+    def transfer(self, conv: Conversation, skill: str, by: str, rule: str = "") -> dict[str, Any]:
+        """Move an open conversation to another skill (call under ``lock``): the agent leaves, and one of the
+        new skill joins (agent.py). ``by``: "agent" (the presenter) or "rule" (a rule's transfer_to)."""
+        name, skill_id = self.skill_by_name_or_id(skill)
+        record = {"from": conv.skill, "fromSkillId": conv.skill_id, "to": name, "toSkillId": skill_id, "by": by,
+                  "rule": rule, "time": int(self.now() * 1000)}
+        conv.skill, conv.skill_id, conv.agent_id = name, skill_id, ""
+        if by == "rule":
+            conv.rule = f"{conv.rule}, then transferred by {rule}" if rule else conv.rule
+        conv.transfers.append(record)
+        del conv.transfers[:-50]
+        self.emit("transferred", conv, **record)
+        return record
+
     def info(self) -> dict[str, Any]:
         """What ``GET /_sandbox/info`` tells a client: that this is an lp-tui sandbox, and its rules."""
         from lp_tui import __version__
@@ -263,7 +293,8 @@ class SandboxState:
             "version": __version__,
             "account_id": self.account_id,
             "rules_source": self.rules.source,
-            "rules": [{"name": r.name, "when": {k: list(v) for k, v in r.when.items()}, "skill": r.skill}
+            "rules": [{"name": r.name, "when": {k: list(v) for k, v in r.when.items()}, "skill": r.skill,
+                       **({"transfer_to": r.transfer_to, "transfer_after": r.transfer_after} if r.transfer_to else {})}
                       for r in self.rules.rules],
             "campaigns": dict(self.rules.campaigns),
             "skills": dict(self.rules.skills),
@@ -281,4 +312,7 @@ class SandboxState:
             "messages": [dict(m) for m in conv.messages],
             "startTs": int(conv.created * 1000),
             "endTs": int(conv.closed * 1000) if conv.closed else None,
+            "agentId": conv.agent_id or None,
+            "closedBy": conv.closed_by if conv.state != "OPEN" else None,
+            "transfers": [dict(t) for t in conv.transfers],
         }

@@ -60,6 +60,8 @@ class LpTuiApp(App[int]):
                 id="evidence"),
         Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
         Binding(key("jump"), "jump", "Jump", show=False, priority=True, id="jump"),
+        Binding(key("explain-routing"), "explain_routing", "Why", show=False, id="explain-routing"),
+        Binding(key("presenter"), "presenter", "Presenter", show=False, id="presenter"),
         # priority: Tab moves focus before the next key is handed on, on every screen (see action_step_focus)
         Binding("tab", "step_focus(1)", "Next", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", "Previous", show=False, priority=True),
@@ -81,6 +83,8 @@ class LpTuiApp(App[int]):
         session.startup_notes.extend(keymap.problems)
         if session.settings.theme:
             self.theme = session.settings.theme if session.settings.theme in self.available_themes else self.theme
+
+    demo_start: Any = None  # set by `lp-tui demo`: called once the first screen is painted
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -107,6 +111,8 @@ class LpTuiApp(App[int]):
             threading.Thread(target=self._start_sandbox, name="lp-sandbox-start", daemon=True).start()
         else:
             self.session.start_sandbox()  # nothing to start now: later, a sandbox starts when needed
+        if self.demo_start is not None:  # `lp-tui demo SCRIPT`: the presenter view plays it (ui/run.py)
+            self.call_after_refresh(self.demo_start)
 
     # --- settings.toml edited by hand: picked up while the app runs (as the routing rules are) ------
     def _poll_settings(self) -> None:
@@ -413,6 +419,18 @@ class LpTuiApp(App[int]):
         return await asyncio.to_thread(fn, *args)
 
     # --- presets and history -----------------------------------------------------------------------
+    # --- demos (ui/presenter.py) -------------------------------------------------------------------------
+    def action_explain_routing(self) -> None:
+        from lp_tui.ui.presenter import explain_draft
+
+        explain_draft(self)
+
+    def action_presenter(self, script: Any = None) -> None:
+        from lp_tui.ui.presenter import PresenterScreen
+
+        if not isinstance(self.screen, PresenterScreen):
+            self.push_screen(PresenterScreen(self.session, self.composer, script))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -559,6 +577,10 @@ class LpTuiApp(App[int]):
         yield from self.composer.palette_commands()
         yield from export_commands(self)
         yield from timeline_commands(self)
+        yield SystemCommand("Presenter view", f"The routing story of the conversation, large and plain ({k('presenter')})",
+                            self.action_presenter)
+        yield SystemCommand("Why this rule", f"Each routing rule for the draft: what matched or what did not "
+                            f"({k('explain-routing')})", self.action_explain_routing)
         yield SystemCommand("Settings", f"Profiles, account, credentials, timeouts, retries ({k('settings')})", self.action_settings)
         yield SystemCommand("Presets", f"Load, save as, duplicate, delete ({k('presets')})", self.action_presets)
         yield SystemCommand("Save as preset…", f"The current draft, or in raw mode the body exactly as written "

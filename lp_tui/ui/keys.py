@@ -38,6 +38,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "routing": ("alt+o,f9", "Routing: the rules in force and the routing matrix (r runs it, f shows it full screen)"),
     "timeline": ("alt+t,f10", "Timeline: what the webhooks say happened to the conversation"),
     "evidence": ("ctrl+o", "Save evidence of the last send (Markdown and JSON)"),
+    # --- demos: why this rule, the presenter view, the agent's actions in the Timeline (sandbox) ---
+    "explain-routing": ("alt+w", "Why this rule: each routing rule for the draft, what matched or the first condition that did not"),
+    "presenter": ("alt+p", "Presenter view: the routing story of the conversation, large and plain"),
+    "agent-say": ("a", "In the Timeline (sandbox): the agent says something"),
+    "agent-quick-replies": ("b", "In the Timeline (sandbox): the agent asks, with quick-reply buttons"),
+    "agent-transfer": ("x", "In the Timeline (sandbox): the agent transfers the conversation to another skill"),
+    "agent-close": ("z", "In the Timeline (sandbox): the agent closes the conversation"),
     "jump": ("ctrl+g", "Jump: a letter on every field, button, list and tab; press one to go there"),
     "form-customer": ("alt+1", "Show the Customer form"),
     "form-personal": ("alt+2", "Show the Personal form"),

@@ -71,8 +71,8 @@ def test_a_conversation_from_start_to_close():
 
 def test_an_unknown_skill_name_and_a_skill_change():
     timeline = fold(state(1000, skill="77"), state(2000, skill="42"), names=NAMES)
-    assert [e.text for e in timeline.entries if e.kind == "skill"] == [
-        "skillId 77 (its name is not known here)", "changed to VIP Support (skillId 42)"]
+    assert [e.text for e in timeline.entries if e.kind in ("skill", "transfer")] == [
+        "skillId 77 (its name is not known here)", "transferred to VIP Support (skillId 42)"]  # a skill change
     assert fold(state(1000, skill="-1")).entries[1].text == "none assigned (skillId -1)"
 
 

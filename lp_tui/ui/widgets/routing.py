@@ -36,7 +36,9 @@ class RoutingView(Vertical, can_focus=True):
     """
     BINDINGS = [Binding("r", "run_matrix", "Run the matrix"),
                 Binding("f", "full_screen", "Full screen", tooltip="The rules and the matrix on the whole screen, "
-                        "every column (Escape or f goes back)")]
+                        "every column (Escape or f goes back)"),
+                Binding("w", "why", "Why this rule", show=False, tooltip="Under the rules: each rule for the draft "
+                        "as it is now, what matched or the first condition that did not (w again hides it)")]
 
     class RunRequested(Message):
         """The user asked for the routing matrix."""
@@ -45,6 +47,8 @@ class RoutingView(Vertical, can_focus=True):
         """Mounted (lazily): the screen fills it."""
 
     ready = False  # its parts exist: set just before Ready is posted
+    explaining = False  # "w": the draft's explanation is shown under the rules
+    _shown_rules: tuple[Any, str, str] = (None, "", "")
 
     def compose(self) -> ComposeResult:
         from textual.widgets import ProgressBar
@@ -67,6 +71,7 @@ class RoutingView(Vertical, can_focus=True):
 
     def show_rules(self, rules: Any, problem: str = "", not_sandbox: str = "") -> None:
         """The rules in force (or why there are none to show)."""
+        self._shown_rules = (rules, problem, not_sandbox)
         text = Text()
         if not_sandbox:
             text.append("Routing on LivePerson\n", style="bold")
@@ -81,6 +86,13 @@ class RoutingView(Vertical, can_focus=True):
         if problem:
             text.append("\nProblem: ", style="bold red")
             add(text, problem)
+        if self.explaining and rules is not None and not not_sandbox:
+            from lp_tui.ui.presenter import explain_lines_for
+
+            text.append("\nWhy this rule, for the draft now", style="bold")
+            text.append(" (w hides it):\n", style="dim")
+            for line in explain_lines_for(self.app) or ["(the raw body is not JSON: nothing to explain)"]:
+                add(text, line + "\n", "bold green" if " ✓ chosen" in line else "")
         self.query_one("#routing-rules", Static).update(text)
         self.query_one("#routing-run", Button).disabled = bool(not_sandbox)
 
@@ -106,6 +118,11 @@ class RoutingView(Vertical, can_focus=True):
         self.query_one("#routing-run", Button).disabled = False
         if problem:
             self._table().add_row(Text("(stopped)", style="red"), plain(problem, one_line=True), "", "", "")
+
+    def action_why(self) -> None:
+        """Show (or hide) why the draft goes where it goes, rule by rule, under the rules."""
+        self.explaining = not self.explaining
+        self.show_rules(*self._shown_rules)
 
     @on(Button.Pressed, "#routing-full")
     def _full_screen_pressed(self) -> None:

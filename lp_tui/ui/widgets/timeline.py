@@ -14,14 +14,16 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
+from lp_tui.ui.keys import key
 from lp_tui.ui.plain import add, plain
 
-KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "joined": "bold cyan", "role": "cyan", "left": "cyan",
+KIND_STYLE = {"created": "bold green", "skill": "bold magenta", "transfer": "bold magenta", "joined": "bold cyan", "role": "cyan", "left": "cyan",
               "ttr": "yellow", "dialog": "bold yellow", "message": "bold", "rich": "bold", "chat": "dim",
               "receipt": "dim", "closed": "bold red"}
 MAX_REJECTED_SHOWN = 5
@@ -40,6 +42,20 @@ class TimelineView(Vertical):
 
     class Changed(Message):
         """Something new in the inbox (posted from the receiver's threads)."""
+
+    # the presenter acts as the agent (sandbox; ui/presenter.py). Keys: lp_tui/ui/keys.py
+    BINDINGS = [
+        Binding(key("agent-say"), "agent('agent-message')", "Agent says", id="agent-say"),
+        Binding(key("agent-quick-replies"), "agent('quick-replies')", "Quick replies", id="agent-quick-replies"),
+        Binding(key("agent-transfer"), "agent('transfer')", "Transfer", id="agent-transfer"),
+        Binding(key("agent-close"), "agent('close')", "Agent closes", id="agent-close"),
+    ]
+
+    def action_agent(self, action: str) -> None:
+        from lp_tui.ui.presenter import agent_action
+
+        view = self.shown
+        agent_action(self, action, self.focus_id or (view.conversation_id if view is not None else None))
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
