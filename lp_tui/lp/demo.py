@@ -182,7 +182,14 @@ class DemoRunner:
             raise DemoFailed(f"step {step.number}: expected the skill {skill!r}, but the conversation is on "
                              f"{last.get('skill')!r} (rule: {last.get('rule')})") from None
         self.result.reached.append(skill)
-        self.say("ok", f"reached the skill {skill} ({last.get('rule')})")
+        transfers = last.get("transfers")
+        moved = transfers[-1] if isinstance(transfers, list) and transfers and isinstance(transfers[-1], dict) else {}
+        if str(moved.get("to", "")).lower() == skill.lower():  # reached by a transfer, not by the first rule
+            how = f"transferred by {moved.get('by') or 'agent'}"
+            how += f": {moved['rule']}" if moved.get("by") == "rule" and moved.get("rule") else ""
+        else:
+            how = str(last.get("rule"))
+        self.say("ok", f"reached the skill {skill} ({how})")
 
     async def _wait_agent(self, step: Step) -> None:
         async def joined() -> bool:

@@ -24,6 +24,7 @@ def test_the_shipped_story_runs_on_the_sandbox_and_exits_0(tmp_path):
     lines = done.stdout.splitlines()
     assert "reached the skill ACME Desk (companyBranch ACME routes to the ACME skill)" in lines
     assert "reached the skill VIP Support (ctype vip routes to the VIP skill)" in lines
+    assert "reached the skill Billing Specialists (transferred by agent)" in lines  # not the first rule's words
     transfer = lines.index("  transfer transferred to Billing Specialists (skillId 2736637412) by agent")
     joined = [i for i, line in enumerate(lines) if line.startswith("  joined   ASSIGNED_AGENT")]
     assert any(i > transfer for i in joined), "a new agent joins after the transfer"
