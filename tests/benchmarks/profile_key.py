@@ -1,0 +1,144 @@
+"""Where one key's time goes: a stdlib cProfile of keys typed into the first Customer field, from
+the key event to the next painted frame, and any timer or worker that follows (debounced checks,
+the draft save), summed over KEYS keys and grouped by stage.
+
+    .venv/bin/python tests/benchmarks/profile_key.py [--large] [--top N]
+
+Stages are matched on the function's file and name (Input, message dispatch, draft update, JSON
+build, highlight, validation, routing prediction, status bar, draft save, layout, compositor,
+output); the raw top entries by own time and by cumulative time follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+import common  # noqa: F401  (puts the repository on sys.path)
+
+KEYS = 40
+
+# (stage, file fragment, function names or None for any): the first match wins, checked in order
+STAGES = [
+    ("draft save", "store/drafts.py", None),
+    ("draft save", "draft_saver.py", None),
+    ("validation", "model/validate.py", None),
+    ("routing prediction", "model/routing.py", None),
+    ("JSON build", "model/build.py", None),
+    ("JSON build", "json/encoder.py", None),
+    ("draft update", "model/draft.py", None),
+    ("highlight (JSON view)", "widgets/json_view.py", None),
+    ("status bar", "widgets/status.py", None),
+    ("Input", "widgets/_input.py", None),
+    ("layout", "textual/_arrange.py", None),
+    ("layout", "textual/layouts/", None),
+    ("layout", "textual/box_model.py", None),
+    ("compositor", "textual/_compositor.py", None),
+    ("output", "textual/drivers/", None),
+    ("output", "rich/segment.py", None),
+    ("styles/CSS", "textual/css/", None),
+    ("message dispatch", "textual/message_pump.py", None),
+]
+
+
+def stage_of(filename: str) -> str:
+    for stage, fragment, _ in STAGES:
+        if fragment in filename:
+            return stage
+    if "/lp_tui/" in filename:
+        return "lp-tui (other)"
+    if "/textual/" in filename:
+        return "textual (other)"
+    if "/rich/" in filename:
+        return "rich (other)"
+    return "other"
+
+
+async def profile(draft, profiler: cProfile.Profile) -> tuple[int, float]:
+    from textual import events
+
+    from lp_tui.store.drafts import SavedDraft
+    from lp_tui.ui.app import make_app
+    from lp_tui.ui.widgets.preview import RequestPreview
+    from tests.ui.fakes import make_session, settled, until
+
+    home = Path(tempfile.mkdtemp(prefix="lp-profile-"))
+    app = make_app(make_session(home), SavedDraft(draft) if draft is not None else None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.composer.query("SectionForm") and app.composer.body_text, "the first screen")
+        await settled(pilot)
+        await pilot.click("#f-consumer-ctype")
+        await settled(pilot)
+        screen = app.screen
+        frames: list[float] = []
+        painted = asyncio.Event()
+        original = screen._compositor_refresh
+
+        def timed_refresh() -> None:
+            original()
+            frames.append(time.perf_counter())
+            painted.set()
+
+        screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+        preview = app.composer.query_one(RequestPreview)
+        total = 0.0
+        for i in range(KEYS):
+            expected = f'"ctype": "{"k" * (i + 1)}"'
+            event = events.Key("k", "k")
+            event.set_sender(app)
+            t0 = time.perf_counter()
+            profiler.enable()
+            app._driver.send_message(event)
+            painted.clear()
+            while True:  # no busy polling (it would be most of the profile): woken by each frame
+                await painted.wait()
+                painted.clear()
+                if expected in preview.body_text:
+                    break
+            # what follows the frame (debounced checks, the draft save) belongs to the key as well
+            await settled(pilot)
+            profiler.disable()
+            total += (frames[-1] - t0) * 1000
+    return KEYS, total / KEYS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="the large draft (200 contacts, 100 kB strings)")
+    parser.add_argument("--top", type=int, default=25, help="raw entries to list (default 25)")
+    args = parser.parse_args()
+    draft = None
+    if args.large:
+        from typing_latency import large_draft
+
+        draft = large_draft()
+    profiler = cProfile.Profile()
+    keys, frame_ms = asyncio.run(profile(draft, profiler))
+    stats = pstats.Stats(profiler)
+    by_stage: dict[str, float] = {}
+    total = 0.0
+    for (filename, _line, name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        stage = stage_of(filename)
+        if "select.epoll" in name or "/asyncio/" in filename or "selectors.py" in filename \
+                or filename.endswith(("profile_key.py", "fakes.py")):
+            stage = "event loop and waiting (not the key's)"
+        
+        by_stage[stage] = by_stage.get(stage, 0.0) + tt
+        total += tt
+    print(f"{keys} keys profiled; key → frame painted, mean {frame_ms:.1f} ms (under the profiler)")
+    print(f"profiled CPU per key, all stages: {total / keys * 1000:.2f} ms (the event loop's own share listed apart)\n")
+    print(f"{'stage (own time)':28} {'ms/key':>8} {'share':>7}")
+    for stage, tt in sorted(by_stage.items(), key=lambda kv: -kv[1]):
+        print(f"{stage:28} {tt / keys * 1000:8.2f} {tt / total * 100:6.1f}%")
+    print()
+    stats.sort_stats("tottime").print_stats(args.top)
+    stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
