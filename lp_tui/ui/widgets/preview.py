@@ -320,7 +320,7 @@ class RequestPreview(Vertical):
         title = Text(f"Findings: {summary(findings)}", style="bold")
         if findings:
             title.append("  (Enter on one jumps to its field)", style="dim")
-        self.query_one("#findings-title", Static).update(title)
+        self.query_one("#findings-title", Static).update(title, layout=False)  # one line, always
         options = self.query_one("#findings", OptionList)
         kept = options.highlighted if options.has_focus else None
         options.clear_options()
