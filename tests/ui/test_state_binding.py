@@ -127,3 +127,28 @@ async def test_a_draft_typed_then_killed_is_restored_in_the_form(tmp_path):
         await until(pilot, lambda: app.composer.query("#f-consumer-ctype")
                     and app.composer.query_one("#f-consumer-ctype").value == "survivor", "the restored field")
         await until(pilot, lambda: '"ctype": "survivor"' in app.composer.body_text, "the restored body")
+
+
+async def test_typing_in_a_field_does_not_lay_the_screen_out_on_every_key(tmp_path, monkeypatch):
+    """A key changes no size: the screen is not laid out again for it (Textual's Input would ask for a
+    layout on each key; FieldInput declares its virtual size without one)."""
+    from textual._compositor import Compositor
+
+    app = make_app(make_session(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await typed(pilot, "#f-consumer-ctype", "a")
+        await settled(pilot)
+        reflows = 0
+        original = Compositor.reflow
+
+        def counted(self, parent, size):
+            nonlocal reflows
+            reflows += 1
+            return original(self, parent, size)
+
+        monkeypatch.setattr(Compositor, "reflow", counted)
+        await pilot.press(*"bcdefghijk")
+        await until(pilot, lambda: '"ctype": "abcdefghijk"' in app.composer.body_text, "the body")
+        await settled(pilot)
+        # the findings may change once (a layout of their list); never once a key
+        assert reflows <= 3, f"{reflows} whole-screen layouts for 10 keys"
