@@ -143,10 +143,6 @@ class ComposeScreen(Screen[None]):
         self.preview.flush()
         return self.preview.body
 
-    def refresh_preview(self) -> None:
-        """Bring the request pane up to date now (an export reads it at once)."""
-        self.preview.flush()
-
     def send_started(self) -> None:
         self.panes.tabs.active = "pane-response"
         self.show_right(True)  # a narrow screen turns to the response
