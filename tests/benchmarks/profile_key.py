@@ -46,6 +46,38 @@ STAGES = [
 ]
 
 
+# milestones of a key's path: (label, file fragment, function names); cumulative time, so they nest
+MILESTONES = [
+    ("Input: the key handled", "widgets/_input.py", ("_on_key",)),
+    ("message dispatch (all handlers)", "message_pump.py", ("_dispatch_message",)),
+    ("draft update (field_changed)", "lp_tui/ui/", ("field_changed",)),
+    ("request rebuilt (JSON build + view)", "lp_tui/ui/", ("refresh_preview", "build")),
+    ("  JSON build (build_payload + dumps)", "model/build.py", ("build_payload", "dumps")),
+    ("  JSON view set_text", "widgets/json_view.py", ("set_text",)),
+    ("validation", "model/validate.py", ("validate",)),
+    ("routing prediction", "lp_tui/ui/", ("_predict",)),
+    ("status bar", "widgets/status.py", ("_draw",)),
+    ("draft save (copy + write)", "lp_tui/", ("autosave", "_write_draft", "_due", "_write")),
+    ("whole-screen layout (Compositor.reflow)", "textual/_compositor.py", ("reflow",)),
+    ("layout refresh (Screen._refresh_layout)", "textual/screen.py", ("_refresh_layout",)),
+    ("compositor paint (Screen._compositor_refresh)", "textual/screen.py", ("_compositor_refresh",)),
+    ("lines rendered (Widget.render_lines)", "textual/widget.py", ("render_lines",)),
+    ("output (driver write)", "textual/drivers/", ("write",)),
+]
+
+
+def milestones(stats: pstats.Stats, keys: int) -> list[tuple[str, float, int]]:
+    rows = []
+    for label, fragment, names in MILESTONES:
+        total, calls = 0.0, 0
+        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+            if fragment in filename and name in names and "tests/" not in filename:
+                total += ct
+                calls += nc
+        rows.append((label, total / keys * 1000, calls))
+    return rows
+
+
 def stage_of(filename: str) -> str:
     for stage, fragment, _ in STAGES:
         if fragment in filename:
@@ -135,6 +167,10 @@ def main() -> None:
     print(f"{'stage (own time)':28} {'ms/key':>8} {'share':>7}")
     for stage, tt in sorted(by_stage.items(), key=lambda kv: -kv[1]):
         print(f"{stage:28} {tt / keys * 1000:8.2f} {tt / total * 100:6.1f}%")
+    print()
+    print(f"{'milestone (cumulative; nested)':48} {'ms/key':>8} {'calls':>7}")
+    for label, ms, calls in milestones(stats, keys):
+        print(f"{label:48} {ms:8.2f} {calls:7d}")
     print()
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)

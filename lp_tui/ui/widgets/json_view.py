@@ -72,7 +72,7 @@ class JsonView(ScrollView, can_focus=True):
         else:
             changed = None  # lines moved: every line below the first change is another
         width = min(MAX_LINE, max((len(line) for line in lines), default=0))
-        self.virtual_size = Size(width + 1 + (GUTTER_WIDTH if self.with_gutter else 0), len(lines))
+        self._resize(Size(width + 1 + (GUTTER_WIDTH if self.with_gutter else 0), len(lines)))
         if not keep_scroll:
             self.scroll_home(animate=False)
         if changed is None or not keep_scroll:
@@ -84,6 +84,20 @@ class JsonView(ScrollView, can_focus=True):
             self._cache.pop(index, None)
             if top <= index < top + self.size.height:  # on screen: that row only is drawn again
                 self.refresh(Region(0, index - top, self.size.width, 1))
+
+    def _resize(self, size: Size) -> None:
+        """A new virtual size without a layout of the screen: the view's own size on screen does not
+        change, only its scrollbars do (Widget declares virtual_size with layout=True, so a key that
+        lengthens the longest line would lay the whole screen out). The scrollbars are updated here,
+        as a layout would; one that appears or goes still lays the screen out (its own reactive)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.size:
+            self.virtual_size = size
+            return
+        self.set_reactive(JsonView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def mark(self, line: int | None) -> None:
         """Mark ``line`` in the gutter and bring it into view (scrolling only when it is out of view)."""

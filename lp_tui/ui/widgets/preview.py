@@ -165,6 +165,7 @@ class RequestPreview(Vertical):
         self.prediction: Text | None = None
         self._parse_problem: ValueError | None = None
         self._build_pending = False
+        self._check_now = True  # the next build checks at once (anything but a key: a load, a new profile)
         self._check_timer: Timer | None = None
         self._focus_line = ""
         self._findings: list[Finding] | None = None  # None: nothing shown yet, not even "no findings"
@@ -181,8 +182,6 @@ class RequestPreview(Vertical):
         if not self._build_pending:
             self._build_pending = True
             self.call_next(self.build)
-
-    _check_now = True
 
     @property
     def pending(self) -> bool:
