@@ -80,8 +80,7 @@ async def export_worker(app: Any, kind: str) -> str | None:
     from lp_tui.ui.clipboard import copy
 
     composer, session = app.composer, app.session
-    composer.refresh_preview()
-    body, header = composer.body_text, client_properties_header(composer.draft)
+    body, header = composer.request_body(), client_properties_header(composer.draft)
     conn = session.conn
     spec = spec_from_text(body, conn.account_id or None, client_properties=header,
                           bearer=conn.auth_scheme == "bearer", source="the lp-tui app",

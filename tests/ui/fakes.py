@@ -220,9 +220,10 @@ async def until(pilot, predicate, what: str = "the app to get there", limit: flo
 
 
 async def settled(pilot) -> None:
-    """Every worker finished and the screen refreshed: the app is idle."""
+    """Every worker finished, the request pane's checks and the draft's save done, and the screen
+    refreshed: the app is idle."""
     app = pilot.app
-    await until(pilot, lambda: not app.composer.busy and not app.composer.saving
+    await until(pilot, lambda: not app.composer.busy and not app.composer.saving and not app.composer.checking
                 and all(w.is_finished for w in app.workers), "the app to be idle")
     await pilot.pause()
 

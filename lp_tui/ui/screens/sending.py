@@ -1,37 +1,32 @@
 """Sending from the compose screen: create, close, message, cancel; the send worker and its state.
 
-A mixin of ComposeScreen with an explicit interface (the attributes and methods below marked
-"from the screen"). It holds no HTTP itself: the session's client does the work in a worker,
-which posts ``SendProgress`` and ``SendFinished``; the screen's handlers draw them. The busy
-state is released in ``finally``, whatever happens, so a failed send never leaves the app
-"already running".
+``SendController`` is a widget that draws nothing (it is never displayed) so that its state can be
+reactive: ``busy`` (the kind of send running) and ``conversation_id`` (the open conversation lp-tui
+knows of). The status bar and the Timeline watch them; nobody refreshes them by hand. What it needs
+from the screen is the ``SendSource`` protocol below. It holds no HTTP itself: the session's client
+does the work in a worker, which posts ``SendProgress`` and ``SendFinished``; they bubble to the
+screen, whose handlers draw them. The busy state is released in ``finally``, whatever happens, so
+a failed send never leaves the app "already running".
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from textual import work
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import TabbedContent
+from textual.widget import Widget
 from textual.worker import Worker
 
 from lp_tui.lp.errors import LpError
 from lp_tui.model.build import client_properties_header, first_message_after
+from lp_tui.model.draft import Draft
+from lp_tui.ui.exports import record_of
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from lp_tui.ui.session import Session, new_consumer_id
-
-if TYPE_CHECKING:
-    from textual.screen import Screen
-
-    from lp_tui.model.draft import Draft
-
-    _Base = Screen[None]
-else:
-    _Base = object
 
 TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}
 
@@ -64,42 +59,52 @@ class SendFinished(Message):
         self.outcome = outcome
 
 
-class SendActions(_Base):
-    # --- from the screen (its explicit interface to this mixin) -----------------------------
-    session: Session
-    draft: "Draft"
-    raw_mode: bool
-    raw_text: str
-    body_text: str
+class SendSource(Protocol):
+    """What the send controller needs from the screen: the draft and the body as it will be sent."""
 
-    def refresh_preview(self) -> None: ...
-    def update_status(self) -> None: ...
-    def show_right(self, show: bool = True) -> None: ...
-    def show_outcome(self, outcome: Outcome | None, progress: tuple[str, list[Any]] | None) -> None: ...
+    @property
+    def draft(self) -> Draft: ...
+    @property
+    def raw_mode(self) -> bool: ...
+    @property
+    def raw_text(self) -> str: ...
+    def request_body(self) -> str:
+        """The body the request pane shows, built now if a change is still pending."""
+        ...
+    def send_started(self) -> None:
+        """A send starts: the response pane shows (a narrow screen turns to it)."""
+        ...
 
-    # --- the send state ------------------------------------------------------------------------
-    busy: reactive[str] = reactive("")  # the kind of send running, "" when none
-    conversation_id: reactive[str | None] = reactive(None)  # the open conversation lp-tui knows of
-    _send_worker: Worker[None] | None = None
-    _confirmed_production: bool = False
 
-    def watch_busy(self) -> None:
-        self.update_status()
+class SendController(Widget):
+    """Create, close, message, cancel; the one send worker; the open conversation."""
 
-    def watch_conversation_id(self) -> None:
-        self.update_status()
+    DEFAULT_CSS = "SendController { display: none; }"
+
+    busy: reactive[str] = reactive("", repaint=False)  # the kind of send running, "" when none
+    conversation_id: reactive[str | None] = reactive(None, repaint=False)  # the open conversation lp-tui knows of
+
+    def __init__(self, session: Session, source: SendSource, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+        self.source = source
+        self._send_worker: Worker[None] | None = None
+        self._confirmed_production = False
+        self.outcome: Outcome | None = None  # how the last send ended
+        self.progress: tuple[str, list[Any]] | None = None  # the steps of the send running
 
     # --- actions --------------------------------------------------------------------------------
-    def action_send(self) -> None:
+    def send(self) -> None:
+        """The create call with the body the request pane shows (raw mode: exactly what is written)."""
         if self._refuse_if_busy():
             return
-        self.refresh_preview()
-        body = self.body_text.encode("utf-8", errors="surrogatepass")
-        if self.raw_mode:
+        source = self.source
+        body = source.request_body().encode("utf-8", errors="surrogatepass")
+        if source.raw_mode:
             from lp_tui.limits import loads_json
 
             try:
-                loads_json(self.raw_text)
+                loads_json(source.raw_text)
             except ValueError as exc:
                 def done(yes: bool | None) -> None:
                     if yes:
@@ -111,9 +116,9 @@ class SendActions(_Base):
                 return
             self.start_send("create", body=body)  # raw mode sends exactly what is written, nothing after
             return
-        self.start_send("create", body=body, first_message=first_message_after(self.draft))
+        self.start_send("create", body=body, first_message=first_message_after(source.draft))
 
-    def action_close_conversation(self) -> None:
+    def close_open_conversation(self) -> None:
         if not self.conversation_id:
             self.notify("No open conversation is known for this profile and consumer. Send first, or switch "
                         "consumer (Ctrl+N).", severity="warning")
@@ -135,7 +140,7 @@ class SendActions(_Base):
     def close_conversation(self, conversation_id: str) -> None:
         self.start_send("close", conversation_id=conversation_id)
 
-    def action_message(self) -> None:
+    def message_open_conversation(self) -> None:
         if not self.conversation_id:
             self.notify("No open conversation to message. Send first.", severity="warning")
             return
@@ -149,15 +154,14 @@ class SendActions(_Base):
         self.app.push_screen(PromptScreen("Send a message", f"Text for conversation {conversation_id}:",
                                           "Hello, I need your support", ok="Send"), done)
 
-    def action_new_consumer(self) -> None:
+    def new_consumer(self) -> str:
+        """A fresh external consumer id: the conversation lp-tui knew of belongs to the old one."""
         consumer = new_consumer_id()
         self.session.set_consumer(consumer)
         self.conversation_id = None
-        self.refresh_preview()
-        self.notify(f"New external consumer id: {consumer}. The next send opens a conversation for it.",
-                    title="Fresh consumer")
+        return consumer
 
-    def action_cancel_send(self) -> None:
+    def cancel(self) -> None:
         worker = self._send_worker
         if not self.busy or worker is None:
             self.notify("No send is running.", severity="warning")
@@ -203,12 +207,12 @@ class SendActions(_Base):
                 f"{self.session.conn.account_id}). {what} Send? (lp-tui asks once per session.)", yes="Send"), done)
             return
         self.busy = kind
-        self.query_one("#panes", TabbedContent).active = "pane-response"
-        self.show_right(True)  # a narrow screen turns to the response
+        self.source.send_started()
         self.post_message(SendProgress(kind, []))  # the response pane clears at once
+        draft = self.source.draft
         if message_id is None:
-            message_id = self.draft.get("ids.message") if self.draft.has("ids.message") else "1"
-        self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(self.draft),
+            message_id = draft.get("ids.message") if draft.has("ids.message") else "1"
+        self._send_worker = self.send_worker(kind, body, conversation_id, text, client_properties_header(draft),
                                              first_message, message_id)
 
     @work(group="send", exit_on_error=False)
@@ -249,3 +253,98 @@ class SendActions(_Base):
             self.busy = ""  # released whatever happened
             self._send_worker = None
             self.post_message(SendFinished(outcome))
+
+    # --- how a send ended: the open conversation, History ---------------------------------------
+    def on_send_progress(self, event: SendProgress) -> None:
+        self.progress = (event.kind, event.steps)  # the message goes on to the screen, which draws it
+
+    def on_send_finished(self, event: SendFinished) -> None:
+        """Book-keeping first (the open conversation, History); the message goes on to the screen."""
+        outcome = event.outcome
+        self.outcome, self.progress = outcome, None
+        result = outcome.result
+        key = self.session.conversation_key()
+        if outcome.cancelled:
+            posted = outcome.kind == "create" and any(
+                s.name == "create conversation" and s.failed and s.status is None for s in outcome.steps)
+            self.notify("The send was cancelled; the steps show where it stopped." + (
+                " The request had gone out, so LivePerson may have opened the conversation anyway: if the next "
+                "send says one is already open, Ctrl+N switches to a fresh consumer." if posted else ""),
+                title="Cancelled", timeout=12 if posted else 5)
+        elif result is not None:
+            if outcome.kind == "create" and result.conversation_id:
+                self.conversation_id = result.conversation_id
+                self._remember(key, result.conversation_id, result.request_headers.get("Client-Properties"))
+            elif outcome.kind == "close" and (result.ok or any(e.title.startswith("The conversation is closed")
+                                                               for e in result.explanations)):
+                if result.target == self.conversation_id:
+                    self.conversation_id = None
+                self._forget(key, result.target)
+                if result.ok:
+                    self.notify("Conversation closed. Send again to open a new one.", title="Closed")
+            elif outcome.kind == "message" and result.ok:
+                self.notify("Message sent.")
+            entry = record_of(outcome)
+            outcome.history_id = entry.get("id")
+            self._record(entry)
+
+    @work(group="history", exit_on_error=False)
+    async def _record(self, entry: dict[str, Any]) -> None:
+        entry["profile"] = self.session.profile
+        try:
+            await asyncio.to_thread(self.session.history.append, entry)
+        except OSError as exc:
+            self.notify(f"History not saved: {exc}", severity="warning")
+
+    @work(group="conversations", exit_on_error=False)
+    async def _remember(self, key: Any, conversation_id: str, client_properties: str | None = None) -> None:
+        try:
+            await asyncio.to_thread(self.session.conversations.remember, key, conversation_id, client_properties)
+        except OSError as exc:
+            self.notify(f"The open conversation is not remembered for the next start: {exc}", severity="warning")
+
+    @work(group="conversations", exit_on_error=False)
+    async def _forget(self, key: Any, conversation_id: str | None) -> None:
+        try:
+            await asyncio.to_thread(self.session.conversations.forget, key, conversation_id)
+        except OSError:
+            pass
+
+    class ConsumerRecalled(Message):
+        """The consumer a previous session made up is used again (the request's header changes)."""
+
+    @work(group="recall", exclusive=True, exit_on_error=False)
+    async def recall_conversation(self) -> None:
+        """The conversation remembered for this profile and consumer, if one is still open."""
+        key = self.session.conversation_key()
+        if key is None:
+            return
+        session = self.session
+        remembered = await asyncio.to_thread(session.conversations.get, key)
+        if remembered is None and session.consumer_made_up:
+            # No consumer is configured, so each session makes one up: the one a previous session
+            # made up (and opened a conversation for) is taken again, so Ctrl+R can close it.
+            found = await asyncio.to_thread(session.conversations.latest, *key[:3])
+            if found and session.conversation_key() == key and session.consumer_made_up:
+                session.set_consumer(found[0])
+                key, remembered = session.conversation_key(), found[1]
+                self.post_message(self.ConsumerRecalled())
+                self.notify(f"Consumer {found[0]} from the last session is used again: its conversation "
+                            f"{found[1]} is still open (Ctrl+R closes it, Ctrl+N starts afresh).", title="Open conversation")
+        if remembered and session.conversation_key() == key:
+            self.conversation_id = remembered
+
+    def copy_id(self) -> None:
+        from lp_tui.text import ID_CHARS_SHOWN, id_shape_problem, ident
+        from lp_tui.ui.clipboard import copy
+
+        if self.conversation_id:
+            problem = id_shape_problem(self.conversation_id)
+            if problem:  # never put a server's lines on the clipboard for a shell to run
+                self.notify(f"The conversationId was not copied: {problem}. An id is one line of {ID_CHARS_SHOWN}; "
+                            f"the server sent {ident(self.conversation_id, limit=80)}",
+                            title="Not an id", severity="warning", markup=False, timeout=10)
+                return
+            copy(self.app, self.conversation_id, f"the conversationId {self.conversation_id}")
+        else:
+            self.notify("No conversationId yet.", severity="warning")

@@ -11,7 +11,9 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
@@ -46,6 +48,12 @@ def text_of(value: Any) -> str:
 
 class FieldInput(Input):
     """An input bound to a draft path."""
+
+    # Textual's Input sets its virtual size to the text's width on every key, and Widget declares
+    # virtual_size with layout=True: each key would lay the whole screen out again though the field's
+    # size never changes (tests/benchmarks/textual_input_layout.py). Without layout the field still
+    # scrolls to its cursor; nothing else depends on an input's virtual size.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, spec: F.Field, path: str, id_: str | None = None, **kwargs: Any) -> None:
         suggester = SuggestFromList(spec.enum, case_sensitive=False) if spec.enum else None

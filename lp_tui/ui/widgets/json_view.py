@@ -52,16 +52,51 @@ class JsonView(ScrollView, can_focus=True):
     def text(self) -> str:
         return self._text
 
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def line(self, index: int) -> str:
+        return self._lines[index]
+
     def set_text(self, text: str, *, keep_scroll: bool = True) -> None:
+        """Show ``text``. Only the lines that changed are drawn again; the size (a layout of the
+        screen) changes only when the longest line or the number of lines does."""
         if text == self._text and self._lines:
             return
+        old = self._lines
         self._text = text
-        self._lines = text.split("\n")
-        self._cache.clear()
-        width = min(MAX_LINE, max((len(line) for line in self._lines), default=0))
-        self.virtual_size = Size(width + 1 + (GUTTER_WIDTH if self.with_gutter else 0), len(self._lines))
+        lines = self._lines = text.split("\n")
+        if len(lines) == len(old) and old:
+            changed = [i for i, (a, b) in enumerate(zip(old, lines)) if a is not b and a != b]
+        else:
+            changed = None  # lines moved: every line below the first change is another
+        width = min(MAX_LINE, max((len(line) for line in lines), default=0))
+        self._resize(Size(width + 1 + (GUTTER_WIDTH if self.with_gutter else 0), len(lines)))
         if not keep_scroll:
             self.scroll_home(animate=False)
+        if changed is None or not keep_scroll:
+            self._cache.clear()
+            self.refresh()
+            return
+        top = round(self.scroll_offset.y)
+        for index in changed:
+            self._cache.pop(index, None)
+            if top <= index < top + self.size.height:  # on screen: that row only is drawn again
+                self.refresh(Region(0, index - top, self.size.width, 1))
+
+    def _resize(self, size: Size) -> None:
+        """A new virtual size without a layout of the screen: the view's own size on screen does not
+        change, only its scrollbars do (Widget declares virtual_size with layout=True, so a key that
+        lengthens the longest line would lay the whole screen out). The scrollbars are updated here,
+        as a layout would; one that appears or goes still lays the screen out (its own reactive)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.size:
+            self.virtual_size = size
+            return
+        self.set_reactive(JsonView.virtual_size, size)
+        self._scroll_update(size)
         self.refresh()
 
     def mark(self, line: int | None) -> None:

@@ -1,10 +1,15 @@
 """The live request pane: method and URL, headers (tokens masked), the JSON body, the routing
-prediction on a sandbox, and the validator's findings."""
+prediction on a sandbox, and the validator's findings.
+
+It follows the draft by itself: bound to the screen's ``DraftState``, each change rebuilds the body
+once per frame however many keys arrived (the last state always wins), and the findings and the
+routing prediction are worked out ``CHECK_AFTER`` seconds after the last key, off the key's path.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.text import Text
@@ -12,13 +17,23 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from lp_tui.model.validate import Finding, summary
+from lp_tui.limits import TooDeep, loads_json
+from lp_tui.model.build import (build_payload, client_properties, client_properties_header, dumps,
+                                 first_message_facts, secret_values)
+from lp_tui.model.validate import ERROR, Finding, summary, validate
 from lp_tui.redact import scrub_body
+from lp_tui.ui.draft_state import Change, DraftState
 from lp_tui.ui.plain import add, plain
 from lp_tui.ui.widgets.json_view import JsonView
+
+if TYPE_CHECKING:
+    from lp_tui.ui.session import Session
+
+CHECK_AFTER = 0.15  # seconds after the last key: the findings and the routing prediction catch up
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 LEVEL_MARK = {"error": "✖", "warning": "▲", "info": "·"}
@@ -125,11 +140,149 @@ class RequestPreview(Vertical):
             super().__init__()
             self.finding = finding
 
-    def __init__(self, **kwargs: Any) -> None:
+    class Checked(Message):
+        """The findings and the routing prediction caught up with the draft."""
+
+        def __init__(self, findings: list[Finding], prediction: Text | None) -> None:
+            super().__init__()
+            self.findings = findings
+            self.prediction = prediction
+
+    class FocusLine(Message):
+        """The focused field's line of the body changed (narrow screens show it under the form)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, state: DraftState, session: Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.state = state
+        self.session = session
+        self.body = ""  # the body as it is sent (the view masks a secret in it)
+        self.payload: Any = None  # the body as data (None when raw mode holds text that is not JSON)
+        self.findings: list[Finding] = []
+        self.prediction: Text | None = None
+        self._parse_problem: ValueError | None = None
+        self._build_pending = False
+        self._check_now = True  # the next build checks at once (anything but a key: a load, a new profile)
+        self._check_timer: Timer | None = None
+        self._focus_line = ""
         self._findings: list[Finding] | None = None  # None: nothing shown yet, not even "no findings"
-        self._request_key: tuple = ()
+        self._request_key: tuple[Any, ...] = ()
         self._prediction: Text | None = None
+        state.subscribe(self._changed)
+
+    # --- following the draft ---------------------------------------------------------------------
+    def _changed(self, change: Change) -> None:
+        """The draft change event: rebuild once per frame; checks wait for the typing to pause."""
+        if Change.KEY not in change:
+            self._stop_checks()
+            self._check_now = True
+        if not self._build_pending:
+            self._build_pending = True
+            self.call_next(self.build)
+
+    @property
+    def pending(self) -> bool:
+        """A rebuild or a check has yet to run (tests wait on this, not on time)."""
+        return self._build_pending or self._check_timer is not None
+
+    def flush(self) -> None:
+        """Bring everything up to date now (before a send, a copy, an export)."""
+        if self._build_pending:
+            self.build()
+        if self._check_timer is not None:
+            self.check()
+
+    def build(self) -> None:
+        """The body from the draft (or the raw text), shown at once; the checks follow."""
+        self._build_pending = False
+        state, session = self.state, self.session
+        self._parse_problem = None
+        if state.raw_mode:
+            body = state.raw_text
+            try:
+                self.payload = loads_json(body)
+            except ValueError as exc:
+                self.payload, self._parse_problem = None, exc
+        else:
+            self.payload = build_payload(state.draft, session.conn.account_id or None)
+            body = dumps(self.payload)
+        self.body = body
+        self.show_request(session.request_url(), session.request_headers(state.draft), body,
+                          secret_values(self.payload))
+        self.follow_focus()
+        if self._check_now:
+            self._check_now = False
+            self.check()
+        else:
+            self._stop_checks()
+            self._check_timer = self.set_timer(CHECK_AFTER, self.check, name="request-checks")
+
+    def _stop_checks(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+            self._check_timer = None
+
+    def check(self) -> None:
+        """The validator's findings and the routing prediction for the body last built."""
+        self._stop_checks()
+        state, payload = self.state, self.payload
+        account = self.session.conn.account_id or None
+        problem = self._parse_problem
+        if isinstance(problem, TooDeep):
+            findings = [Finding(ERROR, "$", f"the JSON is {problem}", "send anyway after confirming")]
+        elif problem is not None:
+            line, col = getattr(problem, "lineno", 0), getattr(problem, "colno", 0)
+            findings = [Finding(ERROR, "$", f"not valid JSON at line {line}, column {col}: "
+                                f"{getattr(problem, 'msg', problem)}", "fix it, or send anyway after confirming")]
+        elif state.raw_mode:
+            findings = validate(payload, account, client_properties(state.draft))
+        else:
+            findings = validate(payload, account, client_properties(state.draft), first_message_facts(state.draft))
+        self.findings = findings
+        self.show_findings(findings)
+        self.prediction = self._predict(payload)
+        self.show_prediction(self.prediction)
+        self.post_message(self.Checked(findings, self.prediction))
+
+    def _predict(self, payload: Any) -> Text | None:
+        """Where this draft will be routed, by the sandbox's own rule engine (sandbox only)."""
+        rules = self.session.routing_rules()
+        if rules is None:
+            return None
+        if payload is None:
+            return Text("Routing: the body is not JSON, so no prediction", style="dim")
+        from lp_tui.model.routing import facts_of
+
+        decision = rules.route(facts_of(payload, client_properties_header(self.state.draft)))
+        text = Text("Routing → ", style="bold")
+        text.append_text(plain(decision.skill, "bold magenta", one_line=True, limit=60))
+        text.append(", rule ", style="dim")
+        text.append_text(plain(f"‘{decision.rule}’", one_line=True, limit=80))
+        return text
+
+    def follow_focus(self) -> None:
+        """Mark the focused field's line (or, in raw mode, the editor's cursor line) and scroll to it
+        when it is out of view; a narrow screen shows that line under the form."""
+        focused = self.screen.focused if self.is_attached else None
+        line: int | None = None
+        if self.state.raw_mode:
+            if focused is not None and focused.id == "raw-editor":
+                line = getattr(focused, "cursor_location", (0, 0))[0]
+        else:
+            path = getattr(focused, "path", None)
+            if isinstance(path, str) and path and not path.startswith("clientProperties"):
+                line = line_of(self.payload, json_path_of(path, self.payload))
+        view = self.query_one("#request-body", JsonView)
+        view.mark(line)
+        text = ""
+        if line is not None and line < view.line_count:
+            text = f"{line + 1:>4} ▶ {view.line(line).strip()}"
+        if text != self._focus_line:
+            self._focus_line = text
+            self.post_message(self.FocusLine(text))
 
     def compose(self) -> ComposeResult:
         yield Static(id="request-line")
@@ -166,7 +319,7 @@ class RequestPreview(Vertical):
         title = Text(f"Findings: {summary(findings)}", style="bold")
         if findings:
             title.append("  (Enter on one jumps to its field)", style="dim")
-        self.query_one("#findings-title", Static).update(title)
+        self.query_one("#findings-title", Static).update(title, layout=False)  # one line, always
         options = self.query_one("#findings", OptionList)
         kept = options.highlighted if options.has_focus else None
         options.clear_options()

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widgets import Static
 
@@ -57,9 +58,12 @@ class TimelineView(Vertical):
         view = self.shown
         agent_action(self, action, self.focus_id or (view.conversation_id if view is not None else None))
 
-    def __init__(self, session: Any, **kwargs: Any) -> None:
+    def __init__(self, session: Any, conversations: DOMNode | None = None, **kwargs: Any) -> None:
+        """``conversations``: the node whose reactive ``conversation_id`` is the conversation opened last
+        (the compose screen's send controller); the pane follows it."""
         super().__init__(**kwargs)
         self.session = session
+        self.conversations = conversations
         self.focus_id: str | None = None  # the conversation the composer opened last
         self.draws = 0
         self.shown: Any = None  # the InboxView drawn last
@@ -81,8 +85,8 @@ class TimelineView(Vertical):
     def on_mount(self) -> None:
         self.follower.on_change = lambda: self.post_message(self.Changed())
         self.connection_changed()
-        if hasattr(self.screen, "conversation_id"):
-            self.watch(self.screen, "conversation_id", self._conversation_opened, init=True)
+        if self.conversations is not None:
+            self.watch(self.conversations, "conversation_id", self._conversation_opened, init=True)
 
     def on_unmount(self) -> None:
         self.follower.on_change = lambda: None
