@@ -1,0 +1,138 @@
+"""`lp-tui event`: the consumer's SENDs after the create, on a sandbox, as a user runs them; the sandbox's
+conversation (GET /_sandbox/conversations/ID) shows each."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from lp_tui.sandbox.server import Sandbox
+from lp_tui.sandbox.state import SandboxState
+from tests.integration.test_cli_send import SECRET, env_for, lp
+
+
+@pytest.fixture
+def server():
+    box = Sandbox(SandboxState(client_secret=SECRET), split=True).start()
+    yield box
+    box.stop()
+
+
+def _open(server, consumer):
+    env = env_for(server, consumer)
+    created = lp("send", env=env)
+    assert created.returncode == 0, created.stderr
+    return env, json.loads(created.stdout)[1]["body"]["conversationId"]
+
+
+def _shown(server, conv):
+    v = server.connection_values()
+    request = urllib.request.Request(f"{v['csds_url']}/_sandbox/conversations/{conv}",
+                                     headers={"Authorization": f"Bearer {v['sandbox_token']}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_chat_state_accept_read_each_exit_0_and_the_sandbox_shows_them(server):
+    env, conv = _open(server, "event-consumer")
+    typing = lp("event", conv, "--chat-state", "COMPOSING", env=env)
+    assert typing.returncode == 0, typing.stderr
+    assert "send chat state COMPOSING: POST" in typing.stderr and "HTTP 200" in typing.stderr
+    assert _shown(server, conv)["chatState"] == "COMPOSING"
+    accepted = lp("event", "--accept", "0,1", env=env)  # the remembered conversation
+    assert accepted.returncode == 0, accepted.stderr
+    read = lp("event", conv, "--read", "1", env=env)
+    assert read.returncode == 0, read.stderr
+    shown = _shown(server, conv)
+    assert shown["receipts"] == [{"role": "CONSUMER", "status": "ACCEPT", "sequences": [0, 1]},
+                                 {"role": "CONSUMER", "status": "READ", "sequences": [1]}]
+    assert [e.get("chatState") or e["status"] for e in shown["events"]] == ["COMPOSING", "ACCEPT", "READ"]
+    history = lp("diff", env=env)  # each SEND is in the history too
+    assert history.returncode in (0, 1), history.stderr
+
+
+def test_text_with_metadata_as_a_quick_reply_answer_and_urgent(server, tmp_path):
+    env, conv = _open(server, "event-consumer-2")
+    meta = tmp_path / "meta.json"
+    meta.write_text('[{"type": "ExternalId", "id": "order-1234"}]')
+    meta.chmod(0o600)
+    answered = lp("event", conv, "--text", "Billing", "--quick-reply", "0", "--metadata", str(meta), env=env)
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stderr.index("SEND the quick reply's ACTION") < answered.stderr.index("SEND message with metadata")
+    urgent = lp("event", conv, "--urgent", env=env)
+    assert urgent.returncode == 0, urgent.stderr
+    shown = _shown(server, conv)
+    assert shown["messages"][-1]["text"] == "Billing"
+    assert shown["messages"][-1]["metadata"] == [{"type": "ExternalId", "id": "order-1234"}]
+    assert shown["receipts"] == [{"role": "CONSUMER", "status": "ACTION", "sequences": [0]}]
+    assert shown["metadata"] == [{"type": "ExternalId", "id": "order-1234"}] * 2
+    assert shown["ttr"] == {"ttrType": "URGENT", "value": 300}
+
+
+def test_a_raw_body_is_sent_exactly_and_the_sandbox_shows_it(server, tmp_path):
+    env, conv = _open(server, "event-consumer-3")
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps({"kind": "req", "id": "7", "type": "ms.PublishEvent", "body": {
+        "dialogId": conv, "event": {"type": "ChatStateEvent", "chatState": "PAUSE"}}}))
+    sent = lp("event", conv, "--raw", str(body), env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["reqId"] == "7"
+    assert _shown(server, conv)["chatState"] == "PAUSE"
+
+
+def test_a_raw_body_that_breaks_the_schema_is_named_then_sent_after_confirmation_and_explained(server, tmp_path):
+    env, conv = _open(server, "event-consumer-4")
+    body = tmp_path / "typing.json"
+    body.write_text(json.dumps({"kind": "req", "id": "8", "type": "ms.PublishEvent", "body": {
+        "dialogId": conv, "event": {"type": "ChatStateEvent", "chatState": "TYPING"}}}))
+    refused = lp("event", conv, "--raw", str(body), env=env)  # no terminal to ask on, no --yes: not sent
+    assert refused.returncode == 2
+    assert "$.body.event.chatState: chatState 'TYPING' is not one of LivePerson's chat states" in refused.stderr
+    assert "add --yes" in refused.stderr and "HTTP" not in refused.stderr
+    sent = lp("event", conv, "--raw", str(body), "--yes", env=env)
+    assert sent.returncode == 1, sent.stderr  # sent, and the sandbox refuses it as LivePerson's schema does
+    assert "chatState 'TYPING'" in sent.stderr and "HTTP 400" in sent.stderr
+    assert "A request was refused: BAD_REQUEST" in sent.stderr
+    assert _shown(server, conv)["chatState"] is None
+
+
+@pytest.mark.parametrize("answer,sent", [(b"y\r", True), (b"\r", False)])
+def test_a_raw_body_that_breaks_the_schema_is_confirmed_on_a_terminal(server, tmp_path, answer, sent):
+    """On a terminal lp-tui asks before sending; "y" sends it, anything else does not."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.pty_read import read_until
+
+    env, conv = _open(server, f"event-consumer-pty-{sent}")
+    body = tmp_path / "bad.json"
+    body.write_text(json.dumps({"kind": "req", "id": "8", "type": "ms.PublishEvent", "body": {
+        "dialogId": conv, "event": {"type": "AcceptStatusEvent", "status": "SEEN", "sequenceList": [0]}}}))
+    main, side = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "event", conv, "--raw", str(body)], stdin=side,
+                            stdout=side, stderr=side, env={**os.environ, **env}, close_fds=True)
+    os.close(side)
+    try:
+        shown = read_until(main, b"Send it anyway? [y/N]", 60)
+        assert b"status 'SEEN' is not one of LivePerson's receipt statuses" in shown
+        os.write(main, answer)
+        assert proc.wait(timeout=60) == (1 if sent else 2)  # sent: the sandbox answers 400, explained
+        rest = read_until(main, None, 0.5)
+        assert (b"HTTP 400" in rest) is sent and (b"Not sent." in rest) is not sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+
+
+def test_usage_mistakes_are_one_line_each():
+    assert "say what to send" in lp("event", "c1").stderr
+    bad = lp("event", "c1", "--chat-state", "typing")
+    assert bad.returncode == 2 and "--chat-state 'TYPING': one of COMPOSING" in bad.stderr
+    assert "--metadata and --quick-reply go with --text" in lp("event", "c1", "--metadata", "[]").stderr
+    assert "give message sequences" in lp("event", "c1", "--read", "x", "--csds-url", "http://127.0.0.1:9").stderr
+    assert "throwaway sandbox" in lp("event", "--sandbox", "--urgent").stderr
