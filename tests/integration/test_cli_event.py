@@ -136,3 +136,35 @@ def test_usage_mistakes_are_one_line_each():
     assert "--metadata and --quick-reply go with --text" in lp("event", "c1", "--metadata", "[]").stderr
     assert "give message sequences" in lp("event", "c1", "--read", "x", "--csds-url", "http://127.0.0.1:9").stderr
     assert "throwaway sandbox" in lp("event", "--sandbox", "--urgent").stderr
+
+
+def test_the_python_and_curl_exports_of_a_send_run_and_reach_the_conversation(server, tmp_path):
+    """A SEND exported (as the Timeline's palette copies it) is a script that does the whole flow and the SEND."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from lp_tui.export import SEND_PATH, spec_from_text
+    from lp_tui.export.curl import curl_flow
+    from lp_tui.export.python import python_script
+    from lp_tui.model.events import chat_state_request
+
+    env, conv = _open(server, "event-export")
+    spec = spec_from_text(json.dumps(chat_state_request(conv, "COMPOSING")), server.state.account_id,
+                          path=SEND_PATH, scheme="http")
+    script = tmp_path / "send.py"
+    script.write_text(python_script(spec))
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **env})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "HTTP 200" in ran.stdout and '"sequence"' in ran.stdout
+    assert _shown(server, conv)["chatState"] == "COMPOSING"
+    if shutil.which("curl") and shutil.which("sh"):
+        spec = spec_from_text(json.dumps(chat_state_request(conv, "PAUSE")), server.state.account_id,
+                              path=SEND_PATH, scheme="http")
+        flow = tmp_path / "send.sh"
+        flow.write_text(curl_flow(spec))
+        ran = subprocess.run(["sh", str(flow)], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert _shown(server, conv)["chatState"] == "PAUSE"
