@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lp_tui.limits import TooDeep, loads_json
@@ -189,6 +189,8 @@ class Message(MessagingEvent):
     text: str = ""
     content_type: str = ""
     quick_replies: tuple[str, ...] = ()  # the choices offered with it, as their titles
+    # the same choices whole (model.events.QuickReply: title, text, click metadata), for answering one
+    buttons: tuple[Any, ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -359,8 +361,10 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
         message = event.get("message")
         if isinstance(message, dict):  # a hosted file: {caption, relativePath, fileType, preview}
             message = f"file {_text(message.get('fileType'), 20)} {_text(message.get('caption'), 200)}".strip()
+        from lp_tui.model.events import quick_replies as buttons_of
+
         return Message(**common, text=_text(message, MAX_TEXT), content_type=_text(event.get("contentType")),
-                       quick_replies=_choices(event.get("quickReplies")))
+                       quick_replies=_choices(event.get("quickReplies")), buttons=tuple(buttons_of(event)))
     if kind == "RichContentEvent":
         content = event.get("content")
         if isinstance(content, str) and content.lstrip().startswith("{") and len(content) <= MAX_BODY_BYTES:

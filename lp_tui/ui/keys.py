@@ -38,6 +38,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "routing": ("alt+o,f9", "Routing: the rules in force and the routing matrix (r runs it, f shows it full screen)"),
     "timeline": ("alt+t,f10", "Timeline: what the webhooks say happened to the conversation"),
     "evidence": ("ctrl+o", "Save evidence of the last send (Markdown and JSON)"),
+    # in the Timeline (with focus there): speaking for the consumer (ui/consumer.py)
+    "consumer-message": ("m", "Timeline: say something as the consumer (typing is sent as you type; metadata optional)"),
+    "consumer-quick-reply": ("b", "Timeline: answer the agent's quick reply by choosing one of its buttons"),
+    "consumer-read": ("a", "Timeline: ACCEPT and READ the agent's messages shown"),
+    "consumer-typing": ("y", "Timeline: send a chat state (COMPOSING, PAUSE, ACTIVE, INACTIVE, GONE)"),
+    "consumer-urgent": ("u", "Timeline: mark the conversation urgent (TTR URGENT)"),
+    "consumer-raw": ("e", "Timeline: edit and send any SEND body (checked against LivePerson's schemas)"),
     "jump": ("ctrl+g", "Jump: a letter on every field, button, list and tab; press one to go there"),
     "form-customer": ("alt+1", "Show the Customer form"),
     "form-personal": ("alt+2", "Show the Personal form"),

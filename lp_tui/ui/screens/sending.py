@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}
+TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message",
+          "event": "Speaking for the consumer"}  # event: the Timeline's SENDs (ui/consumer.py)
 
 
 @dataclass

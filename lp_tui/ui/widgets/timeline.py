@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from lp_tui.ui.consumer import ConsumerKeys
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
 from lp_tui.ui.plain import add, plain
 
@@ -30,7 +31,7 @@ MAX_SHOWN_TEXT = 600  # characters drawn of one entry
 COOLDOWN = 0.1  # seconds between two draws at most
 
 
-class TimelineView(Vertical):
+class TimelineView(ConsumerKeys, Vertical):
     DEFAULT_CSS = """
     TimelineView { height: 1fr; }
     TimelineView #timeline-head { height: auto; padding: 0 1; background: $boost; }
@@ -114,6 +115,7 @@ class TimelineView(Vertical):
         self._body_view.update(self._body(view))
         if at_end:
             scroll.call_after_refresh(scroll.scroll_end, animate=False)
+        self.consumer_shown()  # "accept and read as shown" (ui/consumer.py)
 
     def shown_text(self) -> str:
         """What the pane shows, as lines of plain text (for tests and copying)."""

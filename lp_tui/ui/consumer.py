@@ -1,0 +1,448 @@
+"""Speaking for the consumer from the Timeline: typing states, ACCEPT and READ receipts, answering the agent's
+quick replies, a message with conversation metadata, the urgent TTR, and any raw SEND body.
+
+``ConsumerKeys`` is a base of the Timeline pane (its keys work while the Timeline has focus; ids in
+``ui/keys.py``). Every SEND is built by ``model/events.py`` and sent by the session's client in a worker, as
+the create is: its steps and explained answer go to the Response pane and History (``SendProgress`` and
+``SendFinished`` of the compose screen), so Ctrl+O saves its evidence and the palette copies it as curl or
+Python. Chat states sent by themselves while a message is written (and receipts sent as messages are
+shown, with "accept and read as shown" on) go to History only: they would bury the Response pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+
+from lp_tui.ui.keys import key
+from lp_tui.ui.plain import plain
+from lp_tui.ui.screens.dialogs import DIALOG_CSS
+
+IDLE = 3.0  # seconds without a key after which the typing state turns PAUSE (a messaging window's habit)
+THROTTLE = 2.0  # seconds between two automatic chat states at least
+EVENT_KIND = "event"  # the compose screen's kind of send for these (sending.TITLES)
+
+
+class ConsumerKeys(Widget):
+    """The Timeline's keys for the consumer's side (a base class, so its bindings join the pane's)."""
+
+    BINDINGS = [
+        Binding(key("consumer-message"), "consumer_message", "Say", show=False, id="consumer-message"),
+        Binding(key("consumer-quick-reply"), "consumer_quick_reply", "Choose", show=False,
+                id="consumer-quick-reply"),
+        Binding(key("consumer-read"), "consumer_read", "Read", show=False, id="consumer-read"),
+        Binding(key("consumer-typing"), "consumer_typing", "Typing", show=False, id="consumer-typing"),
+        Binding(key("consumer-urgent"), "consumer_urgent", "Urgent", show=False, id="consumer-urgent"),
+        Binding(key("consumer-raw"), "consumer_raw", "Raw SEND", show=False, id="consumer-raw"),
+    ]
+
+    session: Any
+    shown: Any
+
+    # --- which conversation, which agent messages ------------------------------------------------------
+    def consumer_target(self) -> str | None:
+        """The conversation spoken in: the one lp-tui opened, else the one the Timeline shows; None (and said)."""
+        conversation = getattr(self.screen, "conversation_id", None) or getattr(self.shown, "conversation_id", None)
+        if not conversation:
+            self.notify("No open conversation: send first (the Timeline shows it as the webhooks arrive).",
+                        title="Consumer", severity="warning")
+        return conversation
+
+    def _unread(self) -> list[tuple[str, int]]:
+        view = self.shown
+        done = _read_marks(self.session)
+        return [m for m in (view.agent_messages if view is not None else ()) if m not in done]
+
+    # --- the actions ------------------------------------------------------------------------------------
+    def action_consumer_typing(self) -> None:
+        from lp_tui.model.events import CHAT_STATES, chat_state_request
+
+        target = self.consumer_target()
+        if target is None:
+            return
+
+        def chosen(state: str | None) -> None:
+            if state:
+                speak(self, [chat_state_request(target, state)])
+
+        self.app.push_screen(ChoiceScreen("Chat state", f"Publish the consumer's chat state in {target}:",
+                                          list(CHAT_STATES)), chosen)
+
+    def action_consumer_read(self) -> None:
+        """ACCEPT then READ for the agent's messages not acknowledged yet."""
+        target = self.consumer_target()
+        if target is None:
+            return
+        unread = self._unread()
+        if not unread:
+            self.notify("Every message of the agent shown here is already accepted and read.", title="Consumer")
+            return
+        speak(self, receipts_for(target, unread), marks=unread)
+
+    def action_consumer_quick_reply(self) -> None:
+        from lp_tui.model.events import quick_reply_answer
+
+        target = self.consumer_target()
+        if target is None:
+            return
+        offer = getattr(self.shown, "offer", None)
+        if not offer:
+            self.notify("No quick replies shown yet: the agent's message with choices appears in the Timeline "
+                        "(on the sandbox: `lp-tui sandbox --quick-replies …`, or the palette's \"Agent greets "
+                        "with quick replies\").", title="Consumer", severity="warning")
+            return
+        dialog, sequence, buttons = offer
+
+        def chosen(title: str | None) -> None:
+            button = next((b for b in buttons if b.title == title), None)
+            if button is not None:
+                speak(self, quick_reply_answer(target, sequence, button, None if dialog == target else dialog))
+
+        self.app.push_screen(ChoiceScreen("Answer the quick reply", f"The agent's message #{sequence} offers:",
+                                          [b.title for b in buttons]), chosen)
+
+    def action_consumer_message(self) -> None:
+        from lp_tui.model.events import text_request
+
+        target = self.consumer_target()
+        if target is None:
+            return
+        typing = Typing(self, target)
+
+        def done(answer: tuple[str, list[Any] | None] | None) -> None:
+            typing.stop()
+            if answer is None:
+                typing.finish(False)
+                return
+            typing.finish(True)
+            speak(self, [text_request(target, answer[0], metadata=answer[1])])
+
+        self.app.push_screen(MessageScreen(target, typing), done)
+
+    def action_consumer_urgent(self) -> None:
+        from lp_tui.model.events import ttr_request
+
+        target = self.consumer_target()
+        if target is not None:
+            speak(self, [ttr_request(target)])
+
+    def action_consumer_raw(self) -> None:
+        from lp_tui.model.build import dumps
+        from lp_tui.model.events import chat_state_request
+
+        target = self.consumer_target() or "CONVERSATION_ID"
+
+        def done(body: str | None) -> None:
+            if body is not None:
+                speak(self, [body.encode("utf-8", errors="surrogatepass")])
+
+        self.app.push_screen(RawSendScreen(dumps(chat_state_request(target, "COMPOSING"))), done)
+
+    def consumer_shown(self) -> None:
+        """The Timeline drew: with "accept and read as shown" on, acknowledge the agent's new messages."""
+        if not getattr(self.session, "accept_and_read", False) or self.shown is None or self.shown.closed:
+            return
+        target = getattr(self.screen, "conversation_id", None)
+        unread = [m for m in self._unread() if target and self.shown.conversation_id == target]
+        if unread and target:
+            speak(self, receipts_for(target, unread), marks=unread, quiet=True)
+
+
+def receipts_for(target: str, messages: list[tuple[str, int]]) -> list[Any]:
+    """ACCEPT then READ, one pair per dialog, for the agent's messages (dialog, sequence)."""
+    from lp_tui.model.events import receipt_request
+
+    out: list[Any] = []
+    for dialog in dict.fromkeys(d for d, _ in messages):
+        sequences = [s for d, s in messages if d == dialog]
+        for status in ("ACCEPT", "READ"):
+            out.append(receipt_request(target, status, sequences, dialog_id=None if dialog == target else dialog))
+    return out
+
+
+def _read_marks(session: Any) -> set[tuple[str, int]]:
+    marks = getattr(session, "_consumer_read", None)
+    if marks is None:
+        marks = set()
+        setattr(session, "_consumer_read", marks)
+    return marks
+
+
+# --- sending: the session's client, in a worker -------------------------------------------------------------
+def speak(widget: Any, bodies: list[Any], *, marks: list[tuple[str, int]] | None = None, quiet: bool = False) -> None:
+    """Send ``bodies`` (request objects, or bytes sent as they are) one after the other, in a worker."""
+    if marks:
+        _read_marks(widget.session).update(marks)
+    widget.run_worker(_speak(widget, bodies, quiet), group="consumer", exit_on_error=False)
+
+
+async def _speak(widget: Any, bodies: list[Any], quiet: bool) -> None:
+    from lp_tui.lp.errors import LpError
+    from lp_tui.model.build import client_properties_header
+    from lp_tui.model.events import describe
+    from lp_tui.ui.screens.sending import Outcome, SendFinished, SendProgress
+
+    screen = widget.screen
+    session = widget.session
+    draft = getattr(screen, "draft", None)
+    header = client_properties_header(draft) if draft is not None else None
+    for body in bodies:
+        data = body if isinstance(body, bytes) else None
+        what = "raw body" if data is not None else describe(body)
+        outcome = Outcome(EVENT_KIND, body=data)
+
+        def observe(step: Any, outcome: Outcome = outcome) -> None:
+            if not any(s is step for s in outcome.steps):
+                outcome.steps.append(step)
+            if not quiet:
+                screen.post_message(SendProgress(EVENT_KIND, list(outcome.steps)))
+
+        try:
+            client = session.client
+            outcome.result = await client.send_event(body, header, observe, action=f"send {what}")
+            outcome.result.target = getattr(screen, "conversation_id", None)
+        except LpError as exc:
+            outcome.error = exc
+        except asyncio.CancelledError:
+            outcome.cancelled = True
+            raise
+        except Exception as exc:  # never crash the app on an unexpected failure; show it
+            outcome.error = LpError("api", f"send {what}", f"unexpected error: {type(exc).__name__}: {exc}",
+                                    "this is a bug in lp-tui; please report it")
+        if not quiet:
+            screen.post_message(SendFinished(outcome))
+        elif outcome.result is not None:
+            entry = outcome.result.to_record(None)
+            entry["profile"] = session.profile
+            try:
+                await asyncio.to_thread(session.history.append, entry)
+            except OSError:
+                pass
+        if outcome.error is not None or (outcome.result is not None and not outcome.result.ok):
+            if quiet:
+                why = str(outcome.error) if outcome.error else f"HTTP {outcome.result.status}"
+                widget.notify(f"The consumer's {what} was not taken: {why}", title="Consumer", severity="warning",
+                              markup=False)
+            return  # the rest waits for what the answer says
+        if not quiet:
+            widget.notify(f"Sent for the consumer: {what}.", title="Consumer", markup=False)
+
+
+# --- the typing state, sent by itself while a message is written --------------------------------------------
+class Typing:
+    """COMPOSING on the first key, PAUSE after ``IDLE`` seconds without one, ACTIVE when the message goes (or
+    the dialog is left while typing); never two chat states closer than ``THROTTLE`` seconds, except the last."""
+
+    def __init__(self, widget: Any, target: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.widget, self.target, self.clock = widget, target, clock
+        self.state = ""  # the last chat state sent
+        self.last = -1e9
+        self.sent: list[str] = []  # every state sent, in order (for tests and the dialog's line)
+        self._timer: Any = None
+        self.idle, self.throttle = IDLE, THROTTLE
+
+    def key(self, host: Any) -> None:
+        """A key in the message: COMPOSING when not already, and the idle timer restarts."""
+        if self.state != "COMPOSING" and self.clock() - self.last >= self.throttle:
+            self._send("COMPOSING")
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = host.set_timer(self.idle, self._idle)
+
+    def _idle(self) -> None:
+        self._timer = None
+        if self.state == "COMPOSING":
+            self._send("PAUSE")
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def finish(self, sent: bool) -> None:
+        """The message went (ACTIVE), or was abandoned while typing (ACTIVE too: the indicator clears)."""
+        if self.state in ("COMPOSING", "PAUSE"):
+            self._send("ACTIVE")
+
+    def _send(self, state: str) -> None:
+        from lp_tui.model.events import chat_state_request
+
+        self.state, self.last = state, self.clock()
+        self.sent.append(state)
+        speak(self.widget, [chat_state_request(self.target, state)], quiet=True)
+
+
+# --- dialogs ---------------------------------------------------------------------------------------------------
+class ChoiceScreen(ModalScreen[str | None]):
+    """Choose one of a few values (chat states, a quick reply's buttons); Escape chooses none."""
+
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "ChoiceScreen") + "ChoiceScreen OptionList { height: auto; max-height: 12; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, label: str, choices: list[str]) -> None:
+        super().__init__()
+        self.title_text, self.label, self.choices = title, label, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(plain(self.title_text, one_line=True), classes="title")
+            yield Static(plain(self.label))
+            yield OptionList(*[plain(c, one_line=True, limit=80) for c in self.choices], id="choices")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MessageScreen(ModalScreen["tuple[str, list[Any] | None] | None"]):
+    """A message for the consumer, with conversation metadata if wanted; the typing state follows the keys."""
+
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "MessageScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, target: str, typing: Typing) -> None:
+        super().__init__()
+        self.target, self.typing = target, typing
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Say as the consumer", classes="title")
+            yield Static(plain(f"A message in {self.target}; the agent sees the consumer typing as you type."))
+            yield Input(placeholder="Hello, I need your support", id="message-text")
+            yield Static("Conversation metadata (optional JSON array), e.g. "
+                         '[{"type": "ExternalId", "id": "order-1234"}]:')
+            yield Input(placeholder="", id="message-metadata")
+            yield Static("", id="prompt-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Send", id="ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#message-text", Input).focus()
+
+    @on(Input.Changed, "#message-text")
+    def _typed(self, event: Input.Changed) -> None:
+        if event.value:
+            self.typing.key(self)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        from lp_tui.limits import TooDeep, loads_json
+        from lp_tui.model.events import metadata_list
+
+        text = self.query_one("#message-text", Input).value
+        given = self.query_one("#message-metadata", Input).value.strip()
+        error = self.query_one("#prompt-error", Static)
+        if not text:
+            error.update("Write the message first.")
+            return
+        metadata = None
+        if given:
+            try:
+                metadata = metadata_list(loads_json(given, strict_numbers=True))
+            except TooDeep as exc:
+                error.update(plain(f"Metadata: the JSON is {exc}."))
+                return
+            except ValueError as exc:
+                error.update(plain(f"Metadata: {exc}. Fix it, or clear it to send without metadata."))
+                return
+        self.dismiss((text, metadata))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RawSendScreen(ModalScreen[str | None]):
+    """Any SEND body: LivePerson's schema findings shown as you edit; sending one that breaks it asks first."""
+
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "RawSendScreen") + """
+    RawSendScreen > Vertical { width: 100; height: 90%; }
+    RawSendScreen TextArea { height: 1fr; }
+    RawSendScreen #raw-findings { height: auto; max-height: 8; overflow-y: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, body: str) -> None:
+        super().__init__()
+        self.body = body
+        self.findings: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Raw SEND body", classes="title")
+            yield Static("Sent exactly as written to …/conversation/send. Checked against LivePerson's schemas "
+                         "as you type; the findings warn, they never block.")
+            yield TextArea(self.body, language=None, id="raw-send-body", show_line_numbers=True)
+            yield Static("", id="raw-findings")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Send", id="ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self._check()
+        self.query_one(TextArea).focus()
+
+    @on(TextArea.Changed)
+    def _check(self) -> None:
+        from rich.text import Text
+
+        from lp_tui.limits import TooDeep, loads_json
+        from lp_tui.model.validate import ERROR, Finding, validate_send
+
+        text = self.query_one(TextArea).text
+        try:
+            self.findings = validate_send(loads_json(text))
+        except TooDeep as exc:
+            self.findings = [Finding(ERROR, "$", f"the body is {exc}")]
+        except ValueError as exc:
+            self.findings = [Finding(ERROR, "$", f"the body is not JSON ({exc})", "LivePerson will answer 400")]
+        shown = Text()
+        for finding in self.findings[:20]:
+            style = {"error": "bold red", "warning": "yellow"}.get(finding.level, "dim")
+            shown.append_text(plain(finding.line(), style, one_line=True, limit=300))
+            shown.append("\n")
+        if not self.findings:
+            shown.append("No findings: the body meets LivePerson's SEND schema.", style="green")
+        self.query_one("#raw-findings", Static).update(shown)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        from lp_tui.model.validate import ERROR, WARNING
+        from lp_tui.ui.screens.dialogs import ConfirmScreen
+
+        text = self.query_one(TextArea).text
+        bad = [f for f in self.findings if f.level in (ERROR, WARNING)]
+        if not bad:
+            self.dismiss(text)
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(text)
+
+        self.app.push_screen(ConfirmScreen("Send it anyway?", f"The body breaks LivePerson's SEND schema "
+                                           f"({len(bad)} finding(s): {bad[0].line()}). LivePerson will likely "
+                                           "refuse it. Send it exactly as it is?", yes="Send anyway"), done)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
