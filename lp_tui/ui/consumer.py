@@ -446,3 +446,96 @@ class RawSendScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+# --- the palette ------------------------------------------------------------------------------------------------
+def consumer_commands(app: Any) -> Any:
+    """The Timeline's palette commands for the consumer's side."""
+    from textual.app import SystemCommand
+
+    session = app.session
+    state = "on" if session.accept_and_read else "off"
+    yield SystemCommand(f"Accept and read as shown: turn {'off' if state == 'on' else 'on'}",
+                        f"Now {state}. When on, the Timeline sends ACCEPT and READ for each agent message as it shows "
+                        "(accept_and_read in settings.toml)", lambda: toggle_accept_and_read(app))
+    outcome = getattr(app.composer, "outcome", None)
+    if outcome is not None and outcome.kind == EVENT_KIND and outcome.result is not None:
+        yield SystemCommand("Copy the last SEND as curl", "The consumer's last SEND as one curl command "
+                            "($LP_HOST, $LP_APP_JWT, $LP_CONSUMER_JWS)", lambda: copy_send(app, "curl"))
+        yield SystemCommand("Copy the last SEND as Python", "A standalone script: CSDS, AppJWT, ConsumerJWS, then "
+                            "the consumer's last SEND", lambda: copy_send(app, "python"))
+    if session.use_sandbox:
+        yield SystemCommand("Agent greets with quick replies", "The built-in sandbox's agent offers buttons in its "
+                            "greeting (answer one with b in the Timeline)", lambda: ask_quick_replies(app))
+
+
+def toggle_accept_and_read(app: Any) -> None:
+    from lp_tui.store import settings as store
+
+    session = app.session
+    session.accept_and_read = flag = not session.accept_and_read
+    path = session.settings.path
+
+    def write() -> None:
+        current = store.load(path)  # as it is on disk now: only this key changes
+        if current.bad_file:
+            return
+        current.accept_and_read = flag
+        try:
+            store.save(current)
+        except (OSError, store.SettingsConflict):
+            pass
+
+    app.run_worker(write, thread=True, group="accept-and-read", exit_on_error=False)
+    app.notify(f"Accept and read as shown: {'on' if flag else 'off'}.", title="Consumer")
+
+
+def copy_send(app: Any, kind: str) -> None:
+    """The last SEND for the consumer as curl or Python (tokens as variables, never their values)."""
+    from urllib.parse import urlsplit
+
+    from lp_tui.export import SEND_PATH, spec_from_text
+    from lp_tui.export.curl import curl_command
+    from lp_tui.export.python import python_script
+    from lp_tui.ui.clipboard import copy
+
+    result = app.composer.outcome.result
+    conn = app.session.conn
+    spec = spec_from_text(result.request_body, conn.account_id or None,
+                          client_properties=result.request_headers.get("Client-Properties"),
+                          bearer=conn.auth_scheme == "bearer", source="the lp-tui app (a SEND for the consumer)",
+                          scheme=urlsplit(conn.csds_url).scheme, path=SEND_PATH)
+    if kind == "curl":
+        copy(app, curl_command(spec), "a curl command", title="Copied as curl",
+             detail="It needs LP_HOST, LP_APP_JWT and LP_CONSUMER_JWS: run eval \"$(lp-tui token)\" first.")
+    else:
+        copy(app, python_script(spec), "a Python script (standard library only)", title="Copied as Python",
+             detail="It reads LP_ACCOUNT_ID, LP_CLIENT_ID, LP_CLIENT_SECRET, LP_EXT_CONSUMER_ID and LP_CSDS_URL.")
+
+
+def ask_quick_replies(app: Any) -> None:
+    from lp_tui.sandbox.webhook_config import check_quick_replies
+    from lp_tui.ui.screens.dialogs import PromptScreen
+
+    def titles(text: str) -> list[str]:
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+    def check(text: str) -> str | None:
+        try:
+            check_quick_replies(titles(text))
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def done(text: str | None) -> None:
+        sandbox = app.session.sandbox
+        if text is None or sandbox is None:
+            return
+        with sandbox.state.lock:
+            sandbox.state.webhooks.update({"quick_replies": titles(text)})
+        app.notify("The agent's next greeting offers " + (", ".join(titles(text)) or "no buttons") + ".",
+                   title="Sandbox", markup=False)
+
+    current = ", ".join(app.session.sandbox.state.webhooks.quick_replies) if app.session.sandbox else ""
+    app.push_screen(PromptScreen("Agent greets with quick replies", "Button titles, separated by commas (empty: "
+                                 "none):", current or "Billing, Sales, Something else", ok="Set", check=check), done)

@@ -278,6 +278,7 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
         raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
     session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
                       startup_notes=notes, defer_sandbox=defer_sandbox)
+    session.accept_and_read = stored.accept_and_read
     if not session.use_sandbox and not session.conn.is_configured():
         from lp_tui.model.connection import BY_NAME
 

@@ -167,3 +167,39 @@ async def test_a_raw_send_that_breaks_the_schema_is_named_and_sent_after_a_confi
             assert _conversation(session, conv)["chatState"] is None
     finally:
         session.close()
+
+
+async def test_the_palette_sets_quick_replies_copies_the_last_send_and_saves_accept_and_read(tmp_path):
+    from lp_tui.store import settings as store
+
+    from .fakes import run_from_palette
+
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view = await open_timeline(pilot)
+            await until(pilot, lambda: view.follower.mode == SANDBOX, "the receiver")
+            session.sandbox.send_webhooks_to(view.follower.url, agent_delay=0)
+            await run_from_palette(pilot, "agent greets", "Agent greets with quick replies")
+            await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen", "the titles")
+            app.screen.query_one("Input").value = "Yes, No"
+            await pilot.press("enter")
+            await until(pilot, lambda: session.sandbox.state.webhooks.quick_replies == ["Yes", "No"], "the titles set")
+            await typed(pilot, "#f-consumer-ctype", "vip")
+            await send(pilot)
+            await pilot.press("f10")
+            await until(pilot, lambda: "[choices: Yes · No]" in view.shown_text(), "the greeting's buttons")
+            await pilot.press("u")
+            await until(pilot, lambda: app.composer.outcome is not None and app.composer.outcome.kind == "event"
+                        and app.composer.outcome.result is not None, "the urgent SEND's answer")
+            await run_from_palette(pilot, "last send as curl", "Copy the last SEND as curl")
+            await until(pilot, lambda: getattr(app, "last_copy", None) is not None, "the copy")
+            text = app.last_copy[0]
+            assert "/messaging/consumer/conversation/send?v=3" in text and '"TTRField"' in text
+            assert "$LP_APP_JWT" in text and "eyJ" not in text
+            await run_from_palette(pilot, "accept and read", "Accept and read as shown: turn on")
+            await until(pilot, lambda: store.load(session.settings.path).accept_and_read is True, "the setting saved")
+            assert session.accept_and_read
+    finally:
+        session.close()

@@ -199,6 +199,9 @@ def palette_commands(app: Any) -> Iterable[SystemCommand]:
     follower = follower_of(app.session)
     yield SystemCommand("Timeline", "What the webhooks say happened to the conversation (F10)",
                         composer.action_timeline)
+    from lp_tui.ui.consumer import consumer_commands
+
+    yield from consumer_commands(app)  # speaking for the consumer
     if follower.running:
         yield SystemCommand("Stop the webhook receiver", f"It listens on {follower.url}",
                             lambda: _stop(app))
