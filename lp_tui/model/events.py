@@ -88,15 +88,15 @@ def quick_replies(event: Any) -> list[QuickReply]:
         if not isinstance(reply, dict):
             continue
         title = reply.get("title")
-        click = reply.get("click") if isinstance(reply.get("click"), dict) else {}
-        actions = click.get("actions") if isinstance(click.get("actions"), list) else []
+        click: dict[str, Any] = reply["click"] if isinstance(reply.get("click"), dict) else {}
+        actions: list[Any] = click["actions"] if isinstance(click.get("actions"), list) else []
         text = next((a.get("text") for a in actions if isinstance(a, dict) and a.get("type") == "publishText"
                      and isinstance(a.get("text"), str)), None)
         if not isinstance(title, str):
             title = text if isinstance(text, str) else ""
         if not title and not text:
             continue
-        metadata = click.get("metadata") if isinstance(click.get("metadata"), list) else []
+        metadata: list[Any] = click["metadata"] if isinstance(click.get("metadata"), list) else []
         out.append(QuickReply(title, text if isinstance(text, str) else title, list(metadata[:MAX_REPLIES])))
     return out
 
@@ -133,7 +133,7 @@ def describe(request: Any) -> str:
     """A short line for history and the timeline: what a SEND body does ("chat state COMPOSING")."""
     if not isinstance(request, dict):
         return "SEND"
-    body = request.get("body") if isinstance(request.get("body"), dict) else {}
+    body: dict[str, Any] = request["body"] if isinstance(request.get("body"), dict) else {}
     if request.get("type") == UPDATE_FIELD:
         fields = body.get("conversationField")
         fields = fields if isinstance(fields, list) else [fields]
@@ -143,7 +143,7 @@ def describe(request: Any) -> str:
             if isinstance(item, dict) and item.get("conversationState") == "CLOSE":
                 return "close"
         return "conversation field"
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    event: dict[str, Any] = body["event"] if isinstance(body.get("event"), dict) else {}
     kind = event.get("type")
     if kind == "ChatStateEvent":
         return f"chat state {event.get('chatState')}"
