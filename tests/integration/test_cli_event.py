@@ -129,6 +129,16 @@ def test_a_raw_body_that_breaks_the_schema_is_confirmed_on_a_terminal(server, tm
         os.close(main)
 
 
+def test_a_metadata_file_others_can_change_is_not_read(tmp_path):
+    meta = tmp_path / "meta.json"
+    meta.write_text('[{"type": "ExternalId", "id": "order-1234"}]')
+    meta.chmod(0o666)
+    refused = lp("event", "c1", "--text", "hi", "--metadata", str(meta), "--csds-url", "http://127.0.0.1:9")
+    assert refused.returncode == 2 and "is writable by other users" in refused.stderr and "HTTP" not in refused.stderr
+    missing = lp("event", "c1", "--text", "hi", "--metadata", str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "cannot read it" in missing.stderr
+
+
 def test_usage_mistakes_are_one_line_each():
     assert "say what to send" in lp("event", "c1").stderr
     bad = lp("event", "c1", "--chat-state", "typing")
