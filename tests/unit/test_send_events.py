@@ -143,3 +143,24 @@ def test_a_quick_reply_answer_is_not_an_error_for_the_validator():
     first = E.quick_replies(_question()["event"])[0]
     for body in E.quick_reply_answer("conv-1", 1, first):
         assert [f.level for f in validate_send(body)] == [INFO]
+
+
+def test_the_fold_keeps_the_agent_s_messages_and_the_latest_quick_replies_for_the_consumer():
+    """LivePerson's own survey notifications folded: the question's buttons (with their metadata) are what `b`
+    offers; the consumer's own answer is never a message to acknowledge."""
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.timeline import Inbox
+    from lp_tui.lp.webhooks import parse
+
+    inbox = Inbox()
+    for name in ("pcs-06-survey-question-quick-replies.json", "pcs-08-consumer-answer.json"):
+        inbox.deliver(Delivery(1_700_000_000.0, 200, "", parse((WEBHOOKS / name).read_bytes())))
+    views = [inbox.view(t.conversation_id) for t in inbox.timelines.by_id.values()]
+    question = next(v for v in views if v.offer is not None)
+    dialog, sequence, buttons = question.offer
+    assert (dialog, sequence) == ("PwT_YK91Sum3vu5H6T3YnA", 1)
+    assert [b.title for b in buttons] == ["1", "2", "3", "4", "5", "Skip"]
+    assert buttons[5].metadata[0]["groupId"] == "d55ffc18-da33-4c40-a20a-2958ec3f4c88"
+    assert set(question.agent_messages) == {("PwT_YK91Sum3vu5H6T3YnA", 0), ("PwT_YK91Sum3vu5H6T3YnA", 1)}
+    answer = next(v for v in views if v.offer is None)
+    assert answer.agent_messages == ()  # the consumer's "1" (sequence 3) is not the agent's
