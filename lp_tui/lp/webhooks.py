@@ -197,6 +197,7 @@ class Message(MessagingEvent):
 class RichContent(MessagingEvent):
     summary: str = ""
     quick_replies: tuple[str, ...] = ()
+    buttons: tuple[Any, ...] = field(default=(), compare=False, hash=False)  # as Message's
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,10 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
                 content = loads_json(content, MAX_DEPTH)
             except (ValueError, TooDeep):
                 pass
-        return RichContent(**common, summary=_rich_summary(content), quick_replies=_choices(event.get("quickReplies")))
+        from lp_tui.model.events import quick_replies as buttons_of
+
+        return RichContent(**common, summary=_rich_summary(content), quick_replies=_choices(event.get("quickReplies")),
+                           buttons=tuple(buttons_of(event)))
     if kind == "AcceptStatusEvent":
         listed = event.get("sequenceList")
         items: list[Any] = listed if isinstance(listed, list) else []
