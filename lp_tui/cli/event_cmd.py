@@ -43,6 +43,10 @@ def register(sub: Any) -> None:
     e.add_argument("--raw", metavar="FILE|-", help="send this SEND body exactly as given (- for stdin), after "
                    "checking it against LivePerson's schemas")
     e.add_argument("--yes", action="store_true", help="send a --raw body that breaks the schema without asking")
+    e.add_argument("--evidence", metavar="FILE", help="also write evidence of the last SEND for a bug report: "
+                   "FILE.md as Markdown, FILE.json as JSON (no secrets)")
+    e.add_argument("--as", dest="as_", choices=("curl", "curl-flow", "python"), help="print the SEND(s) as a curl "
+                   "command, a sh script or a Python script (both the whole flow) instead of sending")
     add_draft_options(e)
     from lp_tui.cli.send import add_client_properties_option
 
@@ -161,7 +165,8 @@ def _requests(args: argparse.Namespace, target: str) -> list[tuple[Any, str]]:
 
 
 def cmd_event(args: argparse.Namespace) -> int:
-    from lp_tui.cli.send import THROWAWAY, _record_history, _send_header, _target, client_properties, print_result
+    from lp_tui.cli.send import (THROWAWAY, _evidence_path, _record_history, _send_header, _target, _write_evidence,
+                                 client_properties, print_result)
     from lp_tui.cli.common import run_with_connection
     from lp_tui.model.events import CHAT_STATES, describe
 
@@ -187,6 +192,9 @@ def cmd_event(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     draft = make_draft(args)
     header = client_properties(args, draft)
+    if args.as_ is not None:
+        return _print_exports(args, raw, header)
+    evidence = _evidence_path(args.evidence) if args.evidence else None
 
     async def job(client: Any, conn: Any, sandbox: Any) -> int:
         target = _target(args.conversation_id, conn, sandbox, "speak in")
@@ -199,7 +207,42 @@ def cmd_event(args: argparse.Namespace) -> int:
             err(f"SEND {what}:")
             result = await client.send_event(body, _send_header(header, conn, sandbox, target), action=f"send {what}")
             code = max(code, print_result(result))
-            _record_history(result, conn)
+            history_id = _record_history(result, conn)
+            if evidence is not None and body is sends[-1][0]:
+                from lp_tui.export.evidence import from_result
+
+                _write_evidence(evidence, from_result(result, profile=conn.profile, account=conn.account_id,
+                                                      client_properties=result.request_headers.get(
+                                                          "Client-Properties"), history_id=history_id))
         return EXIT_API if code else EXIT_OK
 
     return run_with_connection(args, job)
+
+
+def _print_exports(args: argparse.Namespace, raw: bytes | None, header: str | None) -> int:
+    """--as: each SEND the flags ask for, as curl or Python, on stdout (nothing is sent, no token is printed)."""
+    import json
+    from urllib.parse import urlsplit
+
+    from lp_tui.cli.common import out, resolve_connection
+    from lp_tui.cli.send import _send_header, _target
+    from lp_tui.export import SEND_PATH, spec_from_text
+    from lp_tui.cli.export import export_text
+
+    conn, sandbox = resolve_connection(args)
+    target = _target(args.conversation_id, conn, sandbox, "speak in")
+    bodies = [json.dumps(body, ensure_ascii=False) for body, _ in _requests(args, target)]
+    if raw is not None:
+        bodies.append(raw.decode("utf-8", errors="surrogatepass"))
+    for text in bodies:
+        spec = spec_from_text(text, conn.account_id or None, client_properties=_send_header(header, conn, sandbox,
+                                                                                             target),
+                              bearer=conn.auth_scheme == "bearer", source="lp-tui event",
+                              scheme=urlsplit(conn.csds_url).scheme, path=SEND_PATH)
+        out(export_text(args.as_, spec).rstrip("\n"), block=True)
+    if args.as_ == "curl":
+        from lp_tui.cli.common import warn
+
+        warn(f"the URL is {urlsplit(conn.csds_url).scheme}://$LP_HOST/...: `eval \"$(lp-tui token)\"` sets LP_HOST, "
+             "LP_APP_JWT and LP_CONSUMER_JWS (or use --as curl-flow, which does the whole flow)")
+    return EXIT_OK

@@ -178,3 +178,27 @@ def test_the_python_and_curl_exports_of_a_send_run_and_reach_the_conversation(se
         ran = subprocess.run(["sh", str(flow)], capture_output=True, text=True, timeout=60, env={**os.environ, **env})
         assert ran.returncode == 0, ran.stdout + ran.stderr
         assert _shown(server, conv)["chatState"] == "PAUSE"
+
+
+def test_evidence_of_the_last_send_and_the_sends_as_python_without_sending(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env, conv = _open(server, "event-consumer-5")
+    evidence = tmp_path / "typing.md"
+    sent = lp("event", conv, "--chat-state", "PAUSE", "--evidence", str(evidence), env=env)
+    assert sent.returncode == 0, sent.stderr
+    text = evidence.read_text()
+    assert "send chat state PAUSE" in text and '"chatState": "PAUSE"' in text and "eyJ" not in text
+    printed = lp("event", conv, "--urgent", "--as", "python", env=env)
+    assert printed.returncode == 0, printed.stderr
+    assert _shown(server, conv)["ttr"] is None  # nothing was sent
+    script = tmp_path / "urgent.py"
+    script.write_text(printed.stdout)
+    ran = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **env})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert _shown(server, conv)["ttr"] == {"ttrType": "URGENT", "value": 300}
+    curl = lp("event", conv, "--accept", "0", "--as", "curl", env=env)
+    assert "/messaging/consumer/conversation/send?v=3" in curl.stdout and '"ACCEPT"' in curl.stdout
