@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -27,8 +27,13 @@ from lp_tui.ui.keys import key
 from lp_tui.ui.plain import plain
 from lp_tui.ui.screens.dialogs import DIALOG_CSS
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 IDLE = 3.0  # seconds without a key after which the typing state turns PAUSE (a messaging window's habit)
 THROTTLE = 2.0  # seconds between two automatic chat states at least
+HINTS = (("consumer-message", "say"), ("consumer-quick-reply", "answer a quick reply"), ("consumer-read",
+         "accept+read"), ("consumer-typing", "typing"), ("consumer-urgent", "urgent"), ("consumer-raw", "raw SEND"))
 EVENT_KIND = "event"  # the compose screen's kind of send for these (sending.TITLES)
 
 
@@ -49,6 +54,16 @@ class ConsumerKeys(Widget):
     shown: Any
 
     # --- which conversation, which agent messages ------------------------------------------------------
+    def consumer_hint(self) -> "Text":
+        """One dim line under an open conversation: the keys that speak for the consumer, as in force."""
+        from rich.text import Text
+
+        from lp_tui.ui.keys import current
+
+        keymap = current()
+        words = [(_shown_key(keymap, action), what) for action, what in HINTS if keymap.first(action)]
+        return Text("As the consumer: " + " · ".join(f"{k} {w}" for k, w in words) + "\n", style="dim")
+
     def consumer_target(self) -> str | None:
         """The conversation spoken in: the one lp-tui opened, else the one the Timeline shows; None (and said)."""
         conversation = getattr(self.screen, "conversation_id", None) or getattr(self.shown, "conversation_id", None)
@@ -155,6 +170,12 @@ class ConsumerKeys(Widget):
         unread = [m for m in self._unread() if target and self.shown.conversation_id == target]
         if unread and target:
             speak(self, receipts_for(target, unread), marks=unread, quiet=True)
+
+
+def _shown_key(keymap: Any, action: str) -> str:
+    """A plain letter as typed (``m``, not ``M``, which reads as Shift+M); any other key as the help shows it."""
+    first = keymap.keys.get(action, "").split(",")[0]
+    return first if len(first) == 1 else keymap.first(action)
 
 
 def receipts_for(target: str, messages: list[tuple[str, int]]) -> list[Any]:

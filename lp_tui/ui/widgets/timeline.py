@@ -161,6 +161,8 @@ class TimelineView(ConsumerKeys, Vertical):
             text.append("Conversation ", style="bold")
             add(text, view.conversation_id, "bold", one_line=True, limit=80)
             text.append(" · closed\n" if view.closed else "\n", style="bold red" if view.closed else "")
+            if not view.closed:
+                text.append_text(self.consumer_hint())  # the consumer's keys (ui/consumer.py)
             if view.dropped:
                 text.append(f"({view.dropped} earlier events not kept)\n", style="dim")
         text.rstrip()
