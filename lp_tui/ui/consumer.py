@@ -79,6 +79,9 @@ class ConsumerKeys(Widget):
 
     # --- the actions ------------------------------------------------------------------------------------
     def action_consumer_typing(self) -> None:
+        asked_production(self, self._consumer_typing)
+
+    def _consumer_typing(self) -> None:
         from lp_tui.model.events import CHAT_STATES, chat_state_request
 
         target = self.consumer_target()
@@ -93,6 +96,9 @@ class ConsumerKeys(Widget):
                                           list(CHAT_STATES)), chosen)
 
     def action_consumer_read(self) -> None:
+        asked_production(self, self._consumer_read)
+
+    def _consumer_read(self) -> None:
         """ACCEPT then READ for the agent's messages not acknowledged yet."""
         target = self.consumer_target()
         if target is None:
@@ -104,6 +110,9 @@ class ConsumerKeys(Widget):
         speak(self, receipts_for(target, unread), marks=unread)
 
     def action_consumer_quick_reply(self) -> None:
+        asked_production(self, self._consumer_quick_reply)
+
+    def _consumer_quick_reply(self) -> None:
         from lp_tui.model.events import quick_reply_answer
 
         target = self.consumer_target()
@@ -126,6 +135,9 @@ class ConsumerKeys(Widget):
                                           [b.title for b in buttons]), chosen)
 
     def action_consumer_message(self) -> None:
+        asked_production(self, self._consumer_message)
+
+    def _consumer_message(self) -> None:
         from lp_tui.model.events import text_request
 
         target = self.consumer_target()
@@ -144,6 +156,9 @@ class ConsumerKeys(Widget):
         self.app.push_screen(MessageScreen(target, typing), done)
 
     def action_consumer_urgent(self) -> None:
+        asked_production(self, self._consumer_urgent)
+
+    def _consumer_urgent(self) -> None:
         from lp_tui.model.events import ttr_request
 
         target = self.consumer_target()
@@ -151,6 +166,9 @@ class ConsumerKeys(Widget):
             speak(self, [ttr_request(target)])
 
     def action_consumer_raw(self) -> None:
+        asked_production(self, self._consumer_raw)
+
+    def _consumer_raw(self) -> None:
         from lp_tui.model.build import dumps
         from lp_tui.model.events import chat_state_request
 
@@ -167,6 +185,8 @@ class ConsumerKeys(Widget):
         if not getattr(self.session, "accept_and_read", False) or self.shown is None or self.shown.closed:
             return
         target = getattr(self.screen, "conversation_id", None)
+        if self.session.conn.production and not getattr(self.screen, "_confirmed_production", False):
+            return  # nothing goes to a real account by itself before the session's first question was answered
         unread = [m for m in self._unread() if target and self.shown.conversation_id == target]
         if unread and target:
             speak(self, receipts_for(target, unread), marks=unread, quiet=True)
@@ -199,6 +219,27 @@ def _read_marks(session: Any) -> set[tuple[str, int]]:
 
 
 # --- sending: the session's client, in a worker -------------------------------------------------------------
+def asked_production(widget: Any, then: Callable[[], Any]) -> None:
+    """On a production profile, ask once per session before the first SEND (as the compose screen does for its
+    sends, and sharing its answer); then ``then()``."""
+    screen = widget.screen
+    session = widget.session
+    if not session.conn.production or getattr(screen, "_confirmed_production", False):
+        then()
+        return
+    from lp_tui.ui.screens.dialogs import ConfirmScreen
+
+    def done(yes: bool | None) -> None:
+        if yes:
+            screen._confirmed_production = True
+            then()
+
+    widget.app.push_screen(ConfirmScreen(
+        "Speak for the consumer on production?", f"Profile {session.profile!r} is marked production (account "
+        f"{session.conn.account_id}). What you send here reaches real agents as the consumer's. Send? (lp-tui asks "
+        "once per session.)", yes="Send"), done)
+
+
 def speak(widget: Any, bodies: list[Any], *, marks: list[tuple[str, int]] | None = None, quiet: bool = False) -> None:
     """Send ``bodies`` (request objects, or bytes sent as they are) one after the other, in a worker."""
     if marks:
@@ -207,6 +248,17 @@ def speak(widget: Any, bodies: list[Any], *, marks: list[tuple[str, int]] | None
 
 
 async def _speak(widget: Any, bodies: list[Any], quiet: bool) -> None:
+    """One worker's SENDs, after every SEND asked for before them (a lock per session): the consumer's typing,
+    its message and its receipts reach LivePerson in the order they were made."""
+    lock = getattr(widget.session, "_consumer_lock", None)
+    if lock is None:
+        lock = asyncio.Lock()
+        setattr(widget.session, "_consumer_lock", lock)
+    async with lock:
+        await _speak_in_order(widget, bodies, quiet)
+
+
+async def _speak_in_order(widget: Any, bodies: list[Any], quiet: bool) -> None:
     from lp_tui.lp.errors import LpError
     from lp_tui.model.build import client_properties_header
     from lp_tui.model.events import describe

@@ -203,3 +203,26 @@ async def test_the_palette_sets_quick_replies_copies_the_last_send_and_saves_acc
             assert session.accept_and_read
     finally:
         session.close()
+
+
+async def test_on_a_production_profile_the_first_send_for_the_consumer_asks(tmp_path):
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view, conv = await _opened(pilot, session)
+            session.conn.production = True
+            app.composer._confirmed_production = False  # as on a production profile before its first send
+            await pilot.press("u")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question")
+            await pilot.click("#no")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "back")
+            await pilot.press("u")
+            await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question again")
+            assert _conversation(session, conv)["ttr"] is None  # nothing was sent on "no"
+            await pilot.click("#yes")
+            await until(pilot, lambda: _conversation(session, conv)["ttr"] is not None, "urgent, once confirmed")
+            await pilot.press("y")  # asked once per session
+            await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen", "the chat states, no question")
+    finally:
+        session.close()
