@@ -226,3 +226,34 @@ async def test_on_a_production_profile_the_first_send_for_the_consumer_asks(tmp_
             await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen", "the chat states, no question")
     finally:
         session.close()
+
+
+async def test_hostile_quick_reply_titles_are_shown_as_plain_text(tmp_path):
+    """A button's title is text from outside: escapes visible, never markup, in the chooser."""
+    import json
+
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.webhooks import parse
+
+    from .fakes import make_session
+
+    session = make_session(tmp_path)
+    app = make_app(session)
+    hostile = "\x1b[31m[bold]red[/bold]\u202e"
+    note = {"kind": "notification", "type": "ms.MessagingEventNotification", "body": {"changes": [{
+        "sequence": 0, "originatorId": "agent-1", "originatorMetadata": {"id": "agent-1", "role": "ASSIGNED_AGENT"},
+        "serverTimestamp": 1_700_000_000_000, "conversationId": "conv-hostile", "dialogId": "conv-hostile",
+        "event": {"type": "ContentEvent", "contentType": "text/plain", "message": "Pick one",
+                  "quickReplies": {"type": "quickReplies", "replies": [
+                      {"type": "button", "title": hostile, "click": {"actions": [{"type": "publishText",
+                                                                                  "text": hostile}]}}]}}}]}}
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_timeline(pilot)
+        await until(pilot, lambda: view.follower.running, "the receiver")
+        view.follower.inbox.deliver(Delivery(1_700_000_000.0, 200, "", parse(json.dumps(note).encode())))
+        await until(pilot, lambda: view.shown is not None and view.shown.offer is not None, "the offer drawn")
+        await pilot.press("b")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen", "the chooser")
+        option = app.screen.query_one("OptionList").get_option_at_index(0)
+        shown = str(option.prompt)
+        assert "\\x1b" in shown and "[bold]red[/bold]" in shown and "\x1b" not in shown and "\u202e" not in shown
