@@ -202,3 +202,30 @@ def test_evidence_of_the_last_send_and_the_sends_as_python_without_sending(serve
     assert _shown(server, conv)["ttr"] == {"ttrType": "URGENT", "value": 300}
     curl = lp("event", conv, "--accept", "0", "--as", "curl", env=env)
     assert "/messaging/consumer/conversation/send?v=3" in curl.stdout and '"ACCEPT"' in curl.stdout
+
+
+def test_an_external_sandbox_greets_with_the_quick_replies_it_was_given():
+    """`lp-tui sandbox --quick-replies`: the banner says so, and a followed send shows the greeting's buttons."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "lp_tui", "sandbox", "--agent-delay", "0", "--quick-replies",
+                             "Billing, Sales"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = []
+        for line in proc.stdout:
+            banner.append(line)
+            if "Ctrl+C stops it." in line:
+                break
+        assert "Quick replies: the agent's greeting offers Billing, Sales." in "".join(banner)
+        url = next(line.split()[-1] for line in banner if "CSDS URL:" in line)
+        env = {"LP_CSDS_URL": url, "LP_ACCOUNT_ID": "12345678", "LP_CLIENT_ID": "sandbox-app-0001",
+               "LP_CLIENT_SECRET": "sandbox-secret-0001", "LP_EXT_CONSUMER_ID": "qr-consumer",
+               "LP_SANDBOX_TOKEN": next(item.split("=", 1)[1] for line in banner for item in line.split()
+                                        if item.startswith("LP_SANDBOX_TOKEN="))}
+        followed = lp("send", "--follow", "--close-after", "3", "--timeout", "30", env=env)
+        assert followed.returncode == 0, followed.stderr
+        assert "[choices: Billing · Sales]" in followed.stdout + followed.stderr
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
