@@ -166,6 +166,20 @@ async def main() -> int:
         await until(pilot, lambda: view.shown is not None and view.shown.closed, "the whole story drawn")
         await pilot.pause()
 
+    async def consumer(pilot: Any) -> None:
+        """The Timeline after the consumer answered the agent's quick reply (speaking for the consumer)."""
+        await ready(pilot)
+        await pilot.press("f10")
+        await until(pilot, lambda: pilot.app.composer.query("TimelineView"), "the Timeline pane")
+        view = pilot.app.composer.query_one("TimelineView")
+        await until(pilot, lambda: view.follower.running, "the receiver")
+        story = consumer_story()
+        for delivery in story:
+            view.follower.inbox.deliver(delivery)
+        await until(pilot, lambda: view.shown is not None and view.shown.accepted == len(story)
+                    and "You chose" in view.shown_text(), "the whole story drawn")
+        await pilot.pause()
+
     shots: dict[str, tuple[Any, Action]] = {
         "compose": (lambda: app(), type_vip),
         "findings": (lambda: app(preset="campaign-routing"), findings),
@@ -177,6 +191,7 @@ async def main() -> int:
         "profile": (lambda: app(preset="demo-app-profile"), form("alt+3", "#f-profile-firstName")),
         "routing": (lambda: app(), routing),
         "timeline": (lambda: app(), timeline),
+        "consumer": (lambda: app(), consumer),
         "narrow": (lambda: app((result(200, OK),), "sde-ctype-gender"), narrow),
         "presenter": (presenter_app, presenter_shown),
     }
@@ -191,6 +206,40 @@ async def main() -> int:
         print(f"the README links pictures this script does not make: {', '.join(sorted(missing))}", file=sys.stderr)
         return 1
     return 0
+
+
+def consumer_story() -> list[Any]:
+    """An open conversation in the sandbox's own notification bodies, fixed times and ids: the agent greets
+    with quick replies, the consumer types, answers one (its ACTION, then its text), the agent reads it and
+    answers; the consumer marks the conversation urgent."""
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.webhooks import parse
+    from lp_tui.sandbox import notes
+    from lp_tui.sandbox.agent import Seat
+    from lp_tui.sandbox.state import Conversation, SandboxState
+
+    t0 = 1767225600  # 2026-01-01 00:00:00 UTC
+    conv = Conversation("8602832d-dce1-446b-8445-0d51f5926a42", "5b0f1e2d", "snapshot-consumer", "VIP Support",
+                        "ctype vip routes to the VIP skill", created=t0, skill_id="4235030150")
+    seat, agent, state = Seat(), "e9b2c4d6a8f0", SandboxState()
+    question = "3e70da9b76de4c2a911ea41aee698b82"
+    bodies = [notes.conversation(state, conv, seat, (t0 + 1) * 1000)]
+    seat.agent_id = agent
+    bodies += [notes.conversation(state, conv, seat, (t0 + 2) * 1000),
+               notes.message(conv, 0, agent, "ASSIGNED_AGENT", "Hello, this is VIP Support (a sandbox agent). How can "
+                             "I help you today?", (t0 + 3) * 1000, quick_replies=("Billing", "Sales", "Other"),
+                             question_id=question),
+               notes.receipt(conv, conv.consumer, "CONSUMER", "ACCEPT", [0], (t0 + 5) * 1000),
+               notes.receipt(conv, conv.consumer, "CONSUMER", "READ", [0], (t0 + 5) * 1000),
+               notes.chat_state(conv, conv.consumer, "CONSUMER", "COMPOSING"),
+               notes.consumer_event(conv, {"type": "AcceptStatusEvent", "status": "ACTION", "sequenceList": [0]},
+                                    (t0 + 9) * 1000, [notes.answer_metadata(question, "Sales")]),
+               notes.message(conv, 1, conv.consumer, "CONSUMER", "Sales", (t0 + 9) * 1000),
+               notes.receipt(conv, agent, "ASSIGNED_AGENT", "READ", [1], (t0 + 10) * 1000),
+               notes.message(conv, 2, agent, "ASSIGNED_AGENT", "You chose: Sales. Thank you!", (t0 + 11) * 1000)]
+    seat.ttr_type, seat.ttr_value = "URGENT", 300
+    bodies.append(notes.conversation(state, conv, seat, (t0 + 20) * 1000))
+    return [Delivery(t0 + i, 200, "", parse(note.body), "127.0.0.1") for i, note in enumerate(bodies) if note]
 
 
 if __name__ == "__main__":

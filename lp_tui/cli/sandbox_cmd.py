@@ -40,7 +40,14 @@ def register(sub: Any) -> None:
     w.add_argument("--retention-time", type=float, default=20.0, metavar="SECONDS",
                    help="with --retry-policy ttl: how long a failed notification is retried (default 20; "
                         "LivePerson: 2-259200)")
+    w.add_argument("--quick-replies", metavar="TITLE,TITLE…", type=_titles, default=[],
+                   help="the agent's greeting offers these quick-reply buttons (up to 8), e.g. 'Billing,Sales,Other'; "
+                        "a consumer's choice is answered")
     sb.set_defaults(func=cmd_sandbox)
+
+
+def _titles(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -63,7 +70,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             state.webhooks.update({"url": args.webhook, "agent_delay": args.agent_delay,
                                    "faults": args.webhook_fault, "survey": args.survey,
                                    "survey_wait": args.survey_wait, "retry_policy": args.retry_policy,
-                                   "retention_time": args.retention_time})
+                                   "retention_time": args.retention_time, "quick_replies": args.quick_replies})
             sandbox = Sandbox(state, port=args.port, split=args.split, verbose=args.verbose).start()
         except ValueError as exc:
             raise UsageError(f"webhooks: {exc}") from None
@@ -87,6 +94,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             if args.webhook:
                 out(f"Webhooks: signed notifications go to {args.webhook}; an agent joins after "
                     f"{args.agent_delay:g} s.")
+            if args.quick_replies:
+                out("Quick replies: the agent's greeting offers " + ", ".join(args.quick_replies) + ".")
             if args.survey:
                 out(f"Post-conversation survey: a survey dialog opens when the main dialog closes and closes "
                     f"{args.survey_wait:g} s later, and the conversation with it.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONVERSATION_PATH = "/messaging/consumer/conversation?v=3"
+SEND_PATH = "/messaging/consumer/conversation/send?v=3"  # the consumer's SENDs after the create
 PUSH_TOKEN_VAR = "LP_PUSH_TOKEN"
 
 
@@ -29,13 +30,14 @@ class RequestSpec:
     first_message: Any = None  # a first message sent right after the create, as a SEND (None: none)
     message_id: Any = "1"  # that SEND's request id
     scheme: str = ""  # http or https: the CSDS URL's (service hosts come bare); curl uses it with $LP_HOST
+    path: str = CONVERSATION_PATH  # SEND_PATH for a SEND after the create (one request object, not a batch)
 
     @property
     def url(self) -> str | None:
         """The CONVERSATION URL when the host is known, as a send would build it."""
         if self.base_url is None or not self.account:
             return None
-        return f"{self.base_url}/api/account/{self.account}{CONVERSATION_PATH}"
+        return f"{self.base_url}/api/account/{self.account}{self.path}"
 
 
 def spec_from_draft(draft: Any, account: str | None, base_url: str | None = None, *, bearer: bool = False,
@@ -51,12 +53,12 @@ def spec_from_draft(draft: Any, account: str | None, base_url: str | None = None
 
 def spec_from_text(body: str, account: str | None, base_url: str | None = None, *,
                    client_properties: str | None = None, bearer: bool = False, source: str = "",
-                   scheme: str = "") -> RequestSpec:
-    """A RequestSpec from body text (raw mode: sent exactly as written)."""
+                   scheme: str = "", path: str = CONVERSATION_PATH) -> RequestSpec:
+    """A RequestSpec from body text (raw mode: sent exactly as written; ``path`` SEND_PATH for a SEND)."""
     from lp_tui.model.build import secret_values_of_text
 
     return RequestSpec(body, account or None, base_url, client_properties, secret_values_of_text(body), bearer,
-                       source, scheme=scheme)
+                       source, scheme=scheme, path=path)
 
 
 from lp_tui.redact import encoded_forms  # noqa: E402  (how a secret appears inside a JSON string)

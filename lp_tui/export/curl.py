@@ -49,7 +49,7 @@ def url_words(spec: RequestSpec) -> str:
     """The URL as one double-quoted shell word: ``$LP_HOST``, the account (``$LP_ACCOUNT_ID`` when
     it is not known) and the path."""
     account = double_quoted_literal(safe_json(spec.account)) if spec.account else "$LP_ACCOUNT_ID"
-    return f'"{scheme_of(spec)}://$LP_HOST/api/account/{account}{CONVERSATION_PATH}"'
+    return f'"{scheme_of(spec)}://$LP_HOST/api/account/{account}{spec.path}"'
 
 
 def body_words(spec: RequestSpec) -> str:
@@ -228,13 +228,19 @@ printf 'consumer: %s\nconversationId: %s\n' "$(printf '%s' "$consumer" | tr -d '
 def curl_flow(spec: RequestSpec) -> str:
     """A POSIX sh script that does the whole flow for this request with curl, like the Python export."""
     auth = "Bearer " if spec.bearer else ""
-    text = FLOW_HEAD.replace("@VERSION@", __version__).replace("@AUTH@", auth).replace("@PATH@", CONVERSATION_PATH)
+    text = FLOW_HEAD.replace("@VERSION@", __version__).replace("@AUTH@", auth).replace("@PATH@", spec.path)
+    if spec.path != CONVERSATION_PATH:
+        text = text.replace("# 4. CONVERSATION: the batch, exactly as lp-tui showed it",
+                            "# 4. SEND: the request, exactly as lp-tui showed it")
     if spec.source:
         text = text.replace("set -eu\n", f"# Made from: {safe_json(spec.source[:300]).replace(chr(10), ' ')}\nset -eu\n", 1)
     if spec.client_properties:
         text += f"  -H {single_quoted('Client-Properties: ' + safe_json(spec.client_properties))} \\\n"
     text += f"  --data-raw {body_words(spec)} "
-    text += FLOW_TAIL.replace("@AUTH@", auth)
+    tail = FLOW_TAIL.replace("@AUTH@", auth)
+    if spec.path != CONVERSATION_PATH:  # a SEND answers with its sequence, not a conversationId
+        tail = tail[:tail.index("conversation_id=$(string_field conversationId)")] + '[ "$status" = 200 ] || exit 1\n'
+    text += tail
     if spec.first_message is not None:
         text += ("# The draft also has a first message, which lp-tui publishes right after the create as a SEND\n"
                  "# (ms.PublishEvent, dialogId = the conversationId above): this script makes only the create;\n"

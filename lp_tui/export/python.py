@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from lp_tui import __version__
-from lp_tui.export import PUSH_TOKEN_VAR, RequestSpec, split_at_secrets
+from lp_tui.export import CONVERSATION_PATH, PUSH_TOKEN_VAR, RequestSpec, split_at_secrets
 
 HEAD = r'''#!/usr/bin/env python3
 """Open a LivePerson messaging conversation and set the consumer's profile (Connector API).
@@ -213,6 +213,14 @@ if __name__ == "__main__":
     sys.exit(main())
 '''
 
+SEND_END = '''\
+    return 0 if status == 200 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
 FIRST_SEND = '''\
     sent = None
     try:
@@ -285,6 +293,12 @@ def python_script(spec: RequestSpec) -> str:
         text += (f"# The first message, sent right after the create as a SEND (step 5).\n"
                  f"FIRST_MESSAGE = json.loads({json.dumps(spec.first_message)!r})\n"
                  f"FIRST_MESSAGE_ID = json.loads({json.dumps(spec.message_id)!r})\n")
+    if spec.path != CONVERSATION_PATH:  # a SEND after the create: one request, answered with its sequence
+        main = MAIN[:MAIN.index("    try:\n        conversation_id")] + SEND_END
+        main = (main.replace("# 4. CONVERSATION: the batch, exactly as lp-tui showed it",
+                             "# 4. SEND: the request, exactly as lp-tui showed it")
+                .replace("/messaging/consumer/conversation?v=3", spec.path))
+        return text + main.replace("@BRAND@\n", "    body = BODY\n").replace("@AUTH@", auth).replace("@FIRST_SEND@\n", "")
     text += (MAIN.replace("@BRAND@\n", brand).replace("@AUTH@", auth)
              .replace("@FIRST_SEND@\n", FIRST_SEND if first else "")
              .replace("@FIRST_PRINT@", FIRST_PRINT if first else ""))

@@ -23,7 +23,7 @@ from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
-           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "close_request", "SANDBOX_TOKEN_NEEDED"]
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_EVENT", "STEP_FIRST_MESSAGE", "close_request", "SANDBOX_TOKEN_NEEDED"]
 
 STEP_CSDS = "domain lookup"
 STEP_APPJWT = "AppJWT"
@@ -32,6 +32,7 @@ STEP_CREATE = "create conversation"
 STEP_CLOSE = "close conversation"
 STEP_MESSAGE = "send message"
 STEP_FIRST_MESSAGE = "send first message"
+STEP_EVENT = "send event"  # a SEND for the consumer after the create: chat state, receipt, TTR, raw body
 SANDBOX_TOKEN_NEEDED = ("the sandbox did not say where it routed the conversation: its control endpoints need its "
                         "token; set LP_SANDBOX_TOKEN as `lp-tui sandbox` printed it (or sandbox_token in the "
                         "profile)")
@@ -463,6 +464,13 @@ class LpClient:
         body = message_request(conversation_id, text, request_id)
         return await self._send_api(action, SEND_PATH, json.dumps(body, ensure_ascii=False).encode(),
                                     client_properties, observer)
+
+    async def send_event(self, body: Any, client_properties: str | None = None, observer: Observer = _noop,
+                         *, action: str = STEP_EVENT) -> SendResult:
+        """One SEND for the consumer (``model/events.py`` builds them): ``body`` a request object, serialised
+        once, or bytes sent exactly as given (a raw body). Same steps, answer and explanation as the create."""
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return await self._send_api(action, SEND_PATH, data, client_properties, observer)
 
     async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         """Where an lp-tui sandbox routed a conversation and why (production has no such read).

@@ -41,6 +41,7 @@ from lp_tui.lp.webhooks import (
 MAX_ENTRIES = 1000  # per conversation; the oldest go first, and are counted
 MAX_CONVERSATIONS = 100  # followed at once; the one quiet longest goes first
 MAX_KEYS = 4 * MAX_ENTRIES  # events remembered per conversation to drop repeats
+MAX_AGENT_MESSAGES = 200  # the agent's side's messages remembered per conversation (for receipts)
 CUSTOMER = "CONSUMER"
 
 SkillNames = Callable[[str], "str | None"]
@@ -112,6 +113,9 @@ class Timeline:
     _arrivals: int = 0
     _last_unstamped: dict[str, int] = field(default_factory=dict)  # digest -> the arrival count when seen
     _latest: tuple[int, int] | None = None  # the greatest (time, sequence) among stamped entries
+    # for speaking as the consumer: the agent's side's messages (dialog, sequence), the latest quick replies
+    agent_messages: list[tuple[str, int]] = field(default_factory=list)
+    offer: tuple[str, int, tuple[Any, ...]] | None = None  # (dialog, sequence, buttons) of the latest choices
 
     def apply(self, event: Event, now_ms: int) -> list[Entry]:
         """Fold one event in; the entries it added (none for a repeat or an older state)."""
@@ -271,6 +275,7 @@ class Timeline:
             kind = "message" if isinstance(event, Message) else "rich"
             body = event.text if isinstance(event, Message) else event.summary
             choices = f"  [choices: {' · '.join(event.quick_replies)}]" if event.quick_replies else ""
+            self._offered(event)
             return [self._entry(kind, event.time, now_ms, f"{seq}{role}{where}{private}: {body}{choices}",
                                 event.sequence, event.dialog_id)]
         if isinstance(event, AcceptStatus):
@@ -281,6 +286,17 @@ class Timeline:
             return [self._entry("chat", event.time, now_ms, f"{role}{where} {event.chat_state or '?'}", None,
                                 event.dialog_id)]
         return []
+
+    def _offered(self, event: MessagingEvent) -> None:
+        """Remember what the consumer may answer: a message of the agent's side, and its quick replies."""
+        if event.role == CUSTOMER or event.sequence is None:
+            return
+        dialog = event.dialog_id or self.conversation_id
+        self.agent_messages.append((dialog, event.sequence))
+        del self.agent_messages[:-MAX_AGENT_MESSAGES]
+        buttons = getattr(event, "buttons", ())
+        if buttons and (self.offer is None or event.sequence >= self.offer[1] or dialog != self.offer[0]):
+            self.offer = (dialog, event.sequence, tuple(buttons))
 
     def _where(self, event: MessagingEvent) -> str:
         """`` in the survey dialog`` when the event is not in the main dialog."""
@@ -412,6 +428,8 @@ class Inbox:
                 accepted=self.accepted,
                 rejected=list(self.rejected),
                 rejected_count=self.rejected_count,
+                agent_messages=tuple(timeline.agent_messages) if timeline else (),
+                offer=timeline.offer if timeline else None,
             )
 
 
@@ -425,6 +443,8 @@ class InboxView:
     accepted: int
     rejected: list[Rejection]
     rejected_count: int
+    agent_messages: tuple[tuple[str, int], ...] = ()  # (dialog, sequence) of the agent's side's messages
+    offer: tuple[str, int, tuple[Any, ...]] | None = None  # the latest quick replies: (dialog, sequence, buttons)
 
 
 def clock(ms: int) -> str:

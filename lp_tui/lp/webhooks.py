@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lp_tui.limits import TooDeep, loads_json
@@ -190,12 +190,15 @@ class Message(MessagingEvent):
     text: str = ""
     content_type: str = ""
     quick_replies: tuple[str, ...] = ()  # the choices offered with it, as their titles
+    # the same choices whole (model.events.QuickReply: title, text, click metadata), for answering one
+    buttons: tuple[Any, ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)
 class RichContent(MessagingEvent):
     summary: str = ""
     quick_replies: tuple[str, ...] = ()
+    buttons: tuple[Any, ...] = field(default=(), compare=False, hash=False)  # as Message's
 
 
 @dataclass(frozen=True)
@@ -361,8 +364,10 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
         message = event.get("message")
         if isinstance(message, dict):  # a hosted file: {caption, relativePath, fileType, preview}
             message = f"file {_text(message.get('fileType'), 20)} {_text(message.get('caption'), 200)}".strip()
+        from lp_tui.model.events import quick_replies as buttons_of
+
         return Message(**common, text=_text(message, MAX_TEXT), content_type=_text(event.get("contentType")),
-                       quick_replies=_choices(event.get("quickReplies")))
+                       quick_replies=_choices(event.get("quickReplies")), buttons=tuple(buttons_of(event)))
     if kind == "RichContentEvent":
         content = event.get("content")
         if isinstance(content, str) and content.lstrip().startswith("{") and len(content) <= MAX_BODY_BYTES:
@@ -370,7 +375,10 @@ def _messaging_event(change: dict[str, Any]) -> MessagingEvent | None:
                 content = loads_json(content, MAX_DEPTH)
             except (ValueError, TooDeep):
                 pass
-        return RichContent(**common, summary=_rich_summary(content), quick_replies=_choices(event.get("quickReplies")))
+        from lp_tui.model.events import quick_replies as buttons_of
+
+        return RichContent(**common, summary=_rich_summary(content), quick_replies=_choices(event.get("quickReplies")),
+                           buttons=tuple(buttons_of(event)))
     if kind == "AcceptStatusEvent":
         listed = event.get("sequenceList")
         items: list[Any] = listed if isinstance(listed, list) else []

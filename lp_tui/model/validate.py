@@ -427,3 +427,188 @@ def iter_levels(findings: list[Finding]) -> Iterator[tuple[str, int]]:
 def summary(findings: list[Finding]) -> str:
     parts = [f"{n} {level}{'s' if n != 1 else ''}" for level, n in iter_levels(findings) if n]
     return ", ".join(parts) if parts else "no findings"
+
+
+# --- SEND bodies (after the create) ------------------------------------------------------------------------
+# Derived from LivePerson's JSON schemas: infra/req.json (the envelope and its metadata), ms/PublishEvent.json,
+# ms/AbstractMessagingEvent.json (text, hosted file, rich content, chat state, receipt), ms/ChatStateEvent.json,
+# ms/AcceptStatusEvent.json, cm/updateConversationFieldBody.json, cm/types/StateChange.json and TTRChange.json,
+# infra/metadata/Metadata.json. Findings only: a SEND is sent whatever they say.
+SEND_TYPES = ("ms.PublishEvent", "cm.UpdateConversationField", "userprofile.SetUserProfile",
+              "ms.GenerateURLForUploadFile", "ms.GenerateURLForDownloadFile")
+SEND_CHAT_STATES = ("ACTIVE", "INACTIVE", "GONE", "COMPOSING", "PAUSE")
+SEND_STATUSES = ("ACCEPT", "READ", "ACCESS", "NACK", "ACTION")
+SEND_TTR_TYPES = ("CUSTOM", "NORMAL", "PRIORITIZED", "URGENT")
+SEND_FIELDS = ("ConversationStateField", "TTRField", "ParticipantsChange", "SkillChange", "CSATRate", "DialogChange")
+METADATA_TYPES = ("ActionReason", "BotResponse", "IBMWatsonInfo", "ExternalId")
+
+
+def validate_send(request: Any) -> list[Finding]:
+    """Findings about one SEND body (``…/conversation/send``), most severe first: the envelope, the event
+    or conversation field, the metadata, the 5000-character cap. Paths are JSON paths from ``$``."""
+    c = _Checker()
+    if isinstance(request, list):
+        c.add(ERROR, "$", "SEND takes one request object, not an array",
+              "SEND is not a batch endpoint: send each request on its own")
+        return c.findings
+    if not isinstance(request, dict):
+        c.add(ERROR, "$", f"the body must be a JSON object (one request), not {_type_name(request)}",
+              '{"kind": "req", "id": "1", "type": "ms.PublishEvent", "body": {...}}')
+        return c.findings
+    if request.get("kind") != "req":
+        c.add(WARNING, "$.kind", f"kind is {request.get('kind')!r}; client requests use \"req\"")
+    if "id" not in request:
+        c.add(ERROR, "$.id", "the request has no id; LivePerson's schema (infra/req.json) requires it",
+              "LivePerson echoes it back as reqId")
+    else:
+        _request_id(c, request["id"], "$.id", None)
+    kind = request.get("type")
+    if not isinstance(kind, str):
+        c.add(ERROR, "$.type", "the request has no type; LivePerson's schema requires it",
+              "ms.PublishEvent or cm.UpdateConversationField")
+    elif kind not in SEND_TYPES:
+        c.add(WARNING, "$.type", f"type {kind!r} is not a request LivePerson lists for SEND",
+              "ms.PublishEvent (messages, chat states, receipts) or cm.UpdateConversationField (close, TTR)")
+    body = request.get("body")
+    if not isinstance(body, dict):
+        c.add(ERROR, "$.body", "the request has no body object")
+    elif kind == PUBLISH_EVENT:
+        _send_publish(c, body)
+    elif kind == "cm.UpdateConversationField":
+        _send_update(c, body)
+    if "metadata" in request:
+        _send_metadata(c, request["metadata"])
+    try:
+        size = len(json.dumps(request, ensure_ascii=False, separators=(",", ":")))
+    except (TypeError, ValueError):
+        size = 0
+    if size > MAX_REQUEST_CHARS:
+        c.add(WARNING, "$", f"the request is {size} characters",
+              f"LivePerson refuses SEND requests over {MAX_REQUEST_CHARS} characters with 400 Bad Request")
+    c.findings.sort(key=lambda f: LEVEL_RANK[f.level])
+    return c.findings
+
+
+def _send_publish(c: _Checker, body: dict[str, Any]) -> None:
+    if not isinstance(body.get("dialogId"), str):
+        c.add(ERROR, "$.body.dialogId", "dialogId " + ("is missing" if "dialogId" not in body else
+              f"should be a string, not {_type_name(body['dialogId'])}") + "; ms.PublishEvent requires it",
+              "the conversationId of the main dialog")
+    if "conversationId" in body and not isinstance(body["conversationId"], str):
+        c.add(WARNING, "$.body.conversationId", f"conversationId should be a string, not "
+              f"{_type_name(body['conversationId'])}")
+    event = body.get("event")
+    if not isinstance(event, dict):
+        c.add(ERROR, "$.body.event", "event " + ("is missing" if "event" not in body else "should be an object")
+              + "; ms.PublishEvent requires it", '{"type": "ContentEvent", "contentType": "text/plain", '
+              '"message": "..."}')
+        return
+    kind = event.get("type")
+    path = "$.body.event"
+    if kind == "ChatStateEvent":
+        state = event.get("chatState")
+        if state not in SEND_CHAT_STATES:
+            hint = "one of " + ", ".join(SEND_CHAT_STATES)
+            if isinstance(state, str) and state.upper() in SEND_CHAT_STATES:
+                hint = f"did you mean {state.upper()!r}? " + hint
+            c.add(ERROR, f"{path}.chatState", f"chatState {state!r} is not one of LivePerson's chat states", hint)
+    elif kind == "AcceptStatusEvent":
+        status = event.get("status")
+        if status not in SEND_STATUSES:
+            hint = "one of " + ", ".join(SEND_STATUSES)
+            if isinstance(status, str) and status.upper() in SEND_STATUSES:
+                hint = f"did you mean {status.upper()!r}? " + hint
+            c.add(ERROR, f"{path}.status", f"status {status!r} is not one of LivePerson's receipt statuses", hint)
+        seqs = event.get("sequenceList")
+        if not isinstance(seqs, list):
+            c.add(ERROR, f"{path}.sequenceList", "sequenceList " + ("is missing" if "sequenceList" not in event
+                  else f"should be a list, not {_type_name(seqs)}") + "; AcceptStatusEvent requires it",
+                  "the sequences of the agent's messages, e.g. [1, 2]")
+        else:
+            for i, seq in enumerate(seqs[:1000]):
+                if not _is_int(seq):
+                    c.add(ERROR, f"{path}.sequenceList[{i}]", f"a sequence should be an integer, not "
+                          f"{_type_name(seq)}", f"e.g. {seq}" if isinstance(seq, str) and seq.isdigit() else "")
+                elif seq < 0:
+                    c.add(WARNING, f"{path}.sequenceList[{i}]", f"sequence {seq} is negative",
+                          "sequences count from 0")
+            if not seqs:
+                c.add(WARNING, f"{path}.sequenceList", "sequenceList is empty: the receipt names no message")
+    elif kind == "ContentEvent":
+        content_type = event.get("contentType")
+        message = event.get("message")
+        if not isinstance(content_type, str):
+            c.add(ERROR, f"{path}.contentType", "contentType is missing; a ContentEvent requires it",
+                  "text/plain for text")
+        if content_type == "hosted/file":
+            if not isinstance(message, dict):
+                c.add(ERROR, f"{path}.message", "a hosted file's message should be an object",
+                      "{caption, relativePath, fileType, preview}")
+        elif not isinstance(message, str):
+            c.add(ERROR, f"{path}.message", "message " + ("is missing" if "message" not in event else
+                  f"should be text, not {_type_name(message)}") + "; a text ContentEvent requires it")
+        elif not message.strip():
+            c.add(WARNING, f"{path}.message", "the message is empty")
+    elif kind == "RichContentEvent":
+        if not isinstance(event.get("content"), dict):
+            c.add(ERROR, f"{path}.content", "a RichContentEvent needs its content object")
+    else:
+        c.add(ERROR, f"{path}.type", f"event type {kind!r} is not one LivePerson's schema lists",
+              "ContentEvent, RichContentEvent, ChatStateEvent or AcceptStatusEvent")
+
+
+def _send_update(c: _Checker, body: dict[str, Any]) -> None:
+    if not isinstance(body.get("conversationId"), str):
+        c.add(ERROR, "$.body.conversationId", "conversationId is missing or not a string; "
+              "cm.UpdateConversationField requires it")
+    fields = body.get("conversationField")
+    if isinstance(fields, dict):
+        c.add(INFO, "$.body.conversationField", "conversationField is one object: LivePerson's connector pages "
+              "send it so, its schema has an array of them", "both forms are in LivePerson's documents")
+        fields = [fields]
+    if not isinstance(fields, list) or not fields:
+        c.add(ERROR, "$.body.conversationField", "conversationField is missing or empty; it is required",
+              '[{"field": "TTRField", "ttrType": "URGENT", "value": 300}]')
+        return
+    for i, item in enumerate(fields[:100]):
+        path = f"$.body.conversationField[{i}]"
+        if not isinstance(item, dict):
+            c.add(ERROR, path, f"a conversation field should be an object, not {_type_name(item)}")
+            continue
+        name = item.get("field")
+        if name not in SEND_FIELDS:
+            c.add(ERROR, f"{path}.field", f"field {name!r} is not one LivePerson's schema lists",
+                  "one of " + ", ".join(SEND_FIELDS))
+        elif name == "ConversationStateField" and item.get("conversationState") != "CLOSE":
+            c.add(ERROR, f"{path}.conversationState", f"conversationState {item.get('conversationState')!r}: "
+                  "the only value is CLOSE")
+        elif name == "TTRField":
+            if item.get("ttrType") not in SEND_TTR_TYPES:
+                c.add(ERROR, f"{path}.ttrType", f"ttrType {item.get('ttrType')!r} is not one of LivePerson's",
+                      "one of " + ", ".join(SEND_TTR_TYPES))
+            value = item.get("value")
+            if not _is_int(value) or value < 0:
+                c.add(ERROR, f"{path}.value", "value " + ("is missing" if "value" not in item else
+                      f"{value!r} should be a whole number of seconds, 0 or more") + "; TTRField requires it",
+                      "e.g. 300")
+
+
+def _send_metadata(c: _Checker, metadata: Any) -> None:
+    if not isinstance(metadata, list):
+        c.add(ERROR, "$.metadata", f"metadata should be a list of objects, not {_type_name(metadata)}",
+              '[{"type": "ExternalId", "id": "order-1234"}]')
+        return
+    for i, item in enumerate(metadata[:100]):
+        path = f"$.metadata[{i}]"
+        if not isinstance(item, dict):
+            c.add(ERROR, path, f"a metadata item should be an object, not {_type_name(item)}")
+        elif not isinstance(item.get("type"), str):
+            c.add(ERROR, f"{path}.type", "a metadata item needs its type")
+        elif item["type"] == "Answer":
+            c.add(INFO, f"{path}.type", "Answer metadata (a quick reply's) is not in LivePerson's metadata schema; "
+                  "its survey tutorial sends it", "send it back as the button's click carried it")
+        elif item["type"] not in METADATA_TYPES:
+            c.add(WARNING, f"{path}.type", f"metadata type {item['type']!r} is not in LivePerson's metadata schema",
+                  "one of " + ", ".join(METADATA_TYPES))
+        elif item["type"] == "ExternalId" and not isinstance(item.get("id"), str):
+            c.add(ERROR, f"{path}.id", "ExternalId metadata needs its id (a string of up to 64 characters)")

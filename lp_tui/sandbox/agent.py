@@ -74,6 +74,15 @@ class Seat:
     survey_cause: str = ""
 
 
+def _answers_quick_reply(conv: "Conversation", message: dict[str, Any]) -> bool:
+    """Whether a consumer's message answers the agent's latest quick replies before it: it carries a
+    button's Answer metadata, or its text is one of the buttons' titles."""
+    if any(isinstance(m, dict) and m.get("type") == "Answer" for m in message.get("metadata") or []):
+        return True
+    asked = [m for m in conv.messages[:message["sequence"]] if m["role"] != "CONSUMER" and m.get("quickReplies")]
+    return bool(asked) and message["text"] in asked[-1]["quickReplies"]
+
+
 class WebhookAgent:
     def __init__(self, state: "SandboxState") -> None:
         self.state = state
@@ -115,7 +124,7 @@ class WebhookAgent:
             if seat.agent_id:
                 self._push(now + config.agent_delay, lambda: self._answer(conv.id))
         elif what == "event":
-            note = notes.consumer_event(conv, data.get("event"), self._ms())
+            note = notes.consumer_event(conv, data.get("event"), self._ms(), data.get("metadata"))
             if note is not None:
                 self._push(now, note)
         elif what == "ttr":
@@ -165,8 +174,11 @@ class WebhookAgent:
         out = [self._state_note(conv, seat), notes.chat_state(conv, seat.agent_id, "ASSIGNED_AGENT", "COMPOSING",
                                                                 self._ms(seat))]
         greeting = f"Hello, this is {conv.skill} (a sandbox agent). How can I help you today?"
-        sequence = conv.publish(greeting, role="ASSIGNED_AGENT")
-        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms(seat)))
+        choices = tuple(self.state.webhooks.quick_replies)  # the greeting carries quick replies on request
+        question = uuid.uuid5(uuid.NAMESPACE_URL, f"lp-tui-sandbox/{conv_id}/greeting").hex if choices else ""
+        sequence = conv.publish(greeting, role="ASSIGNED_AGENT", quick_replies=choices)
+        out.append(notes.message(conv, sequence, seat.agent_id, "ASSIGNED_AGENT", greeting, self._ms(seat),
+                                 quick_replies=choices, question_id=question))
         return out + self._answer(conv_id)
 
     # --- transfers and the presenter's agent actions (server.py's /_sandbox/conversations/{id}/…) -----------
@@ -231,10 +243,12 @@ class WebhookAgent:
         if not new:
             return []
         seat.answered = new[-1]["sequence"]
-        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", [m["sequence"] for m in new], self._ms(seat))]
+        read = [m["sequence"] for m in new]
+        conv.note_event("ASSIGNED_AGENT", {"type": "AcceptStatusEvent", "status": "READ", "sequenceList": read})
+        out = [notes.receipt(conv, seat.agent_id, "ASSIGNED_AGENT", "READ", read, self._ms(seat))]
         for message in new:
             text = message["text"] if len(message["text"]) <= 200 else message["text"][:199] + "…"
-            reply = f"You wrote: {text}"
+            reply = f"You chose: {text}. Thank you!" if _answers_quick_reply(conv, message) else f"You wrote: {text}"
             out.append(notes.message(conv, conv.publish(reply, role="ASSIGNED_AGENT"), seat.agent_id,
                                      "ASSIGNED_AGENT", reply, self._ms(seat)))
         return out

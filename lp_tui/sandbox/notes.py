@@ -118,13 +118,33 @@ def _messaging(conv: "Conversation", change: dict[str, Any]) -> Note:
 
 
 def message(conv: "Conversation", sequence: int, who: str, role: str, text: str, when: int,
-            dialog_id: str = "", quick_replies: tuple[str, ...] = ()) -> Note:
+            dialog_id: str = "", quick_replies: tuple[str, ...] = (), question_id: str = "") -> Note:
+    """A ContentEvent; with ``quick_replies``, buttons that publish their title, shaped as LivePerson's survey
+    question; with ``question_id`` too, each button's click carries its Answer metadata and the change the
+    Question's, as in that example (a consumer sends the Answer back with its choice)."""
     event: dict[str, Any] = {"type": "ContentEvent", "message": text, "contentType": "text/plain"}
-    if quick_replies:  # shaped as LivePerson's survey question: buttons that publish their title
-        event["quickReplies"] = {"type": "quickReplies", "itemsPerRow": 8, "replies": [
-            {"type": "button", "tooltip": title, "title": title,
-             "click": {"actions": [{"type": "publishText", "text": title}]}} for title in quick_replies]}
-    return _messaging(conv, _change(conv, who, role, when, event, sequence, dialog_id))
+    if quick_replies:
+        replies = []
+        for title in quick_replies:
+            click: dict[str, Any] = {"actions": [{"type": "publishText", "text": title}]}
+            if question_id:
+                click = {"metadata": [answer_metadata(question_id, title)], **click}
+            replies.append({"type": "button", "tooltip": title, "title": title, "click": click})
+        event["quickReplies"] = {"type": "quickReplies", "itemsPerRow": 8, "replies": replies}
+    change = _change(conv, who, role, when, event, sequence, dialog_id)
+    if quick_replies and question_id:
+        change["metadata"] = [{"type": "Question", "id": question_id, "provider": "AC",
+                               "replies": [answer_metadata(question_id, t)["id"] for t in quick_replies]}]
+    return _messaging(conv, change)
+
+
+def answer_metadata(question_id: str, title: str) -> dict[str, Any]:
+    """The Answer metadata of one quick-reply button (ids stable for a question and title)."""
+    import uuid
+
+    return {"type": "Answer", "questionId": question_id, "id": str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                              f"{question_id}/{title}")),
+            "provider": "AC"}
 
 
 def chat_state(conv: "Conversation", who: str, role: str, state: str, when: int | None = None,
@@ -139,8 +159,9 @@ def receipt(conv: "Conversation", who: str, role: str, status: str, sequences: l
     return _messaging(conv, _change(conv, who, role, when, event))
 
 
-def consumer_event(conv: "Conversation", event: Any, when: int) -> Note | None:
-    """The consumer's chat state or receipt, as sent with SEND, passed on (known values only)."""
+def consumer_event(conv: "Conversation", event: Any, when: int, metadata: list[Any] | None = None) -> Note | None:
+    """The consumer's chat state or receipt, as sent with SEND, passed on (known values only); a receipt's
+    metadata (a quick-reply ACTION's Answer) on its change, as LivePerson's survey example shows it."""
     if not isinstance(event, dict):
         return None
     if event.get("type") == "ChatStateEvent" and event.get("chatState") in CHAT_STATES:
@@ -149,5 +170,10 @@ def consumer_event(conv: "Conversation", event: Any, when: int) -> Note | None:
         listed = event.get("sequenceList")
         items: list[Any] = listed if isinstance(listed, list) else []
         numbers = [n for n in items[:100] if isinstance(n, int) and not isinstance(n, bool)]
+        if metadata:
+            change = _change(conv, conv.consumer, "CONSUMER", when,
+                             {"type": "AcceptStatusEvent", "status": event["status"], "sequenceList": numbers})
+            change["metadata"] = metadata[:100]
+            return _messaging(conv, change)
         return receipt(conv, conv.consumer, "CONSUMER", event["status"], numbers, when)
     return None

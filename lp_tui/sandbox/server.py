@@ -98,6 +98,19 @@ def bad_request(req_id: Any = None, msg: str = "Bad Request") -> dict[str, Any]:
     return {"code": "BAD_REQUEST", "body": {"msg": msg}, "reqId": req_id}
 
 
+def _event_ok(event: dict[str, Any]) -> bool:
+    """A chat state or receipt as LivePerson's schema has them (ms/ChatStateEvent.json, AcceptStatusEvent.json);
+    other events pass (a ContentEvent's text is checked by its publisher)."""
+    from lp_tui.sandbox.notes import CHAT_STATES, STATUSES
+
+    if event.get("type") == "ChatStateEvent":
+        return event.get("chatState") in CHAT_STATES
+    if event.get("type") == "AcceptStatusEvent":
+        seqs = event.get("sequenceList")
+        return event.get("status") in STATUSES and isinstance(seqs, list) and all(_whole(n) for n in seqs)
+    return True
+
+
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**9
 
@@ -451,6 +464,7 @@ class Handler(BaseHTTPRequestHandler):
                     return 200, {"code": "OK", "body": {"msg": "OK Conversation resolved successfully"}, "reqId": rid}
                 ttr = next((f for f in fields if isinstance(f, dict) and f.get("field") == "TTRField"), None)
                 if ttr is not None and ttr.get("ttrType") in TTR_TYPES and _whole(ttr.get("value")):
+                    conv.ttr = {"ttrType": ttr["ttrType"], "value": ttr["value"]}
                     self.state.emit("ttr", conv, ttr_type=ttr["ttrType"], value=ttr["value"])
                     return 200, {"code": "OK", "body": {"msg": "OK"}, "reqId": rid}
                 return 400, bad_request(rid)
@@ -458,12 +472,20 @@ class Handler(BaseHTTPRequestHandler):
                 event = rbody.get("event")
                 if not isinstance(event, dict) or not rbody.get("dialogId"):
                     return 400, bad_request(rid)
+                # the consumer's SENDs after the create: kept on the conversation (GET /_sandbox/conversations/ID
+                # shows them), then posted to the agent's side as LivePerson posts them (agent.py)
+                if not _event_ok(event):  # what LivePerson's schema refuses (UNCONFIRMED: its exact answer)
+                    return 400, bad_request(rid)
+                metadata = req.get("metadata") if isinstance(req.get("metadata"), list) else None
+                conv.keep_metadata(metadata)
                 if event.get("type") == "ContentEvent":
-                    sequence = conv.publish(str(event.get("message", "")))
+                    sequence = conv.publish(str(event.get("message", "")), metadata=metadata)
                     self.state.emit("message", conv, sequence=sequence)
                 else:
+                    if event.get("type") in ("ChatStateEvent", "AcceptStatusEvent"):
+                        conv.note_event("CONSUMER", event, metadata)
                     sequence = max(len(conv.messages) - 1, 0)
-                    self.state.emit("event", conv, event=event)
+                    self.state.emit("event", conv, event=event, metadata=metadata)
                 return 200, {"reqId": rid, "code": "OK", "body": {"sequence": sequence}}
         return 400, bad_request(rid, f"Bad Request, unsupported type {kind}")
 

@@ -23,6 +23,7 @@ from lp_tui.sandbox.webhook_config import WebhookConfig
 
 SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
 LOG_LIMIT = 10_000
+EVENT_LIMIT = 500  # chat states, receipts and metadata items kept per conversation (the latest)
 
 
 MAX_FAULT_DELAY = 120.0  # seconds; a fault that waits longer is refused
@@ -109,12 +110,48 @@ class Conversation:
     closed_by: str = "CONSUMER"  # CONSUMER or AGENT, as LivePerson's closedBy says
     transfers: list[dict[str, Any]] = field(default_factory=list)  # {"from", "to", "toSkillId", "by", "rule", "time"}
     plan: tuple[str, float, str] | None = None  # a rule's onward transfer: (skill, seconds, rule name)
+    # --- the consumer's side after the create (SEND): what the agent's side sees ---
+    chat_state: str = ""  # the consumer's last chat state (COMPOSING, PAUSE, ACTIVE…)
+    receipts: list[dict[str, Any]] = field(default_factory=list)  # {"role", "status", "sequences"}, in order
+    events: list[dict[str, Any]] = field(default_factory=list)  # the consumer's chat states and receipts, in order
+    metadata: list[Any] = field(default_factory=list)  # conversation metadata published with the consumer's SENDs
+    ttr: dict[str, Any] = field(default_factory=dict)  # {"ttrType", "value"} after a TTR change
 
-    def publish(self, text: str, role: str = "CONSUMER") -> int:
+    def publish(self, text: str, role: str = "CONSUMER", metadata: list[Any] | None = None,
+                quick_replies: tuple[str, ...] = ()) -> int:
         """Add a message; its sequence, counted from 0 as LivePerson does."""
         sequence = len(self.messages)
-        self.messages.append({"sequence": sequence, "role": role, "text": text})
+        message: dict[str, Any] = {"sequence": sequence, "role": role, "text": text}
+        if metadata:
+            message["metadata"] = metadata
+        if quick_replies:
+            message["quickReplies"] = list(quick_replies)
+        self.messages.append(message)
         return sequence
+
+    def note_event(self, role: str, event: dict[str, Any], metadata: list[Any] | None = None) -> None:
+        """Keep a chat state or receipt (bounded: a chatty consumer types for hours)."""
+        kind = event.get("type")
+        if kind == "ChatStateEvent":
+            if role == "CONSUMER":
+                self.chat_state = str(event.get("chatState"))[:20]
+            entry: dict[str, Any] = {"role": role, "type": kind, "chatState": str(event.get("chatState"))[:20]}
+        else:
+            listed = event.get("sequenceList")
+            numbers = [n for n in (listed if isinstance(listed, list) else [])[:100]
+                       if isinstance(n, int) and not isinstance(n, bool)]
+            entry = {"role": role, "type": kind, "status": str(event.get("status"))[:20], "sequences": numbers}
+            self.receipts.append({"role": role, "status": entry["status"], "sequences": numbers})
+            del self.receipts[:-EVENT_LIMIT]
+        if metadata:
+            entry["metadata"] = metadata
+        self.events.append(entry)
+        del self.events[:-EVENT_LIMIT]
+
+    def keep_metadata(self, metadata: Any) -> None:
+        if isinstance(metadata, list):
+            self.metadata.extend(metadata[:100])
+            del self.metadata[:-EVENT_LIMIT]
 
 
 class SandboxState:
@@ -310,6 +347,11 @@ class SandboxState:
             "rule": conv.rule,
             "consumer": conv.ext_consumer_id,
             "messages": [dict(m) for m in conv.messages],
+            "chatState": conv.chat_state or None,
+            "receipts": [dict(r) for r in conv.receipts],
+            "events": [dict(e) for e in conv.events],
+            "metadata": list(conv.metadata),
+            "ttr": dict(conv.ttr) or None,
             "startTs": int(conv.created * 1000),
             "endTs": int(conv.closed * 1000) if conv.closed else None,
             "agentId": conv.agent_id or None,

@@ -71,6 +71,7 @@ class WebhookConfig:
     survey: bool = False
     survey_wait: float = 2.0
     receivers: list[str] = field(default_factory=list)
+    quick_replies: list[str] = field(default_factory=list)  # the agent's greeting offers these buttons
 
     NUMBERS = {"agent_delay": (0.0, 120.0), "retry_delay": (0.0, 120.0), "timeout": (0.05, 30.0),
                "retention_time": (2.0, 259200.0), "survey_wait": (0.0, 3600.0)}
@@ -82,7 +83,7 @@ class WebhookConfig:
     def update(self, data: dict[str, Any]) -> None:
         """Apply a JSON object's settings, all checked before any is applied (ValueError names the first bad)."""
         known = {"url", "agent_delay", "retry_delay", "max_retries", "timeout", "signature", "faults", "clear_faults",
-                 "retry_policy", "retention_time", "survey", "survey_wait", "add", "remove"}
+                 "retry_policy", "retention_time", "survey", "survey_wait", "add", "remove", "quick_replies"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
@@ -108,6 +109,8 @@ class WebhookConfig:
             if not isinstance(data["survey"], bool):
                 raise ValueError("survey: true or false (a post-conversation survey dialog after the close)")
             changes["survey"] = data["survey"]
+        if "quick_replies" in data:
+            changes["quick_replies"] = check_quick_replies(data["quick_replies"])
         for name, (low, high) in self.NUMBERS.items():
             if name in data:
                 value = data[name]
@@ -139,6 +142,7 @@ class WebhookConfig:
                 "retry_policy": self.retry_policy, "retention_time": self.retention_time,
                 "retry_delay": self.retry_delay, "max_retries": self.max_retries, "timeout": self.timeout,
                 "signature": self.signature, "survey": self.survey, "survey_wait": self.survey_wait,
+                "quick_replies": list(self.quick_replies),
                 "faults": [f.__dict__.copy() for f in self.faults], "fault_kinds": FAULT_KINDS,
                 "retry_policies": RETRY_POLICIES}
 
@@ -147,6 +151,20 @@ def _fault_fields(item: Any) -> dict[str, Any]:
     if not isinstance(item, dict) or set(item) - {"kind", "times", "type"}:
         raise ValueError("a fault is a kind, or {kind, times, type}")
     return item
+
+
+MAX_QUICK_REPLIES = 8
+
+
+def check_quick_replies(value: Any) -> list[str]:
+    """The greeting's quick replies: up to 8 titles of 1-25 printable characters ([]: none)."""
+    if not isinstance(value, list) or len(value) > MAX_QUICK_REPLIES:
+        raise ValueError(f"quick_replies: a list of up to {MAX_QUICK_REPLIES} button titles, e.g. [\"Billing\", "
+                         "\"Sales\"]")
+    for title in value:
+        if not isinstance(title, str) or not 1 <= len(title.strip()) <= 25 or not title.isprintable():
+            raise ValueError(f"quick_replies: {title!r}: each title is 1-25 printable characters")
+    return [t.strip() for t in value]
 
 
 def check_url(url: Any) -> str:

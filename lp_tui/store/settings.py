@@ -53,6 +53,7 @@ class SettingsFile:
     theme: str = ""
     keymap: Any = ""  # "posting" or "" (the default keys); checked by the app (lp_tui/ui/keys.py)
     keys: Any = field(default_factory=dict)  # [keys]: binding id -> "key,key", as stored
+    accept_and_read: bool = False  # the Timeline acknowledges the agent's messages as they show (ui/consumer.py)
     key_lines: dict[str, int] = field(default_factory=dict)  # where each of those is in the file
     problems: list[str] = field(default_factory=list)
     bad_file: bool = False  # kept aside (renamed) before the next save
@@ -131,6 +132,12 @@ def load(path: Path) -> SettingsFile:
             result.bad_file = True
         else:
             setattr(result, "active" if key == "profile" else "theme", value)
+    flag = data.get("accept_and_read", False)
+    if not isinstance(flag, bool):
+        result.problems.append(f"{path}: accept_and_read must be true or false; it is ignored")
+        result.bad_file = True
+    else:
+        result.accept_and_read = flag
     if readable_by_others(path):
         result.problems.append(f"{path} is readable by other users and may hold secrets: run chmod 600 {path}")
     result.base = _snapshot(result)
@@ -139,7 +146,8 @@ def load(path: Path) -> SettingsFile:
 
 def _snapshot(settings: SettingsFile) -> dict[str, Any]:
     return {"profiles": copy.deepcopy(settings.profiles), "profile": settings.active, "theme": settings.theme,
-            "keymap": copy.deepcopy(settings.keymap), "keys": copy.deepcopy(settings.keys)}
+            "keymap": copy.deepcopy(settings.keymap), "keys": copy.deepcopy(settings.keys),
+            "accept_and_read": settings.accept_and_read}
 
 
 def key_lines(path: Path) -> dict[str, int]:
@@ -183,7 +191,7 @@ def with_changes(current: SettingsFile, profile: str, changes: dict[str, Any]) -
 
 
 MISSING: Any = object()  # a key that is not there (distinct from any TOML value)
-TOP_KEYS = ("profile", "theme", "keymap")
+TOP_KEYS = ("profile", "theme", "keymap", "accept_and_read")
 
 
 @dataclass(frozen=True)
@@ -221,7 +229,7 @@ def _edits(settings: SettingsFile) -> list[tuple[tuple[str, ...], Any, Any]]:
     base = settings.base or {"profiles": {}, "profile": "", "theme": ""}
     edits: list[tuple[tuple[str, ...], Any, Any]] = []
     for key, now in (("profile", settings.active), ("theme", settings.theme), ("keymap", settings.keymap),
-                     ("keys", settings.keys)):
+                     ("keys", settings.keys), ("accept_and_read", settings.accept_and_read)):
         before = base.get(key, "")
         if now != before:
             edits.append(((key,), before or MISSING, now or MISSING))
@@ -297,6 +305,7 @@ def save(settings: SettingsFile, *, prefer: str | None = None) -> SettingsFile:
     merged = _from_data(settings.path, data)
     settings.profiles, settings.active, settings.theme = merged.profiles, merged.active, merged.theme
     settings.keymap, settings.keys = merged.keymap, merged.keys
+    settings.accept_and_read = merged.accept_and_read
     settings.base = _snapshot(settings)
     return settings
 
@@ -312,6 +321,8 @@ def _whole(settings: SettingsFile) -> dict[str, Any]:
         data["keymap"] = settings.keymap
     if settings.keys:
         data["keys"] = settings.keys
+    if settings.accept_and_read:
+        data["accept_and_read"] = True
     data["profiles"] = {name: table for name, table in settings.profiles.items() if table or name == settings.active}
     return data
 
@@ -392,6 +403,7 @@ def _from_data(path: Path, data: dict[str, Any]) -> SettingsFile:
     result.active = data.get("profile", "") if isinstance(data.get("profile"), str) else ""
     result.theme = data.get("theme", "") if isinstance(data.get("theme"), str) else ""
     result.keymap, result.keys = data.get("keymap", ""), data.get("keys", {})
+    result.accept_and_read = data.get("accept_and_read") is True
     return result
 
 

@@ -20,9 +20,9 @@ LABELS = {"curl": "curl", "curl-flow": "curl (whole flow)", "python": "Python"}
 
 def step_of(kind: str) -> str:
     """The client's step for a send of ``kind`` (lp.client is imported when needed, not at start-up)."""
-    from lp_tui.lp.client import STEP_CLOSE, STEP_CREATE, STEP_MESSAGE
+    from lp_tui.lp.client import STEP_CLOSE, STEP_CREATE, STEP_EVENT, STEP_MESSAGE
 
-    return {"create": STEP_CREATE, "close": STEP_CLOSE, "message": STEP_MESSAGE}[kind]
+    return {"create": STEP_CREATE, "close": STEP_CLOSE, "message": STEP_MESSAGE, "event": STEP_EVENT}[kind]
 
 
 def record_of(outcome: Any) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class Session:
     defer_sandbox: bool = False
     on_sandbox_started: Callable[[], Any] | None = None  # the app's hook: the deferred sandbox runs (any thread)
     show_timings: bool = True
+    accept_and_read: bool = False  # the Timeline sends ACCEPT and READ for the agent's messages as they show
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
     consumer_made_up: bool = False  # no consumer configured: lp-tui made this session's up
     rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
@@ -277,6 +278,7 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
         raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
     session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
                       startup_notes=notes, defer_sandbox=defer_sandbox)
+    session.accept_and_read = stored.accept_and_read
     if not session.use_sandbox and not session.conn.is_configured():
         from lp_tui.model.connection import BY_NAME
 

@@ -61,10 +61,15 @@ def test_cli_flows_leak_nothing(world, lp_home):
     outputs = []
     sent = run_cli("send", "--preset", "auto-messages", env=env)
     conv = __import__("json").loads(sent.stdout)[1]["body"]["conversationId"]
-    outputs += [sent, run_cli("message", conv, "hello", env=env), run_cli("close", conv, env=env),
+    outputs += [sent, run_cli("message", conv, "hello", env=env),
+                run_cli("event", conv, "--chat-state", "COMPOSING", "--read", "0", "--urgent", "--evidence",
+                        str(lp_home / "event.json"), env=env),
+                run_cli("event", conv, "--text", "hi", "--as", "python", env=env),
+                run_cli("close", conv, env=env),
                 run_cli("build", "--preset", "sde-ctype-gender", env=env), run_cli("presets", env=env),
                 run_cli("send", env={**env, "LP_CLIENT_SECRET": SECRET + "-wrong"}),  # Sentinel refuses it
                 run_cli("send", env={**env, "LP_CSDS_URL": "http://127.0.0.1:9"})]
+    assert (lp_home / "event.json").is_file(), outputs[2].stderr  # the SENDs' evidence is scanned below too
     minted = list(world.state.minted)
     assert minted, "the flows minted tokens"
     pasted = run_cli("send", "--preset", "minimal", env={**env, "LP_APP_JWT": minted[0], "LP_CONSUMER_JWS": minted[1],

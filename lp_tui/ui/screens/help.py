@@ -18,7 +18,10 @@ from lp_tui.ui.plain import plain
 ORDER = ("send", "cancel", "close-conversation", "message", "new-consumer", "save-preset", "copy-id", "settings",
          "presets", "history", "raw", "evidence", "clear", "view", "pane-request", "pane-response", "routing",
          "timeline", "form-customer", "form-personal", "form-profile", "form-routing", "form-envelope", "form-raw",
-         "next-form", "previous-form", "jump")
+         "next-form", "previous-form", "jump",
+         # in the Timeline: speaking for the consumer (ui/consumer.py)
+         "consumer-message", "consumer-quick-reply", "consumer-read", "consumer-typing", "consumer-urgent",
+         "consumer-raw")
 FIXED = [
     ("Ctrl+P", "Command palette: every action, profiles, presets and history"),
     ("Tab / Shift+Tab", "Move between fields, tabs, panes and buttons; Enter on a finding jumps to its field"),

@@ -28,7 +28,8 @@ from lp_tui.ui.exports import record_of
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from lp_tui.ui.session import Session, new_consumer_id
 
-TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message"}
+TITLES = {"create": "Sending", "close": "Closing the conversation", "message": "Sending the message",
+          "event": "Speaking for the consumer"}  # event: the Timeline's SENDs (ui/consumer.py)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.widgets import Static
 
+from lp_tui.ui.consumer import ConsumerKeys
 from lp_tui.ui.follow import ACCOUNT, DEFAULT_PORT, SANDBOX, Follower, follower_of
 from lp_tui.ui.keys import key
 from lp_tui.ui.plain import add, plain
@@ -33,7 +34,7 @@ MAX_SHOWN_TEXT = 600  # characters drawn of one entry
 COOLDOWN = 0.1  # seconds between two draws at most
 
 
-class TimelineView(Vertical):
+class TimelineView(ConsumerKeys, Vertical):
     DEFAULT_CSS = """
     TimelineView { height: 1fr; }
     TimelineView #timeline-head { height: auto; padding: 0 1; background: $boost; }
@@ -134,6 +135,7 @@ class TimelineView(Vertical):
         self._body_view.update(self._body(view))
         if at_end:
             scroll.call_after_refresh(scroll.scroll_end, animate=False)
+        self.consumer_shown()  # "accept and read as shown" (ui/consumer.py)
 
     def shown_text(self) -> str:
         """What the pane shows, as lines of plain text (for tests and copying)."""
@@ -179,6 +181,8 @@ class TimelineView(Vertical):
             text.append("Conversation ", style="bold")
             add(text, view.conversation_id, "bold", one_line=True, limit=80)
             text.append(" · closed\n" if view.closed else "\n", style="bold red" if view.closed else "")
+            if not view.closed:
+                text.append_text(self.consumer_hint())  # the consumer's keys (ui/consumer.py)
             if view.dropped:
                 text.append(f"({view.dropped} earlier events not kept)\n", style="dim")
         text.rstrip()
@@ -217,6 +221,9 @@ def palette_commands(app: Any) -> Iterable[SystemCommand]:
     follower = follower_of(app.session)
     yield SystemCommand("Timeline", "What the webhooks say happened to the conversation (F10)",
                         composer.action_timeline)
+    from lp_tui.ui.consumer import consumer_commands
+
+    yield from consumer_commands(app)  # speaking for the consumer
     if follower.running:
         yield SystemCommand("Stop the webhook receiver", f"It listens on {follower.url}",
                             lambda: _stop(app))
