@@ -212,7 +212,7 @@ async def test_on_a_production_profile_the_first_send_for_the_consumer_asks(tmp_
         async with app.run_test(size=SIZE) as pilot:
             view, conv = await _opened(pilot, session)
             session.conn.production = True
-            app.composer._confirmed_production = False  # as on a production profile before its first send
+            app.composer.sender._confirmed_production = False  # as on a production profile before its first send
             await pilot.press("u")
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", "the question")
             await pilot.click("#no")
@@ -222,6 +222,7 @@ async def test_on_a_production_profile_the_first_send_for_the_consumer_asks(tmp_
             assert _conversation(session, conv)["ttr"] is None  # nothing was sent on "no"
             await pilot.click("#yes")
             await until(pilot, lambda: _conversation(session, conv)["ttr"] is not None, "urgent, once confirmed")
+            assert app.composer.sender._confirmed_production  # one answer for the session: the compose sends too
             await pilot.press("y")  # asked once per session
             await until(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen", "the chat states, no question")
     finally:
