@@ -22,7 +22,8 @@ from lp_tui.cli.common import (
     warn,
 )
 from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
-from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError
+from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError, Why
+from lp_tui.lp.results import StepCode
 from lp_tui.text import ident
 
 
@@ -181,7 +182,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 from lp_tui.export.evidence import from_error
 
                 _write_evidence(evidence, from_error(
-                    "create conversation", exc, steps, profile=conn.profile, account=conn.account_id,
+                    StepCode.CREATE, exc, steps, profile=conn.profile, account=conn.account_id,
                     body=body.decode("utf-8", "replace"), client_properties=header))
             raise
         opened = time.monotonic()
@@ -357,7 +358,7 @@ def cmd_close(args: argparse.Namespace) -> int:
         result = await client.close_conversation(target, _send_header(given, conn, sandbox, target))
         code = print_result(result)
         _record_history(result, conn)
-        if result.ok or any(e.title.startswith("The conversation is closed") for e in result.explanations):
+        if result.ok or any(e.why is Why.CLOSED_CONVERSATION for e in result.explanations):
             try:
                 conversations().forget(conversation_key(conn, sandbox), target)
             except OSError:

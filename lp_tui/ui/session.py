@@ -155,9 +155,9 @@ class Session:
                 try:
                     self.start_sandbox()
                 except OSError as exc:
-                    from lp_tui.lp.errors import LpError
+                    from lp_tui.lp.errors import TransportError
 
-                    raise LpError("transport", "start the sandbox", f"the built-in sandbox did not start: {exc}",
+                    raise TransportError("start the sandbox", f"the built-in sandbox did not start: {exc}",
                                   "free a port on 127.0.0.1, or use a profile that is not the sandbox") from None
             if self.client_factory is not None:
                 self._client = self.client_factory(self.conn)

@@ -22,6 +22,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, TabbedContent, TabPane
 
 from lp_tui.limits import TooDeep, loads_json
+from lp_tui.lp.errors import Why
+from lp_tui.lp.results import StepCode
 from lp_tui.model import fields as F
 from lp_tui.model.build import (build_payload, client_properties, client_properties_header, dumps,
                                  first_message_after, first_message_facts, secret_values)
@@ -635,7 +637,7 @@ class ComposeScreen(SendActions, Screen[None]):
         key = self.session.conversation_key()
         if outcome.cancelled:
             posted = outcome.kind == "create" and any(
-                s.name == "create conversation" and s.failed and s.status is None for s in outcome.steps)
+                s.name == StepCode.CREATE and s.failed and s.status is None for s in outcome.steps)
             self.notify("The send was cancelled; the steps show where it stopped." + (
                 " The request had gone out, so LivePerson may have opened the conversation anyway: if the next "
                 "send says one is already open, Ctrl+N switches to a fresh consumer." if posted else ""),
@@ -644,7 +646,7 @@ class ComposeScreen(SendActions, Screen[None]):
             if outcome.kind == "create" and result.conversation_id:
                 self.conversation_id = result.conversation_id
                 self._remember(key, result.conversation_id, result.request_headers.get("Client-Properties"))
-            elif outcome.kind == "close" and (result.ok or any(e.title.startswith("The conversation is closed")
+            elif outcome.kind == "close" and (result.ok or any(e.why is Why.CLOSED_CONVERSATION
                                                                for e in result.explanations)):
                 if result.target == self.conversation_id:
                     self.conversation_id = None

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import TabbedContent
 from textual.worker import Worker
 
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import ApiError, LpError
 from lp_tui.model.build import client_properties_header, first_message_after
 from lp_tui.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from lp_tui.ui.session import Session, new_consumer_id
@@ -243,7 +243,7 @@ class SendActions(_Base):
             outcome.cancelled = True
             raise
         except Exception as exc:  # never crash the app on an unexpected failure; show it
-            outcome.error = LpError("api", TITLES[kind].lower(), f"unexpected error: {type(exc).__name__}: {exc}",
+            outcome.error = ApiError(TITLES[kind].lower(), f"unexpected error: {type(exc).__name__}: {exc}",
                                     "this is a bug in lp-tui; please report it")
         finally:
             self.busy = ""  # released whatever happened
