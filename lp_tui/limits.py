@@ -15,8 +15,6 @@ from typing import Any
 
 MAX_DEPTH = 100  # JSON or TOML nesting, anywhere: bodies, answers, drafts, presets, settings, rules
 MAX_FILE_BYTES = 8 * 1024 * 1024  # settings, drafts, presets, rules files, raw bodies read from disk
-MAX_ANSWER_BYTES = 4 * 1024 * 1024  # default cap on an answer's decoded body (a setting)
-MAX_WAIT = 60.0  # default ceiling of any wait a server asks for (Retry-After); a setting
 
 
 class TooDeep(ValueError):

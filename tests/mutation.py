@@ -71,7 +71,7 @@ class Mutant:
 
 
 LISTED = [
-    # --- the display boundary: each character class dropped from the regex (spans, is_safe) or from the
+    # --- the display boundary: each character class dropped from the regex (spans, and the tests' is_safe) or from the
     # translate tables (safe, safe_json), and one-line places that stop escaping tab and newline
     Mutant("text", "bidi isolates U+2066-2069 dropped from the unsafe pattern", r"\u2066-\u2069", ""),
     Mutant("text", "bidi isolates U+2066-2069 dropped from the unsafe ranges", "(0x2066, 0x2069), ", ""),

@@ -106,7 +106,6 @@ class Timeline:
     dropped: int = 0  # entries let go past MAX_ENTRIES
     ignored: int = 0  # events that changed nothing: repeats, older states
     closed: bool = False  # the conversation (its stage), not only its main dialog
-    last_seen: float = 0.0
     dialogs: dict[str, str] = field(default_factory=dict)  # dialog id -> its type
     _keys: collections.OrderedDict[Any, None] = field(default_factory=collections.OrderedDict)
     _arrivals: int = 0
@@ -115,7 +114,6 @@ class Timeline:
 
     def apply(self, event: Event, now_ms: int) -> list[Entry]:
         """Fold one event in; the entries it added (none for a repeat or an older state)."""
-        self.last_seen = now_ms / 1000
         if isinstance(event, ConversationState):
             made = self._state(event, now_ms)
         elif isinstance(event, MessagingEvent):

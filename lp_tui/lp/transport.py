@@ -11,7 +11,7 @@ import re
 import socket
 import ssl
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lp_tui.model.connection import Connection, is_loopback
@@ -30,7 +30,6 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     truncated: bool = False  # the body went past the cap and was cut there
-    header_pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def json(self) -> Any:
         from lp_tui.limits import loads_json
@@ -46,7 +45,6 @@ class _Decoder:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self.raw_deflate = False
         self.started = False
         wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self.obj = zlib.decompressobj(wbits)
@@ -98,7 +96,7 @@ async def read_answer(response: Any, cap: int) -> Answer:
     if truncated:
         del out[cap:]
     headers = {k: v for k, v in response.headers.items()}
-    return Answer(response.status_code, headers, bytes(out), truncated, list(response.headers.multi_items()))
+    return Answer(response.status_code, headers, bytes(out), truncated)
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")

@@ -34,7 +34,6 @@ def new_consumer_id() -> str:
 class Session:
     settings: SettingsFile
     profile: str = SANDBOX_PROFILE
-    forced_sandbox: bool = False  # --sandbox: start on it whatever the settings say
     flags: dict[str, Any] = field(default_factory=dict)  # connection flags from the command line
     environ: Mapping[str, str] | None = None  # None: the process's environment
     sandbox: Any = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
@@ -275,7 +274,7 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
         from lp_tui.model.connection import names_of
 
         raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
-    session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
+    session = Session(stored, chosen, flags=dict(flags or {}), environ=environ,
                       startup_notes=notes, defer_sandbox=defer_sandbox)
     if not session.use_sandbox and not session.conn.is_configured():
         from lp_tui.model.connection import BY_NAME
