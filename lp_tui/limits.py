@@ -11,7 +11,9 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MAX_DEPTH = 100  # JSON or TOML nesting, anywhere: bodies, answers, drafts, presets, settings, rules
 MAX_FILE_BYTES = 8 * 1024 * 1024  # settings, drafts, presets, rules files, raw bodies read from disk
@@ -44,7 +46,7 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def check_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
+def check_depth(value: T, limit: int = MAX_DEPTH) -> T:
     if depth(value, limit) > limit:
         raise TooDeep(limit)
     return value

@@ -334,7 +334,8 @@ def _target(given: str | None, conn: Any, sandbox: Any, what: str) -> str:
     if not known:
         raise UsageError(f"no open conversation is remembered for profile {conn.profile!r}, account "
                          f"{conn.account_id or '?'}, consumer {conn.ext_consumer_id or '?'}: give its ID")
-    return known
+    target: str = known
+    return target
 
 
 def _send_header(given: str | None, conn: Any, sandbox: Any, target: str) -> str | None:
@@ -344,7 +345,8 @@ def _send_header(given: str | None, conn: Any, sandbox: Any, target: str) -> str
     if given is not None:
         return given
     try:
-        return conversations().client_properties(conversation_key(conn, sandbox), target)
+        header: str | None = conversations().client_properties(conversation_key(conn, sandbox), target)
+        return header
     except OSError:
         return None
 

@@ -79,7 +79,8 @@ def _finish(ev: dict[str, Any]) -> dict[str, Any]:
 
     body = _dict(ev.get("request")).get("body")
     secrets = secret_values_of_text(body) if isinstance(body, str) else []
-    return clean(ev, secrets)
+    cleaned: dict[str, Any] = clean(ev, secrets)
+    return cleaned
 
 
 def from_result(result: Any, *, profile: str, account: str | None, routing: dict[str, Any] | None = None,

@@ -64,7 +64,7 @@ def code_ok(code: Any) -> bool:
         return False
     if isinstance(code, int):
         return 200 <= code < 300
-    return code == "OK"
+    return isinstance(code, str) and code == "OK"
 
 
 @dataclass

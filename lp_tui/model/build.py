@@ -97,7 +97,8 @@ def conversation_body(draft: Draft, account_id: str | None) -> dict[str, Any]:
     conv = dict(_dict(draft.data.get("conversation")))
     if "brandId" not in conv and account_id:
         conv["brandId"] = account_id
-    return _ordered(conv, "conversation")
+    ordered: dict[str, Any] = _ordered(conv, "conversation")
+    return ordered
 
 
 def first_message_in_batch(draft: Draft) -> bool:

@@ -92,7 +92,8 @@ class Follower:
         else:
             self.mode = ACCOUNT
         self._changed()
-        return self.receiver.url
+        url: str = self.receiver.url
+        return url
 
     def _tell_external(self, conn: Any, settings: dict[str, Any]) -> None:
         """Add this receiver to an external lp-tui sandbox's, or remove it (and only it), as `send
@@ -149,4 +150,5 @@ def follower_of(session: Any) -> Follower:
     if session.follower is None:
         factory = session.follower_factory
         session.follower = factory() if factory is not None else Follower()
-    return session.follower
+    follower: Follower = session.follower
+    return follower

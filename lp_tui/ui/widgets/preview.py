@@ -128,7 +128,7 @@ class RequestPreview(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._findings: list[Finding] | None = None  # None: nothing shown yet, not even "no findings"
-        self._request_key: tuple = ()
+        self._request_key: tuple[Any, ...] = ()
         self._prediction: Text | None = None
 
     def compose(self) -> ComposeResult:
