@@ -11,7 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from lp_tui import paths
 from lp_tui.model.connection import SANDBOX_PROFILE, Connection, colour_of, resolve
@@ -19,6 +19,11 @@ from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
 from lp_tui.store.settings import SettingsFile
+from lp_tui.ui.protocols import RunningSandbox, SendClient
+
+if TYPE_CHECKING:
+    from lp_tui.model.routing import Rules
+    from lp_tui.ui.follow import Follower
 
 
 # The built-in sandbox's connection before it has an address (its account and app are fixed).
@@ -36,14 +41,14 @@ class Session:
     profile: str = SANDBOX_PROFILE
     flags: dict[str, Any] = field(default_factory=dict)  # connection flags from the command line
     environ: Mapping[str, str] | None = None  # None: the process's environment
-    sandbox: Any = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
+    sandbox: RunningSandbox | None = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
     presets_dir: Path = field(default_factory=paths.presets_dir)
     draft_path: Path = field(default_factory=paths.draft_file)
     history: History = field(default_factory=lambda: History(paths.history_file()))
     conversations: Conversations = field(default_factory=lambda: Conversations(paths.conversations_file()))
     startup_notes: list[str] = field(default_factory=list)
-    client_factory: Callable[[Connection], Any] | None = None
-    sandbox_factory: Callable[[], Any] | None = None
+    client_factory: Callable[[Connection], SendClient] | None = None
+    sandbox_factory: Callable[[], RunningSandbox] | None = None
     # The app starts the built-in sandbox just after its first paint (start_sandbox, from a thread),
     # not before it: until then the connection holds the sandbox's fixed values and no address.
     defer_sandbox: bool = False
@@ -51,14 +56,14 @@ class Session:
     show_timings: bool = True
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
     consumer_made_up: bool = False  # no consumer configured: lp-tui made this session's up
-    rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
+    rules: Rules | None = None  # routing rules for the built-in sandbox, None: its defaults
     rules_path: str | None = None  # where they came from, watched for changes
-    external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
+    external_rules: Rules | None = None  # an external lp-tui sandbox's rules, as it told them
     rules_problem: str = ""  # the last rules file problem (the rules in force were kept)
     on_rules_report: Callable[[str, bool], Any] | None = None  # the app's hook for reloads (from a thread)
-    follower: Any = None  # the webhook receiver and its timelines (lp_tui.ui.follow.Follower), made on first use
-    follower_factory: Callable[[], Any] | None = None  # tests: a follower with a fake receiver
-    _client: Any = None
+    follower: Follower | None = None  # the webhook receiver and its timelines, made on first use
+    follower_factory: Callable[[], Follower] | None = None  # tests: a follower with a fake receiver
+    _client: SendClient | None = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
     _sandbox_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -116,7 +121,7 @@ class Session:
             self.on_sandbox_started()
         return True
 
-    def _start_sandbox(self) -> Any:
+    def _start_sandbox(self) -> RunningSandbox:
         if self.sandbox_factory is not None:
             return self.sandbox_factory()
         from lp_tui.sandbox.server import Sandbox
@@ -134,12 +139,13 @@ class Session:
         if self.on_rules_report is not None:
             self.on_rules_report(message, ok)
 
-    def routing_rules(self) -> Any:
+    def routing_rules(self) -> Rules | None:
         """The rules the sandbox in use routes by (the same engine predicts); None off a sandbox."""
         if self.use_sandbox and (self.sandbox is not None or self.defer_sandbox):
             state = getattr(self.sandbox, "state", None)  # not started yet: the rules it will start with
             if state is not None:
-                return state.rules
+                rules: Rules = state.rules
+                return rules
             from lp_tui.model.routing import Rules
 
             return self.rules or Rules.default()
@@ -148,7 +154,7 @@ class Session:
         return None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> SendClient:
         if self._client is None:
             if self.sandbox_pending:  # a send before the background start finished (or after it failed)
                 try:
@@ -205,7 +211,7 @@ class Session:
         from lp_tui.lp.client import api_url
 
         base = None
-        if hasattr(self._client, "known_base"):  # only a client made already can know it
+        if self._client is not None:  # only a client made already can know it
             base = self._client.known_base("asyncMessagingEnt")
         if base is None and self.use_sandbox:
             base = self.sandbox.csds_url if self.sandbox is not None else "http://127.0.0.1:{port}"

@@ -233,8 +233,10 @@ class SendActions(_Base):
 
                         outcome.routing_problem = SANDBOX_TOKEN_NEEDED
             elif kind == "close":
+                assert conversation_id is not None  # a close or a message is started only with one
                 outcome.result = await client.close_conversation(conversation_id, header, observe)
             else:
+                assert conversation_id is not None
                 outcome.result = await client.send_message(conversation_id, text, header, observe)
             outcome.result.target = conversation_id
         except LpError as exc:
