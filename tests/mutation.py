@@ -175,7 +175,7 @@ LISTED = [
            'format=Format(HTTP_URL_RE, "avatarUrl", "is not an http(s) URL", PICTURE_HINT, empty_ok=True)',
            "format=None"),
     Mutant("validate", "the field table's formats never checked", "if spec.format is not None and isinstance(text, str):",
-           "if spec.format is None and isinstance(text, str):"),
+           "if spec.format is not None and isinstance(text, bytes):"),
 ]
 
 

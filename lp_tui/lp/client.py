@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote, urlsplit
 
 from lp_tui.limits import TooDeep, finite_seconds
@@ -21,6 +21,11 @@ from lp_tui.lp.transport import (ACCEPT_ENCODING, Answer, check_host, control_he
                                  transport_error)
 from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http_refusal
 from lp_tui.redact import mask_headers, scrub, scrub_value
+
+if TYPE_CHECKING:  # httpx is imported at the first request, not when the app starts
+    import ssl
+
+    import httpx
 
 __all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
            "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "StepCode", "close_request", "SANDBOX_TOKEN_NEEDED"]
@@ -73,7 +78,7 @@ class LpClient:
         self,
         conn: Connection,
         *,
-        transport: Any = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
@@ -81,7 +86,7 @@ class LpClient:
         self._transport = transport
         self._clock = clock
         self._sleep = sleep
-        self._http: Any = None
+        self._http: httpx.AsyncClient | None = None
         self._domains: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
         self._app_jwt: dict[tuple[str, str, str], str] = {}
         self._jws: dict[tuple[str, str, str], str] = {}
@@ -93,11 +98,11 @@ class LpClient:
         return f"LpClient({self.conn!r}, {len(self._app_jwt)} AppJWT and {len(self._jws)} ConsumerJWS cached)"
 
     # --- plumbing -------------------------------------------------------------------
-    def _client(self) -> Any:
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             import httpx
 
-            verify: Any = True
+            verify: ssl.SSLContext | bool = True
             if self.conn.ca_bundle:
                 import ssl
 
