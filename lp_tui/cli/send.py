@@ -22,7 +22,7 @@ from lp_tui.cli.common import (
     warn,
 )
 from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
-from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError, Why
+from lp_tui.lp.errors import EXIT_API, EXIT_OK, FollowUp, LpError, Why
 from lp_tui.lp.results import StepCode
 from lp_tui.text import ident
 
@@ -193,7 +193,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 store.remember(key, result.conversation_id, header)  # its Client-Properties go with every SEND
             except OSError as exc:
                 warn(f"the conversation is not remembered for `lp-tui close`: {exc}")
-        elif any(e.follow_up == "close" for e in result.explanations):
+        elif any(e.follow_up is FollowUp.CLOSE for e in result.explanations):
             known = store.get(key)
             if known:
                 err(f"The open conversation is {ident(known)}: `lp-tui close` closes it.")

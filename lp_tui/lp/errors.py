@@ -56,6 +56,16 @@ class SendCancelled(LpError):
     kind = "cancelled"
 
 
+class FollowUp(StrEnum):
+    """A follow-up the app can offer beside an explanation."""
+
+    NONE = ""
+    CLOSE = "close"  # close the open conversation (or switch to a fresh consumer)
+    NEW_CONSUMER = "new-consumer"
+    RENEW = "renew"  # mint a fresh AppJWT
+    SETTINGS = "settings"
+
+
 class Why(StrEnum):
     """What an explanation is about, for code to compare; its title is for people."""
 
@@ -77,7 +87,7 @@ class Explanation:
     title: str  # for people
     detail: str
     action: str = ""  # what to do next
-    follow_up: str = ""  # a follow-up the UI can offer: "close", "new-consumer", "renew", "settings"
+    follow_up: FollowUp = FollowUp.NONE
     why: Why = Why.UNEXPECTED  # for code
 
 
@@ -87,35 +97,35 @@ AUTH_ERRORS: dict[int, Explanation] = {
         "Missing parameter",
         "LivePerson says a required parameter is missing: the brandId, or a required AppJWT claim (iss must be Sentinel).",
         "Set the brand id (the account id) and use an AppJWT minted by Sentinel for this account.",
-        "settings",
+        FollowUp.SETTINGS,
         Why.AUTH,
     ),
     40102: Explanation(
         "Invalid AppJWT",
         "The AppJWT has expired or is invalid for this account.",
         "Get a fresh AppJWT: clear any pasted token so lp-tui mints one, and check the client id and secret.",
-        "renew",
+        FollowUp.RENEW,
         Why.AUTH,
     ),
     40103: Explanation(
         "Invalid ConsumerJWS",
         "The ConsumerJWS is invalid, or belongs to another consumer than this conversation's.",
         "Clear any pasted ConsumerJWS so lp-tui gets one from IDP for the configured external consumer id.",
-        "new-consumer",
+        FollowUp.NEW_CONSUMER,
         Why.AUTH,
     ),
     40104: Explanation(
         "ConsumerJWS is missing",
         "The X-LP-ON-BEHALF header was not sent.",
         "Set an external consumer id (or paste a ConsumerJWS) in the settings.",
-        "settings",
+        FollowUp.SETTINGS,
         Why.AUTH,
     ),
     40105: Explanation(
         "AppJWT is missing",
         "The Authorization header was not sent.",
         "Set the client id and secret (or paste an AppJWT) in the settings.",
-        "settings",
+        FollowUp.SETTINGS,
         Why.AUTH,
     ),
 }
@@ -124,7 +134,7 @@ OPEN_CONVERSATION = Explanation(
     "The consumer already has an open conversation",
     "LivePerson allows one open conversation per consumer, so it refused to open another.",
     "Close the open conversation, or switch to a fresh external consumer id, then send again.",
-    "close",
+    FollowUp.CLOSE,
     Why.OPEN_CONVERSATION,
 )
 CLOSED_CONVERSATION = Explanation(

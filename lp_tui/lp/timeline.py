@@ -42,6 +42,7 @@ MAX_ENTRIES = 1000  # per conversation; the oldest go first, and are counted
 MAX_CONVERSATIONS = 100  # followed at once; the one quiet longest goes first
 MAX_KEYS = 4 * MAX_ENTRIES  # events remembered per conversation to drop repeats
 CUSTOMER = "CONSUMER"
+PLAIN_TEXT = "text/plain"  # a message's usual content type: not shown
 
 SkillNames = Callable[[str], "str | None"]
 
@@ -242,13 +243,16 @@ class Timeline:
     def _messaging(self, event: MessagingEvent, now_ms: int) -> list[Entry]:
         if self._repeat(event):
             return []
-        role = event.role or "?"
+        # who: the role; without one, the participant id (a change with no originatorMetadata)
+        role = event.role or (f"participant {event.originator}" if event.originator else "?")
         seq = f"#{event.sequence} " if event.sequence is not None else ""
         where = self._where(event)
         private = " (private: agents and managers only)" if event.private else ""
         if isinstance(event, (Message, RichContent)):
             kind = "message" if isinstance(event, Message) else "rich"
             body = event.text if isinstance(event, Message) else event.summary
+            if isinstance(event, Message) and event.content_type not in ("", PLAIN_TEXT):
+                body = f"({event.content_type}) {body}"  # not plain text: the text is shown as it came
             choices = f"  [choices: {' · '.join(event.quick_replies)}]" if event.quick_replies else ""
             return [self._entry(kind, event.time, now_ms, f"{seq}{role}{where}{private}: {body}{choices}",
                                 event.sequence, event.dialog_id)]
