@@ -199,7 +199,7 @@ class Session:
     @property
     def is_sandbox(self) -> bool:
         """An lp-tui sandbox, built in or external (an external one says so in its answers)."""
-        return self.use_sandbox or bool(getattr(self.client, "sandbox_version", None))
+        return self.use_sandbox or bool(self.client.sandbox_version)
 
     def sandbox_url(self) -> str:
         if self.use_sandbox:
