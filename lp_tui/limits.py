@@ -11,12 +11,12 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MAX_DEPTH = 100  # JSON or TOML nesting, anywhere: bodies, answers, drafts, presets, settings, rules
 MAX_FILE_BYTES = 8 * 1024 * 1024  # settings, drafts, presets, rules files, raw bodies read from disk
-MAX_ANSWER_BYTES = 4 * 1024 * 1024  # default cap on an answer's decoded body (a setting)
-MAX_WAIT = 60.0  # default ceiling of any wait a server asks for (Retry-After); a setting
 
 
 class TooDeep(ValueError):
@@ -46,7 +46,7 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def check_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
+def check_depth(value: T, limit: int = MAX_DEPTH) -> T:
     if depth(value, limit) > limit:
         raise TooDeep(limit)
     return value

@@ -150,10 +150,6 @@ def id_shape_problem(text: str) -> str:
     return "it is not an id"  # pragma: no cover (every character was checked)
 
 
-def is_safe(text: str) -> bool:
-    return UNSAFE.search(text) is None
-
-
 def spans(text: str, *, one_line: bool = False, as_id: bool = False) -> list[tuple[str, bool]]:
     """``safe`` as pieces: (piece, is_escape), so a widget can show escapes in their own style.
 

@@ -123,7 +123,8 @@ def _run(words: list[str]) -> int:
 
         gcpause.resume()  # a command that runs on (a sandbox, a matrix) collects as usual
     try:
-        return func(args)
+        code: int = func(args)
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -42,7 +42,8 @@ def account_for(args: argparse.Namespace) -> str | None:
     from lp_tui.store import settings as settings_store
 
     if getattr(args, "set_account_id", None):
-        return args.set_account_id
+        given: str = args.set_account_id
+        return given
     if os.environ.get("LP_ACCOUNT_ID"):
         return os.environ["LP_ACCOUNT_ID"]
     stored = settings_store.load(paths.settings_file())
@@ -51,7 +52,7 @@ def account_for(args: argparse.Namespace) -> str | None:
     profile = chosen_profile(args, stored)
     account = stored.values(profile).get("account_id") or None
     if account is None and profile == "sandbox":
-        from lp_tui.sandbox.state import DEMO_ACCOUNT
+        from lp_tui.sandbox import DEMO_ACCOUNT
 
         return DEMO_ACCOUNT  # the built-in sandbox's one account
     return account

@@ -39,7 +39,7 @@ def export_connection(args: argparse.Namespace) -> tuple[str | None, str, bool]:
     profile = chosen_profile(args, stored)
     flags = connection_flags(args)
     if profile == SANDBOX_PROFILE:
-        from lp_tui.sandbox.state import DEMO_ACCOUNT
+        from lp_tui.sandbox import DEMO_ACCOUNT
 
         conn, _ = resolve(profile, stored.values(profile), flags=flags,
                           sandbox={"account_id": DEMO_ACCOUNT, "csds_url": "http://127.0.0.1"})

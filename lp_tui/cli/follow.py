@@ -80,7 +80,8 @@ class Follow:
 
     def _name(self, skill_id: str) -> str | None:
         if self.sandbox is not None:
-            return self.sandbox.state.skill_names().get(skill_id)
+            name: str | None = self.sandbox.state.skill_names().get(skill_id)
+            return name
         return self.names.get(skill_id)
 
     async def start(self) -> None:

@@ -22,7 +22,8 @@ from lp_tui.cli.common import (
     warn,
 )
 from lp_tui.cli.follow import Follow, add_follow_options, check_follow_options
-from lp_tui.lp.errors import EXIT_API, EXIT_OK, LpError
+from lp_tui.lp.errors import EXIT_API, EXIT_OK, FollowUp, LpError, Why
+from lp_tui.lp.results import StepCode
 from lp_tui.text import ident
 
 
@@ -181,7 +182,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 from lp_tui.export.evidence import from_error
 
                 _write_evidence(evidence, from_error(
-                    "create conversation", exc, steps, profile=conn.profile, account=conn.account_id,
+                    StepCode.CREATE, exc, steps, profile=conn.profile, account=conn.account_id,
                     body=body.decode("utf-8", "replace"), client_properties=header))
             raise
         opened = time.monotonic()
@@ -192,7 +193,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                 store.remember(key, result.conversation_id, header)  # its Client-Properties go with every SEND
             except OSError as exc:
                 warn(f"the conversation is not remembered for `lp-tui close`: {exc}")
-        elif any(e.follow_up == "close" for e in result.explanations):
+        elif any(e.follow_up is FollowUp.CLOSE for e in result.explanations):
             known = store.get(key)
             if known:
                 err(f"The open conversation is {ident(known)}: `lp-tui close` closes it.")
@@ -333,7 +334,8 @@ def _target(given: str | None, conn: Any, sandbox: Any, what: str) -> str:
     if not known:
         raise UsageError(f"no open conversation is remembered for profile {conn.profile!r}, account "
                          f"{conn.account_id or '?'}, consumer {conn.ext_consumer_id or '?'}: give its ID")
-    return known
+    target: str = known
+    return target
 
 
 def _send_header(given: str | None, conn: Any, sandbox: Any, target: str) -> str | None:
@@ -343,7 +345,8 @@ def _send_header(given: str | None, conn: Any, sandbox: Any, target: str) -> str
     if given is not None:
         return given
     try:
-        return conversations().client_properties(conversation_key(conn, sandbox), target)
+        header: str | None = conversations().client_properties(conversation_key(conn, sandbox), target)
+        return header
     except OSError:
         return None
 
@@ -357,7 +360,7 @@ def cmd_close(args: argparse.Namespace) -> int:
         result = await client.close_conversation(target, _send_header(given, conn, sandbox, target))
         code = print_result(result)
         _record_history(result, conn)
-        if result.ok or any(e.title.startswith("The conversation is closed") for e in result.explanations):
+        if result.ok or any(e.why is Why.CLOSED_CONVERSATION for e in result.explanations):
             try:
                 conversations().forget(conversation_key(conn, sandbox), target)
             except OSError:

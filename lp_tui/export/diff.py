@@ -103,7 +103,8 @@ def view(entry: dict[str, Any], options: Options = DEFAULT) -> dict[str, Any]:
         shown["routing"] = {k: entry["routing"].get(k) for k in ("skill", "rule")}
     if options.everything and isinstance(entry.get("steps"), list):
         shown["steps"] = entry["steps"]
-    return clean(_without(shown, options.ignore), secrets)
+    cleaned: dict[str, Any] = clean(_without(shown, options.ignore), secrets)
+    return cleaned
 
 
 def lines_of(entry: dict[str, Any], options: Options = DEFAULT) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from lp_tui import __version__
 from lp_tui.export import clean
+from lp_tui.lp.results import StepCode
 from lp_tui.text import safe, safe_json
 
 ACCOUNT_IN_URL = re.compile(r"/api/account/([^/?#]+)/")
@@ -78,7 +79,8 @@ def _finish(ev: dict[str, Any]) -> dict[str, Any]:
 
     body = _dict(ev.get("request")).get("body")
     secrets = secret_values_of_text(body) if isinstance(body, str) else []
-    return clean(ev, secrets)
+    cleaned: dict[str, Any] = clean(ev, secrets)
+    return cleaned
 
 
 def from_result(result: Any, *, profile: str, account: str | None, routing: dict[str, Any] | None = None,
@@ -100,7 +102,7 @@ def from_result(result: Any, *, profile: str, account: str | None, routing: dict
         "request": {"method": "POST", "url": result.url, "headers": dict(result.request_headers),
                     "body": result.request_body},
         "findings": findings_of(result.request_body, account, client_properties)
-        if result.action == "create conversation" else [],
+        if result.action == StepCode.CREATE else [],
         "steps": [_step(s) for s in result.steps],
         "response": {"status": result.status, "headers": dict(result.response_headers), "body": result.body_text,
                      "truncated": result.truncated, "subs": subs},
@@ -172,7 +174,7 @@ def from_entry(entry: dict[str, Any]) -> dict[str, Any]:
         "request": {"method": request.get("method", "POST"), "url": url, "headers": headers, "body": body,
                     "truncated": request.get("truncated")},
         "findings": findings_of(body, account_of(url), props if isinstance(props, str) else None)
-        if entry.get("action") == "create conversation" and not request.get("truncated") else [],
+        if entry.get("action") == StepCode.CREATE and not request.get("truncated") else [],
         "steps": [{"line": str(s)} for s in steps],
         "response": {"status": response.get("status"), "headers": _dict(response.get("headers")),
                      "body": response.get("body", ""), "truncated": response.get("truncated"),

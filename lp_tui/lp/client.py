@@ -10,29 +10,34 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import quote, urlsplit
 
 from lp_tui.limits import TooDeep, finite_seconds
 from lp_tui.lp import tokens
-from lp_tui.lp.errors import Explanation, LpError, explain, unexpected
-from lp_tui.lp.results import Observer, SendResult, Step, SubResult, conversation_id_of
+from lp_tui.lp.errors import ApiError, ConfigError, Explanation, LpError, Why, explain, unexpected
+from lp_tui.lp.results import Observer, SendResult, Step, StepCode, SubResult, conversation_id_of
 from lp_tui.lp.transport import (ACCEPT_ENCODING, Answer, check_host, control_headers, direct_mounts, read_answer,
                                  transport_error)
 from lp_tui.model.connection import ALLOW_PLAIN_HTTP_HOW, Connection, plain_http_refusal
 from lp_tui.redact import mask_headers, scrub, scrub_value
 
-__all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
-           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_EVENT", "STEP_FIRST_MESSAGE", "close_request", "SANDBOX_TOKEN_NEEDED"]
+if TYPE_CHECKING:  # httpx is imported at the first request, not when the app starts
+    import ssl
 
-STEP_CSDS = "domain lookup"
-STEP_APPJWT = "AppJWT"
-STEP_JWS = "ConsumerJWS"
-STEP_CREATE = "create conversation"
-STEP_CLOSE = "close conversation"
-STEP_MESSAGE = "send message"
-STEP_FIRST_MESSAGE = "send first message"
-STEP_EVENT = "send event"  # a SEND for the consumer after the create: chat state, receipt, TTR, raw body
+    import httpx
+
+__all__ = ["LpClient", "SendResult", "Step", "SubResult", "Observer", "STEP_CSDS", "STEP_APPJWT", "STEP_JWS",
+           "STEP_CREATE", "STEP_CLOSE", "STEP_MESSAGE", "STEP_FIRST_MESSAGE", "STEP_EVENT", "StepCode", "close_request", "SANDBOX_TOKEN_NEEDED"]
+
+STEP_CSDS = StepCode.CSDS
+STEP_APPJWT = StepCode.APPJWT
+STEP_JWS = StepCode.JWS
+STEP_CREATE = StepCode.CREATE
+STEP_CLOSE = StepCode.CLOSE
+STEP_MESSAGE = StepCode.MESSAGE
+STEP_FIRST_MESSAGE = StepCode.FIRST_MESSAGE
+STEP_EVENT = StepCode.EVENT  # a SEND for the consumer after the create: chat state, receipt, TTR, raw body
 SANDBOX_TOKEN_NEEDED = ("the sandbox did not say where it routed the conversation: its control endpoints need its "
                         "token; set LP_SANDBOX_TOKEN as `lp-tui sandbox` printed it (or sandbox_token in the "
                         "profile)")
@@ -74,7 +79,7 @@ class LpClient:
         self,
         conn: Connection,
         *,
-        transport: Any = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
@@ -82,7 +87,7 @@ class LpClient:
         self._transport = transport
         self._clock = clock
         self._sleep = sleep
-        self._http: Any = None
+        self._http: httpx.AsyncClient | None = None
         self._domains: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
         self._app_jwt: dict[tuple[str, str, str], str] = {}
         self._jws: dict[tuple[str, str, str], str] = {}
@@ -94,11 +99,11 @@ class LpClient:
         return f"LpClient({self.conn!r}, {len(self._app_jwt)} AppJWT and {len(self._jws)} ConsumerJWS cached)"
 
     # --- plumbing -------------------------------------------------------------------
-    def _client(self) -> Any:
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             import httpx
 
-            verify: Any = True
+            verify: ssl.SSLContext | bool = True
             if self.conn.ca_bundle:
                 import ssl
 
@@ -158,7 +163,7 @@ class LpClient:
             step.failed = step.done = True
             await _emit(observer, step)
             origin = "the CSDS URL" if step.name == STEP_CSDS else "the host the CSDS answer names for this step"
-            raise LpError("config", step.name, f"{origin} is {refusal}", f"Use https://, or {ALLOW_PLAIN_HTTP_HOW}",
+            raise ConfigError(step.name, f"{origin} is {refusal}", f"Use https://, or {ALLOW_PLAIN_HTTP_HOW}",
                           host)
         policy = self.conn.retry
         started = time.perf_counter()
@@ -234,7 +239,7 @@ class LpClient:
     # --- steps ----------------------------------------------------------------------
     def _need(self, what: str, value: str, hint: str, step: str) -> str:
         if not value:
-            raise LpError("config", step, f"no {what} is set", hint)
+            raise ConfigError(step, f"no {what} is set", hint)
         return value
 
     async def domains(self, observer: Observer = _noop, steps: list[Step] | None = None) -> dict[str, str]:
@@ -252,7 +257,7 @@ class LpClient:
         answer = await self._request(step, observer, "GET", url, params={"version": "1.0"})
         host = urlsplit(url).netloc
         if answer.status != 200:
-            raise LpError("api", STEP_CSDS, f"CSDS answered {answer.status}",
+            raise ApiError(STEP_CSDS, f"CSDS answered {answer.status}",
                           "check the account id and the CSDS URL", host, answer.status)
         try:
             doc = answer.json()
@@ -262,7 +267,7 @@ class LpClient:
             mapping = {e["service"]: e["baseURI"] for e in entries
                        if isinstance(e, dict) and isinstance(e.get("service"), str)}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-            raise LpError("api", STEP_CSDS, "CSDS answered with something that is not the services document",
+            raise ApiError(STEP_CSDS, "CSDS answered with something that is not the services document",
                           "check that the CSDS URL points at LivePerson's Domain API", host, 200) from None
         self._domains[key] = (self._clock() + self.conn.csds_ttl, mapping)
         return mapping
@@ -272,13 +277,13 @@ class LpClient:
         mapping = await self.domains(observer if not looked_up else _noop, None if looked_up else steps)
         host = mapping.get(name)
         if not host:
-            raise LpError("api", STEP_CSDS, f"CSDS lists no {name!r} service for account {self.conn.account_id}",
+            raise ApiError(STEP_CSDS, f"CSDS lists no {name!r} service for account {self.conn.account_id}",
                           "check the account id; the Connector API needs sentinel, idp and asyncMessagingEnt",
                           urlsplit(self.conn.csds_url).netloc)
         try:
             check_host(host, name)
         except ValueError as exc:
-            raise LpError("api", STEP_CSDS, str(exc), "CSDS must list bare host names; check the CSDS URL",
+            raise ApiError(STEP_CSDS, str(exc), "CSDS must list bare host names; check the CSDS URL",
                           urlsplit(self.conn.csds_url).netloc) from None
         return self._base(host)
 
@@ -301,9 +306,9 @@ class LpClient:
             pasted = (step == STEP_APPJWT and token == self.conn.app_jwt) or \
                 (step == STEP_JWS and token == self.conn.consumer_jws)
             if pasted:
-                raise LpError("config", step, f"the pasted {step} {problem}",
+                raise ConfigError(step, f"the pasted {step} {problem}",
                               f"paste the {step} again without it, or clear it (the token is not shown)")
-            raise LpError("api", step, f"the {step} the server gave {problem}",
+            raise ApiError(step, f"the {step} the server gave {problem}",
                           "look at the server that minted it (the token is not shown)")
         return token
 
@@ -312,7 +317,7 @@ class LpClient:
         if self.conn.app_jwt:
             exp = tokens.expiry(self.conn.app_jwt)
             if exp is not None and exp <= self._clock():
-                raise LpError("config", STEP_APPJWT, f"the pasted AppJWT expired at {tokens.when(exp)}",
+                raise ConfigError(STEP_APPJWT, f"the pasted AppJWT expired at {tokens.when(exp)}",
                               "paste a fresh one, or clear it to mint one with the client id and secret")
             step = Step(STEP_APPJWT, cached=True, done=True, note="pasted")
             steps.append(step)
@@ -338,7 +343,7 @@ class LpClient:
         )
         token = _json_field(answer, "access_token")
         if answer.status != 200 or not token:
-            raise LpError("api", STEP_APPJWT, f"Sentinel answered {answer.status} without an access token",
+            raise ApiError(STEP_APPJWT, f"Sentinel answered {answer.status} without an access token",
                           "check the client id and secret of the app installation", urlsplit(url).netloc, answer.status)
         self._app_jwt[key] = token
         return token
@@ -373,7 +378,7 @@ class LpClient:
             await _emit(observer, step)
             return self.conn.consumer_jws
         if mismatch and not (self.conn.client_id and self.conn.client_secret):
-            raise LpError("config", STEP_JWS, mismatch,
+            raise ConfigError(STEP_JWS, mismatch,
                           "paste the ConsumerJWS of this consumer, or unset LP_CONSUMER_JWS (or the pasted one) "
                           "so that IDP is asked with the app's client credentials")
         consumer = self._need("external consumer id", self.conn.ext_consumer_id,
@@ -399,7 +404,7 @@ class LpClient:
         if answer.status not in (200, 201) or not token:
             hint = "the AppJWT was refused: check the client id and secret" if answer.status == 401 else \
                 "check the external consumer id and the account"
-            raise LpError("api", STEP_JWS, f"IDP answered {answer.status} without a token", hint,
+            raise ApiError(STEP_JWS, f"IDP answered {answer.status} without a token", hint,
                           urlsplit(url).netloc, answer.status)
         self._jws[key] = token
         return token
@@ -437,7 +442,7 @@ class LpClient:
             result.explanations.append(Explanation(
                 "The first message was not sent",
                 f"The conversation {result.conversation_id} was opened, but sending the first message failed: {exc}",
-                "Send it again with Ctrl+T in the app, or `lp-tui message`."))
+                "Send it again with Ctrl+T in the app, or `lp-tui message`.", why=Why.FIRST_MESSAGE))
             return result
         message.target = result.conversation_id
         result.first_message = message
@@ -447,7 +452,8 @@ class LpClient:
                 "The first message was refused",
                 f"The conversation {result.conversation_id} was opened, but the SEND of the first message was "
                 f"refused: {why}.",
-                "See the first message's answer below; send it again with Ctrl+T in the app, or `lp-tui message`."))
+                "See the first message's answer below; send it again with Ctrl+T in the app, or `lp-tui message`.",
+                why=Why.FIRST_MESSAGE))
         return result
 
     async def close_conversation(self, conversation_id: str, client_properties: str | None = None,

@@ -152,7 +152,8 @@ class DemoRunner:
             return None
         if not self.client.sandbox_version:
             await self.client.sandbox_info()  # learns that this is an lp-tui sandbox
-        return await self.client.sandbox_conversation(self.conversation)
+        described: dict[str, Any] | None = await self.client.sandbox_conversation(self.conversation)
+        return described
 
     async def _until(self, step: Step, check: Callable[[], Any], what: str) -> Any:
         deadline = time.monotonic() + step.timeout

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -13,9 +14,23 @@ from lp_tui.lp.errors import Explanation
 from lp_tui.text import ident
 
 
+class StepCode(StrEnum):
+    """The steps of a send, for code to compare. Each value is also the step's name as shown and as
+    history and evidence files record it (a send's ``action``), so it never changes."""
+
+    CSDS = "domain lookup"
+    APPJWT = "AppJWT"
+    JWS = "ConsumerJWS"
+    CREATE = "create conversation"
+    CLOSE = "close conversation"
+    MESSAGE = "send message"
+    FIRST_MESSAGE = "send first message"
+    EVENT = "send event"  # a SEND for the consumer after the create (its steps are named by what they send)
+
+
 @dataclass
 class Step:
-    name: str
+    name: str  # a StepCode, or (a failure before any step) what was being done, in words
     method: str = ""
     url: str = ""
     status: int | None = None
@@ -50,7 +65,7 @@ def code_ok(code: Any) -> bool:
         return False
     if isinstance(code, int):
         return 200 <= code < 300
-    return code == "OK"
+    return isinstance(code, str) and code == "OK"
 
 
 @dataclass
@@ -104,7 +119,7 @@ def conversation_id_of(create: bool, subs: list[SubResult]) -> tuple[str | None,
 class SendResult:
     """What CONVERSATION or SEND answered, parsed and explained."""
 
-    action: str
+    action: str  # a StepCode (str for what history files hold)
     url: str
     status: int
     elapsed: float
@@ -135,7 +150,7 @@ class SendResult:
             return self.first_message.sequence
         if len(self.subs) >= 3 and self.subs[2].ok and isinstance(self.subs[2].body, dict):
             return self.subs[2].body.get("sequence")
-        if self.action != "create conversation" and self.subs and isinstance(self.subs[0].body, dict):
+        if self.action != StepCode.CREATE and self.subs and isinstance(self.subs[0].body, dict):
             return self.subs[0].body.get("sequence")
         return None
 

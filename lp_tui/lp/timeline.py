@@ -43,6 +43,7 @@ MAX_CONVERSATIONS = 100  # followed at once; the one quiet longest goes first
 MAX_KEYS = 4 * MAX_ENTRIES  # events remembered per conversation to drop repeats
 MAX_AGENT_MESSAGES = 200  # the agent's side's messages remembered per conversation (for receipts)
 CUSTOMER = "CONSUMER"
+PLAIN_TEXT = "text/plain"  # a message's usual content type: not shown
 
 SkillNames = Callable[[str], "str | None"]
 
@@ -107,7 +108,6 @@ class Timeline:
     dropped: int = 0  # entries let go past MAX_ENTRIES
     ignored: int = 0  # events that changed nothing: repeats, older states
     closed: bool = False  # the conversation (its stage), not only its main dialog
-    last_seen: float = 0.0
     dialogs: dict[str, str] = field(default_factory=dict)  # dialog id -> its type
     _keys: collections.OrderedDict[Any, None] = field(default_factory=collections.OrderedDict)
     _arrivals: int = 0
@@ -119,7 +119,6 @@ class Timeline:
 
     def apply(self, event: Event, now_ms: int) -> list[Entry]:
         """Fold one event in; the entries it added (none for a repeat or an older state)."""
-        self.last_seen = now_ms / 1000
         if isinstance(event, ConversationState):
             made = self._state(event, now_ms)
         elif isinstance(event, MessagingEvent):
@@ -267,13 +266,16 @@ class Timeline:
     def _messaging(self, event: MessagingEvent, now_ms: int) -> list[Entry]:
         if self._repeat(event):
             return []
-        role = event.role or "?"
+        # who: the role; without one, the participant id (a change with no originatorMetadata)
+        role = event.role or (f"participant {event.originator}" if event.originator else "?")
         seq = f"#{event.sequence} " if event.sequence is not None else ""
         where = self._where(event)
         private = " (private: agents and managers only)" if event.private else ""
         if isinstance(event, (Message, RichContent)):
             kind = "message" if isinstance(event, Message) else "rich"
             body = event.text if isinstance(event, Message) else event.summary
+            if isinstance(event, Message) and event.content_type not in ("", PLAIN_TEXT):
+                body = f"({event.content_type}) {body}"  # not plain text: the text is shown as it came
             choices = f"  [choices: {' · '.join(event.quick_replies)}]" if event.quick_replies else ""
             self._offered(event)
             return [self._entry(kind, event.time, now_ms, f"{seq}{role}{where}{private}: {body}{choices}",

@@ -11,11 +11,11 @@ import re
 import socket
 import ssl
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lp_tui.model.connection import Connection, is_loopback
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import TransportError
 from lp_tui.redact import scrub
 
 ACCEPT_ENCODING = "gzip, deflate"  # what lp-tui can decode within bounds (no brotli, no zstd)
@@ -30,7 +30,6 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     truncated: bool = False  # the body went past the cap and was cut there
-    header_pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def json(self) -> Any:
         from lp_tui.limits import loads_json
@@ -46,7 +45,6 @@ class _Decoder:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self.raw_deflate = False
         self.started = False
         wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self.obj = zlib.decompressobj(wbits)
@@ -98,7 +96,7 @@ async def read_answer(response: Any, cap: int) -> Answer:
     if truncated:
         del out[cap:]
     headers = {k: v for k, v in response.headers.items()}
-    return Answer(response.status_code, headers, bytes(out), truncated, list(response.headers.multi_items()))
+    return Answer(response.status_code, headers, bytes(out), truncated)
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -189,7 +187,7 @@ def check_host(value: Any, service: str) -> str:
     return value
 
 
-def transport_error(step: str, host: str, exc: BaseException, conn: Connection, secrets: list[str]) -> LpError:
+def transport_error(step: str, host: str, exc: BaseException, conn: Connection, secrets: list[str]) -> TransportError:
     import httpx
 
     text = scrub(str(exc) or type(exc).__name__, secrets)
@@ -200,35 +198,35 @@ def transport_error(step: str, host: str, exc: BaseException, conn: Connection, 
         seen = seen.__cause__ or seen.__context__
     causes = " ".join(f"{type(e).__name__} {e}" for e in chain)
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return LpError("transport", step, "connection refused",
+        return TransportError(step, "connection refused",
                        "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
     if any(isinstance(e, socket.gaierror) for e in chain):
-        return LpError("transport", step, "cannot resolve the host name",
+        return TransportError(step, "cannot resolve the host name",
                        "check the CSDS URL and your DNS or proxy settings", host)
     if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in causes:
-        return LpError("transport", step, f"TLS failed: {scrub(causes, secrets)[:300]}",
+        return TransportError(step, f"TLS failed: {scrub(causes, secrets)[:300]}",
                        "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
                        "if you are behind a corporate proxy", host)
     if isinstance(exc, TimeoutError) and not isinstance(exc, httpx.TimeoutException):
-        return LpError("transport", step, f"timed out: the whole answer took longer than {conn.total_timeout:g} s",
+        return TransportError(step, f"timed out: the whole answer took longer than {conn.total_timeout:g} s",
                        "the host answers too slowly; the limit is the 'answer time limit' setting "
                        "(--total-timeout)", host)
     if isinstance(exc, httpx.TimeoutException):
-        return LpError("transport", step, f"timed out ({type(exc).__name__})",
+        return TransportError(step, f"timed out ({type(exc).__name__})",
                        f"the host did not answer in time; timeouts are {conn.connect_timeout:g} s to connect, "
                        f"{conn.read_timeout:g} s to read (settings)", host)
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
-        return LpError("transport", step, f"TLS failed: {text}",
+        return TransportError(step, f"TLS failed: {text}",
                        "the server's certificate is not trusted; set a CA bundle (--ca-bundle or LP_CA_BUNDLE) "
                        "if you are behind a corporate proxy", host)
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text.lower():
-        return LpError("transport", step, f"cannot resolve the host name ({text})",
+        return TransportError(step, f"cannot resolve the host name ({text})",
                        "check the CSDS URL and your DNS or proxy settings", host)
     if "refused" in text.lower():
-        return LpError("transport", step, "connection refused",
+        return TransportError(step, "connection refused",
                        "nothing listens there: check the CSDS URL (is the sandbox running?)", host)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return LpError("transport", step, f"the server broke the HTTP exchange ({text})", "try again; check any proxy", host)
+        return TransportError(step, f"the server broke the HTTP exchange ({text})", "try again; check any proxy", host)
     if isinstance(exc, ValueError):  # an answer lp-tui will not read (encoding)
-        return LpError("transport", step, text, "look at the server or proxy that answered", host)
-    return LpError("transport", step, f"network error: {text}", "check the network, proxy and CSDS URL", host)
+        return TransportError(step, text, "look at the server or proxy that answered", host)
+    return TransportError(step, f"network error: {text}", "check the network, proxy and CSDS URL", host)

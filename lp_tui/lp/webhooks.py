@@ -278,10 +278,11 @@ def _text(value: Any, limit: int = MAX_ID) -> str:
         value = str(int(value)) if float(value).is_integer() else str(value)
     if not isinstance(value, str):
         return ""
+    text: str = value
     masked = _MASKED.get()
     if masked:
-        value = scrub(value, masked)
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+        text = scrub(text, masked)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _int(value: Any) -> int | None:

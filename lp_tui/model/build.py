@@ -16,6 +16,7 @@ SET_USER_PROFILE = "userprofile.SetUserProfile"
 REQUEST_CONVERSATION = "cm.ConsumerRequestConversation"
 PUBLISH_EVENT = "ms.PublishEvent"
 SDE_KINDS = (("consumer", "ctmrinfo", "info"), ("personal", "personal", "personal"))
+BODY_SECTIONS = ("profile", "conversation")  # the sections that are the bodies of the batch's requests 1 and 2
 
 
 def _ordered(value: Any, pattern: str) -> Any:
@@ -96,7 +97,8 @@ def conversation_body(draft: Draft, account_id: str | None) -> dict[str, Any]:
     conv = dict(_dict(draft.data.get("conversation")))
     if "brandId" not in conv and account_id:
         conv["brandId"] = account_id
-    return _ordered(conv, "conversation")
+    ordered: dict[str, Any] = _ordered(conv, "conversation")
+    return ordered
 
 
 def first_message_in_batch(draft: Draft) -> bool:
@@ -170,13 +172,16 @@ def build_payload(draft: Draft, account_id: str | None = None) -> list[Any]:
 
 
 def secret_values(payload: Any) -> list[str]:
-    """Secrets the body itself carries (the push token), to mask wherever the body is shown or kept."""
+    """Secrets the body itself carries (the field table's secret fields, e.g. the push token), to mask
+    wherever the body is shown or kept."""
     found: list[str] = []
     batch = payload if isinstance(payload, list) else []
-    for env in batch[:1]:
-        body = env.get("body") if isinstance(env, dict) else None
-        node: Any = body
-        for key in ("privateData", "pushNotificationData", "token"):
+    for path in F.SECRET_PATHS:
+        section, _, rest = path.partition(".")
+        position = BODY_SECTIONS.index(section)  # a secret field elsewhere fails here, never goes unmasked
+        env = batch[position] if position < len(batch) else None
+        node: Any = env.get("body") if isinstance(env, dict) else None
+        for key in rest.split("."):
             node = node.get(key) if isinstance(node, dict) else None
         if isinstance(node, str) and node:
             found.append(node)

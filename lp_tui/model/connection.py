@@ -244,13 +244,18 @@ BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 SECRET_NAMES = tuple(s.name for s in SETTINGS if s.secret)
 
 
+def _default(name: str) -> Any:
+    """The table's default of a setting: the one place each default is written."""
+    return BY_NAME[name].default
+
+
 @dataclass
 class RetryPolicy:
     """LivePerson's retry guidance: 429 -> wait at least 1 s; 5xx -> 3 retries after 5, 10, 15 s."""
 
-    retry_429: int = 1
-    wait_429: float = 1.0
-    delays_5xx: list[float] = field(default_factory=lambda: [5.0, 10.0, 15.0])
+    retry_429: int = _default("retry.retry_429")
+    wait_429: float = _default("retry.wait_429")
+    delays_5xx: list[float] = field(default_factory=lambda: list(_default("retry.delays_5xx")))
 
     @classmethod
     def none(cls) -> "RetryPolicy":
@@ -264,23 +269,24 @@ class Connection:
     Its ``repr`` masks every secret (crash reports print objects).
     """
 
-    account_id: str = ""
-    csds_url: str = DEFAULT_CSDS
-    client_id: str = ""
-    client_secret: str = ""
-    ext_consumer_id: str = ""
-    app_jwt: str = ""  # pasted instead of minted
-    consumer_jws: str = ""  # pasted instead of minted
-    ca_bundle: str = ""
-    auth_scheme: str = "bare"  # "bare" (what LivePerson's tools send) or "bearer"
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0
-    max_wait: float = 60.0
-    max_answer_mb: float = 4.0
-    production: bool = False
-    allow_plain_http: bool = False  # plain http:// to a host that is not this machine, said explicitly
-    sandbox_token: str = ""  # an lp-tui sandbox's control token (Authorization: Bearer, /_sandbox/* only)
+    # Each setting's default is the table's (SETTINGS), read from there.
+    account_id: str = _default("account_id")
+    csds_url: str = _default("csds_url")
+    client_id: str = _default("client_id")
+    client_secret: str = _default("client_secret")
+    ext_consumer_id: str = _default("ext_consumer_id")
+    app_jwt: str = _default("app_jwt")  # pasted instead of minted
+    consumer_jws: str = _default("consumer_jws")  # pasted instead of minted
+    ca_bundle: str = _default("ca_bundle")
+    auth_scheme: str = _default("auth_scheme")  # "bare" (what LivePerson's tools send) or "bearer"
+    connect_timeout: float = _default("connect_timeout")
+    read_timeout: float = _default("read_timeout")
+    total_timeout: float = _default("total_timeout")
+    max_wait: float = _default("max_wait")
+    max_answer_mb: float = _default("max_answer_mb")
+    production: bool = _default("production")
+    allow_plain_http: bool = _default("allow_plain_http")  # plain http:// to a host that is not this machine
+    sandbox_token: str = _default("sandbox_token")  # an lp-tui sandbox's control token (/_sandbox/* only)
     csds_ttl: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     profile: str = DEFAULT_PROFILE
@@ -341,7 +347,8 @@ class Connection:
         return []
 
     def secrets(self) -> list[str]:
-        return [v for v in (self.client_secret, self.app_jwt, self.consumer_jws, self.sandbox_token) if v]
+        """The values of the settings the table marks secret, those that are set."""
+        return [value for name in SECRET_NAMES if (value := self.get(name))]
 
     # --- layers -----------------------------------------------------------------------------------
     def apply(self, values: Mapping[str, Any], source: str, *, strict: bool = True) -> list[str]:

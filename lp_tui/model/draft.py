@@ -152,23 +152,24 @@ class Draft:
 
     # --- contacts ----------------------------------------------------------------------
     def contacts(self) -> list[Any]:
-        value = self.get("personal.contacts")
+        value = self.get(F.CONTACTS)
         return value if isinstance(value, list) else []
 
     def add_contact(self) -> int:
-        contacts = self.get("personal.contacts")
+        contacts = self.get(F.CONTACTS)
         if not isinstance(contacts, list):
             contacts = []
-            self.data["personal"]["contacts"] = contacts
+            section, key = F.CONTACTS.split(".")
+            self.data[section][key] = contacts
         contacts.append({})
         return len(contacts) - 1
 
     def remove_contact(self, index: int) -> None:
-        contacts = self.get("personal.contacts")
+        contacts = self.get(F.CONTACTS)
         if isinstance(contacts, list) and 0 <= index < len(contacts):
             del contacts[index]
             if not contacts:
-                del self.data["personal"]["contacts"]
+                self.unset(F.CONTACTS)
 
 
 def _json_safe(value: Any) -> bool:
@@ -239,7 +240,7 @@ def convert(spec: F.Field, path: str, text: str) -> Any:
         return value
     if spec.kind == F.STRING_LIST:
         return [item.strip() for item in text.split(",") if item.strip()]
-    if spec.kind == F.OBJECT and path.endswith("Date"):
+    if spec.kind == F.DATE:
         try:
             day = _dt.date.fromisoformat(text.strip())
         except ValueError:

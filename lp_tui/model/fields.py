@@ -7,6 +7,7 @@ for a list index. Sources for every entry: ``spec/liveperson-api.md`` §4.2-§4.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ INTEGER = "integer"
 NUMBER = "number"
 ENUM = "enum"  # a string with documented values (not enforced: QA may send others)
 OBJECT = "object"  # composite: its parts are fields of their own
+DATE = "date"  # an object of day, month and year, all three required; typed as YYYY-MM-DD in forms and --set
 LIST = "list"  # list of objects (contacts)
 STRING_LIST = "string-list"  # list of strings (Client-Properties features)
 
@@ -43,6 +45,38 @@ FEATURES = (
 
 
 @dataclass(frozen=True)
+class Format:
+    """What a string field's value should look like: a warning (never a refusal) when it does not.
+
+    The warning reads ``{what} {value!r} {problem}`` with ``hint`` beside it."""
+
+    regex: re.Pattern[str]
+    what: str  # how the message names the value, e.g. "e-mail"
+    problem: str  # e.g. "does not look like an address"
+    hint: str = ""
+    empty_ok: bool = False  # an empty string is not checked
+
+    def check(self, value: str) -> str | None:
+        """The warning's message when ``value`` does not fit, else None."""
+        if self.empty_ok and not value:
+            return None
+        return None if self.regex.match(value) else f"{self.what} {value!r} {self.problem}"
+
+
+LANG_RE = re.compile(r"^[a-z]{2}[-_][A-Z]{2}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+HTTP_URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+PHONE_DIGITS = 5  # a phone number has at least this many digits
+PHONE_RE = re.compile(r"^(?=(?:\D*\d){%d})\+?[0-9 ().\-/]{5,32}$" % PHONE_DIGITS)
+
+PICTURE_HINT = "e.g. https://example.com/avatar.png"
+ISSUER = Format(URI_RE, "iss", "is not a URI", "e.g. https://idp.example.com", empty_ok=True)
+
+
+@dataclass(frozen=True)
 class Field:
     path: str
     kind: str
@@ -53,6 +87,8 @@ class Field:
     nullable: bool = False  # an explicit JSON null is a documented choice
     secret: bool = False  # masked wherever it leaves the form (history, exports, evidence, the view)
     note: str = ""  # a caveat shown beside the field, e.g. "older docs only"
+    format: Format | None = None  # what a string value should look like (the validator warns otherwise)
+    unsupported: bool = False  # documented as not supported in the authenticated flow: sent, with a warning
 
     @property
     def section(self) -> str:
@@ -64,7 +100,12 @@ class Field:
 
     @property
     def is_leaf(self) -> bool:
-        return self.kind not in (OBJECT, LIST)
+        return self.kind not in (OBJECT, DATE, LIST)
+
+    @property
+    def is_composite(self) -> bool:
+        """An object whose parts are fields of their own (a date is one too)."""
+        return self.kind in (OBJECT, DATE)
 
     def describe(self) -> str:
         """One line of help: type, allowed values, example, caveat."""
@@ -81,7 +122,7 @@ class Field:
 
 def _date(prefix: str, label: str, example: str) -> list[Field]:
     return [
-        Field(prefix, OBJECT, label, "A date as its parts; all three are required when any is set.", example),
+        Field(prefix, DATE, label, "A date as its parts; all three are required when any is set.", example),
         Field(f"{prefix}.day", INTEGER, f"{label}: day", "Day of month, 1-31.", "15"),
         Field(f"{prefix}.month", INTEGER, f"{label}: month", "Month, 1-12.", "10"),
         Field(f"{prefix}.year", INTEGER, f"{label}: year", "Four-digit year.", "2014"),
@@ -94,7 +135,8 @@ def _auth(section: str) -> list[Field]:
               "How the consumer authenticated; sent beside the SDE's fields, in its own auth object."),
         Field(f"{section}.auth.amr", STRING_LIST, "Auth methods (amr)",
               "Comma-separated authentication method references, e.g. pwd, otp.", "pwd", AMR),
-        Field(f"{section}.auth.iss", STRING, "Auth issuer (iss)", "The issuer, a URI.", "https://idp.example.com"),
+        Field(f"{section}.auth.iss", STRING, "Auth issuer (iss)", "The issuer, a URI.", "https://idp.example.com",
+              format=ISSUER),
     ]
 
 
@@ -118,7 +160,8 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("consumer.cstatus", STRING, "Customer status", "Lifecycle status from the account's own list.", "cancelled"),
     Field("consumer.balance", NUMBER, "Balance", "Financial balance, a decimal number.", "-400.99"),
-    Field("consumer.currency", STRING, "Currency", "Currency of the balance: three upper-case letters (ISO 4217).", "USD"),
+    Field("consumer.currency", STRING, "Currency", "Currency of the balance: three upper-case letters (ISO 4217).", "USD",
+          format=Format(CURRENCY_RE, "currency", "is not three upper-case letters", "use an ISO 4217 code such as USD")),
     Field("consumer.companySize", INTEGER, "Company size", "Number of employees, an integer.", "500"),
     Field("consumer.companyBranch", STRING, "Company branch", "Branch of the customer's company.", "ACME"),
     Field("consumer.accountName", STRING, "Account name", "The customer's company name.", "bank corp"),
@@ -132,6 +175,7 @@ FIELDS: tuple[Field, ...] = (
         "Store zip code",
         "Documented as not supported in the authenticated flow: sent, but likely ignored.",
         "20505",
+        unsupported=True,
     ),
     Field(
         "consumer.storeNumber",
@@ -139,6 +183,7 @@ FIELDS: tuple[Field, ...] = (
         "Store number",
         "Documented as not supported in the authenticated flow: sent, but likely ignored.",
         "123865",
+        unsupported=True,
     ),
     *_auth("consumer"),
     # --- Personal Info (personal) --------------------------------------------------------
@@ -151,7 +196,8 @@ FIELDS: tuple[Field, ...] = (
     Field("personal.age.day", INTEGER, "Age: birth day", "Birth day, 1-31.", "15"),
     Field("personal.contacts", LIST, "Contacts", "A list of contacts.", '[{"email":"john@doe.com"}]'),
     Field("personal.contacts.*", OBJECT, "Contact", "One contact.", '{"email":"john@doe.com"}'),
-    Field("personal.contacts.*.email", STRING, "E-mail", "E-mail address.", "john@doe.com"),
+    Field("personal.contacts.*.email", STRING, "E-mail", "E-mail address.", "john@doe.com",
+          format=Format(EMAIL_RE, "e-mail", "does not look like an address", "e.g. john@doe.com")),
     Field("personal.contacts.*.phone", STRING, "Phone", "Phone number.", "+1 212-788-8877"),
     Field("personal.contacts.*.phoneType", ENUM, "Phone type", "Kind of phone.", "MOBILE", PHONE_TYPES),
     Field("personal.contacts.*.address", OBJECT, "Address", "Country and region.", '{"country":"US"}'),
@@ -161,6 +207,7 @@ FIELDS: tuple[Field, ...] = (
         "Country",
         "ISO 3166-1 alpha-2 code, upper case.",
         "US",
+        format=Format(COUNTRY_RE, "country", "is not an ISO 3166-1 alpha-2 code", "two upper-case letters, e.g. US"),
     ),
     Field("personal.contacts.*.address.region", STRING, "Region", "Free-text region.", "North America"),
     Field("personal.gender", ENUM, "Gender", "Sent as a string.", "MALE", GENDERS),
@@ -171,6 +218,7 @@ FIELDS: tuple[Field, ...] = (
         "Language",
         "Lower-case ISO 639-1 language and upper-case ISO 3166-1 country, joined by - or _.",
         "en-US",
+        format=Format(LANG_RE, "language", "is not of the form en-US", "lower-case language, - or _, upper-case country"),
     ),
     *_auth("personal"),
     # --- userprofile.SetUserProfile: the profile the agent sees (beside authenticatedData) -------
@@ -178,14 +226,19 @@ FIELDS: tuple[Field, ...] = (
     Field("profile.lastName", STRING, "Last name", "The consumer's last name.", "Doe"),
     Field("profile.userId", STRING, "User id", "Your id for the user.", "user-1234"),
     Field("profile.avatarUrl", STRING, "Avatar URL", "An http(s) URL of the consumer's picture.",
-          "https://example.com/avatar.png"),
+          "https://example.com/avatar.png",
+          format=Format(HTTP_URL_RE, "avatarUrl", "is not an http(s) URL", PICTURE_HINT, empty_ok=True)),
     Field("profile.role", STRING, "Role", "The user's role; LivePerson's demo app sends \"consumer\".", "consumer"),
     Field("profile.backgndImgUri", STRING, "Background image URL", "An http(s) URL of a background image.",
-          "https://example.com/background.png"),
+          "https://example.com/background.png",
+          format=Format(HTTP_URL_RE, "backgndImgUri", "is not an http(s) URL", PICTURE_HINT, empty_ok=True)),
     Field("profile.description", STRING, "Description", "Free text about the consumer.", "Gold member since 2019"),
     Field("profile.privateData", OBJECT, "Private data", "Contact details and push notification data."),
-    Field("profile.privateData.mobileNum", STRING, "Mobile number", "A phone number.", "+1 212-788-8877"),
-    Field("profile.privateData.mail", STRING, "E-mail", "An e-mail address.", "john@example.com"),
+    Field("profile.privateData.mobileNum", STRING, "Mobile number", "A phone number.", "+1 212-788-8877",
+          format=Format(PHONE_RE, "mobile number", "does not look like a phone number",
+                        "digits, spaces, + - ( ), e.g. +1 212-788-8877", empty_ok=True)),
+    Field("profile.privateData.mail", STRING, "E-mail", "An e-mail address.", "john@example.com",
+          format=Format(EMAIL_RE, "e-mail", "does not look like an address", "e.g. john@example.com", empty_ok=True)),
     Field("profile.privateData.pushNotificationData", OBJECT, "Push notifications", "Where to push to the device."),
     Field("profile.privateData.pushNotificationData.serviceName", STRING, "Push service", "The push service.", "APNS"),
     Field("profile.privateData.pushNotificationData.certName", STRING, "Push certificate", "The certificate name.",
@@ -223,7 +276,8 @@ FIELDS: tuple[Field, ...] = (
         "SharkContext",
         CONTEXT_TYPES,
     ),
-    Field("conversation.conversationContext.lang", STRING, "Context language", "IETF tag configured on the engagement.", "en-US"),
+    Field("conversation.conversationContext.lang", STRING, "Context language", "IETF tag configured on the engagement.", "en-US",
+          format=Format(LANG_RE, "lang", "is not an IETF tag like en-US")),
     Field("conversation.channelType", ENUM, "Channel type", "Always MESSAGING.", "MESSAGING", CHANNEL_TYPES),
     Field(
         "conversation.brandId",
@@ -274,6 +328,11 @@ FIELDS: tuple[Field, ...] = (
 
 BY_PATH: dict[str, Field] = {f.path: f for f in FIELDS}
 SECRET_PATHS = tuple(f.path for f in FIELDS if f.secret)
+DATE_PATHS = tuple(f.path for f in FIELDS if f.kind == DATE)
+DATE_PARTS = ("day", "month", "year")  # the parts of a DATE, in the forms' order
+CONTACTS = "personal.contacts"  # the list of contacts; each item's fields are CONTACT_FIELDS
+CONTACT_FIELDS = tuple(f.path.removeprefix(f"{CONTACTS}.*.") for f in FIELDS
+                       if f.path.startswith(f"{CONTACTS}.*.") and f.is_leaf)
 # SetUserProfile's keys in the schema's order: the profile fields, authenticatedData, privateData
 PROFILE_ORDER = ("firstName", "lastName", "userId", "avatarUrl", "role", "backgndImgUri", "description",
                  "authenticatedData", "privateData")

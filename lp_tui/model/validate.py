@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator, TypeGuard
 
@@ -18,13 +17,6 @@ from lp_tui.model.build import PUBLISH_EVENT, REQUEST_CONVERSATION, SET_USER_PRO
 ERROR, WARNING, INFO = "error", "warning", "info"
 LEVEL_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
-LANG_RE = re.compile(r"^[a-z]{2}[-_][A-Z]{2}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-HTTP_URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
-URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{5,32}$")
 MAX_REQUEST_CHARS = 5000
 MAX_CLIENT_PROPERTY = 64  # the Client-Properties schema caps most strings at 32-64 characters
 
@@ -127,7 +119,7 @@ class _Checker:
             if child_spec is None:
                 self.add(unknown_level, child_path, f"{key!r} is not a documented field of {label}",
                          "known: " + ", ".join(F.child_order(pattern)), child_field)
-            elif child_spec.kind == F.OBJECT:
+            elif child_spec.is_composite:
                 self.obj(child, child_pattern, child_path, child_field)
             elif child_spec.kind == F.LIST:
                 if not isinstance(child, list):
@@ -137,70 +129,40 @@ class _Checker:
                         self.obj(item, f"{child_pattern}.*", f"{child_path}[{i}]", f"{child_field}.{i}")
             else:
                 self.leaf(child_spec, child, child_path, child_field)
+        self.formats(value, pattern, path, field)
+        if spec is not None and spec.kind == F.DATE:
+            self.date(value, path, field, required=True)
         self.rules(value, pattern, path, field)
 
-    # --- rules beyond types ----------------------------------------------------------------
+    def formats(self, value: dict[str, Any], pattern: str, path: str, field: str) -> None:
+        """What the field table says of each field of the object, in the table's order: a string
+        against its format; a field documented as unsupported."""
+        for key in F.child_order(pattern):
+            if key not in value:
+                continue
+            spec = F.BY_PATH[f"{pattern}.{key}"]
+            text = value[key]
+            if spec.format is not None and isinstance(text, str):
+                problem = spec.format.check(text)
+                if problem is not None:
+                    self.add(WARNING, f"{path}.{key}", problem, spec.format.hint, f"{field}.{key}")
+            if spec.unsupported:
+                self.add(WARNING, f"{path}.{key}", f"{key} is documented as not supported in the authenticated flow",
+                         "LivePerson is likely to ignore it", f"{field}.{key}")
+
+    # --- rules across the fields of one object ------------------------------------------------
     def rules(self, value: dict[str, Any], pattern: str, path: str, field: str) -> None:
-        if pattern.endswith("Date"):
-            self.date(value, path, field, required=True)
-        elif pattern == "personal.age":
+        if pattern == "personal.age":
             self.date(value, path, field, required=False)
             age = value.get("age")
             if _is_int(age) and not 0 <= age <= 150:
                 self.add(WARNING, f"{path}.age", f"age {age} is out of range", "use 0-150", f"{field}.age")
         elif pattern == "consumer":
-            currency = value.get("currency")
-            if isinstance(currency, str) and not CURRENCY_RE.match(currency):
-                self.add(WARNING, f"{path}.currency", f"currency {currency!r} is not three upper-case letters",
-                         "use an ISO 4217 code such as USD", f"{field}.currency")
             if "currency" in value and "balance" not in value:
                 self.add(INFO, f"{path}.currency", "currency is set without a balance", "", f"{field}.currency")
-            for key in ("storeZipCode", "storeNumber"):
-                if key in value:
-                    self.add(WARNING, f"{path}.{key}", f"{key} is documented as not supported in the authenticated flow",
-                             "LivePerson is likely to ignore it", f"{field}.{key}")
-        elif pattern == "personal":
-            lang = value.get("language")
-            if isinstance(lang, str) and not LANG_RE.match(lang):
-                self.add(WARNING, f"{path}.language", f"language {lang!r} is not of the form en-US",
-                         "lower-case language, - or _, upper-case country", f"{field}.language")
-        elif pattern == "personal.contacts.*":
-            email = value.get("email")
-            if isinstance(email, str) and not EMAIL_RE.match(email):
-                self.add(WARNING, f"{path}.email", f"e-mail {email!r} does not look like an address",
-                         "e.g. john@doe.com", f"{field}.email")
-        elif pattern == "personal.contacts.*.address":
-            country = value.get("country")
-            if isinstance(country, str) and not COUNTRY_RE.match(country):
-                self.add(WARNING, f"{path}.country", f"country {country!r} is not an ISO 3166-1 alpha-2 code",
-                         "two upper-case letters, e.g. US", f"{field}.country")
-        elif pattern == "profile":
-            for key in ("avatarUrl", "backgndImgUri"):
-                url = value.get(key)
-                if isinstance(url, str) and url and not HTTP_URL_RE.match(url):
-                    self.add(WARNING, f"{path}.{key}", f"{key} {url!r} is not an http(s) URL",
-                             "e.g. https://example.com/avatar.png", f"{field}.{key}")
-        elif pattern == "profile.privateData":
-            mail = value.get("mail")
-            if isinstance(mail, str) and mail and not EMAIL_RE.match(mail):
-                self.add(WARNING, f"{path}.mail", f"e-mail {mail!r} does not look like an address",
-                         "e.g. john@example.com", f"{field}.mail")
-            phone = value.get("mobileNum")
-            if isinstance(phone, str) and phone and (not PHONE_RE.match(phone) or sum(ch.isdigit() for ch in phone) < 5):
-                self.add(WARNING, f"{path}.mobileNum", f"mobile number {phone!r} does not look like a phone number",
-                         "digits, spaces, + - ( ), e.g. +1 212-788-8877", f"{field}.mobileNum")
-        elif pattern.endswith(".auth"):
-            iss = value.get("iss")
-            if isinstance(iss, str) and iss and not URI_RE.match(iss):
-                self.add(WARNING, f"{path}.iss", f"iss {iss!r} is not a URI", "e.g. https://idp.example.com",
-                         f"{field}.iss")
-        elif pattern == "conversation.conversationContext":
-            lang = value.get("lang")
-            if isinstance(lang, str) and not LANG_RE.match(lang.replace("_", "-")):
-                self.add(WARNING, f"{path}.lang", f"lang {lang!r} is not an IETF tag like en-US", "", f"{field}.lang")
 
     def date(self, value: dict[str, Any], path: str, field: str, required: bool) -> None:
-        parts = {k: value.get(k) for k in ("day", "month", "year")}
+        parts = {k: value.get(k) for k in F.DATE_PARTS}
         if required:
             missing = [k for k, v in parts.items() if k not in value]
             if missing:

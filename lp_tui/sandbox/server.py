@@ -271,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, payload = 500, {"code": 500, "body": {"msg": f"sandbox error: {exc}"}}
         self._send(status, payload, fault)
 
-    def _route(self, method: str, path: str) -> tuple[str, Any, tuple] | None:
+    def _route(self, method: str, path: str) -> tuple[str, Any, tuple[str, ...]] | None:
         table = [
             ("GET", RE_CSDS_ONE, "csds", self.csds_one),
             ("GET", RE_CSDS_ALL, "csds", self.csds_all),
@@ -315,14 +315,14 @@ class Handler(BaseHTTPRequestHandler):
         return [{"service": name, "account": self.state.account_id, "baseURI": host}
                 for name, host in self.state.hosts.items()]
 
-    def csds_all(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def csds_all(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         if query.get("version") != "1.0":
             return 400, {"error": "version parameter must be 1.0"}
         if account != self.state.account_id:
             return 401, {"error": f"unknown account {account}"}  # UNCONFIRMED in LivePerson's docs
         return 200, {"baseURIs": self._entries()}
 
-    def csds_one(self, account: str, service: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def csds_one(self, account: str, service: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         if query.get("version") != "1.0":
             return 400, {"error": "version parameter must be 1.0"}
         if account != self.state.account_id:
@@ -333,7 +333,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"service": service, "account": account, "baseURI": host}
 
     # --- Sentinel -------------------------------------------------------------------------
-    def sentinel(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def sentinel(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         params = {**query, **form}
         if params.get("grant_type") != "client_credentials" or query.get("v") != "1.0":
@@ -345,7 +345,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"access_token": self.state.mint_app_jwt(params["client_id"]), "token_type": "Bearer"}
 
     # --- IDP ------------------------------------------------------------------------------
-    def _app_jwt(self) -> tuple[tuple[int, Any] | None, dict | None]:
+    def _app_jwt(self) -> tuple[tuple[int, Any] | None, dict[str, Any] | None]:
         value = self.headers.get("Authorization")
         if not value:
             return E_MISSING_APPJWT, None
@@ -353,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
         claims = self.state.check_app_jwt(token)
         return (None, claims) if claims else (E_INVALID_APPJWT, None)
 
-    def idp(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def idp(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         error, _ = self._app_jwt()
         if error:
             return error
@@ -377,7 +377,7 @@ class Handler(BaseHTTPRequestHandler):
         claims = self.state.check_jws(jws)
         return (None, claims) if claims else (E_INVALID_JWS, {})
 
-    def conversation(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def conversation(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         error, consumer = self._consumer()
         if error:
             return error
@@ -430,7 +430,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, [profile_resp, {"code": "OK", "body": {"conversationId": conv.id}, "reqId": second.get("id")},
                      *answers]
 
-    def send_api(self, account: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def send_api(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         error, consumer = self._consumer()
         if error:
             return error
@@ -490,13 +490,13 @@ class Handler(BaseHTTPRequestHandler):
         return 400, bad_request(rid, f"Bad Request, unsupported type {kind}")
 
     # --- sandbox-only -----------------------------------------------------------------------
-    def sb_conversation(self, conv_id: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_conversation(self, conv_id: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         with self.state.lock:
             conv = self.state.conversations.get(conv_id)
             return (200, self.state.describe(conv)) if conv else (404, {"error": f"no conversation {conv_id}"})
 
     # --- the presenter acts as the agent: transfer, say (text, quick replies), close --------------------------
-    def sb_presenter(self, conv_id: str, action: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_presenter(self, conv_id: str, action: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         """``POST /_sandbox/conversations/{id}/transfer`` ``{"skill": name or id}``, ``…/agent-message``
         ``{"text": …, "quickReplies": [titles]}``, ``…/close``: what an agent of the routed skill does."""
         try:
@@ -537,10 +537,10 @@ class Handler(BaseHTTPRequestHandler):
             self.state.emit("closed", conv)
             return 200, {"ok": True, "conversation": self.state.describe(conv)}
 
-    def sb_info(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_info(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         return 200, self.state.info()
 
-    def sb_faults(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_faults(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         if "json" not in (self.headers.get("Content-Type") or ""):
             return 415, {"error": "send the fault as application/json"}
         try:
@@ -560,21 +560,21 @@ class Handler(BaseHTTPRequestHandler):
             return 400, {"error": f"bad fault: {exc}"}
         return 200, {"ok": True}
 
-    def sb_hold(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_hold(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         self.state.released.clear()
         return 200, {"holding": True}
 
-    def sb_release(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_release(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         self.state.released.set()
         return 200, {"holding": False}
 
-    def sb_reset(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_reset(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         with self.state.lock:
             self.state.conversations.clear()
             self.state.clear_faults()
         return 200, {"ok": True}
 
-    def sb_webhooks(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_webhooks(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         """Where the sandbox posts LivePerson's webhook notifications, and how (see agent.py)."""
         from lp_tui.sandbox.agent import configure
 
@@ -585,7 +585,7 @@ class Handler(BaseHTTPRequestHandler):
             return configure(self.state, agent, body, self.headers.get("Content-Type"))
         return 200, agent.describe()
 
-    def sb_state(self, query: dict, body: bytes) -> tuple[int, Any]:
+    def sb_state(self, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         with self.state.lock:
             return 200, {"conversations": [self.state.describe(c) for c in self.state.conversations.values()]}
 

@@ -25,7 +25,7 @@ class SavedDraft:
 
 def render(saved: SavedDraft) -> str:
     """The file's text; made on the UI thread (a snapshot), written by a worker."""
-    data: dict = {"draft": saved.draft.to_dict()}
+    data: dict[str, Any] = {"draft": saved.draft.to_dict()}
     if saved.raw_body is not None:
         data["raw_body"] = saved.raw_body
     return tomlio.dumps(data)

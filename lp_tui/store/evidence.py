@@ -16,13 +16,13 @@ from typing import Any, Callable
 from lp_tui import paths
 from lp_tui.store.atomic import write_text
 
-SUFFIXES = (".md", ".json")
+KINDS = {".md": "markdown", ".json": "json"}  # the evidence formats, by suffix
 
 
 def kind_of(path: Path) -> str | None:
     """"markdown" or "json" by the suffix; None for any other name."""
     suffix = path.suffix.lower()
-    return {".md": "markdown", ".json": "json"}.get(suffix)
+    return KINDS.get(suffix)
 
 
 Render = Callable[[dict[str, Any], str], str]  # (evidence, "markdown" or "json") -> text: export.evidence.render

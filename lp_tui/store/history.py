@@ -126,10 +126,6 @@ class History:
         with open(self.path, "rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
-    def trim(self) -> None:
-        with locked(self.path):
-            self._trim()
-
     def _trim(self) -> None:
         entries, problems = self._load()
         if problems:  # never drop unreadable lines silently: keep the old file aside

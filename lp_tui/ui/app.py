@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from lp_tui import paths
+from lp_tui.lp.results import StepCode
 from lp_tui.model import presets
 from lp_tui.store.drafts import SavedDraft
 from lp_tui.text import safe
@@ -533,7 +534,7 @@ class LpTuiApp(App[int]):
                 composer.message_conversation(conversation)
             return
         body = entry.get("request", {}).get("body", "") if isinstance(entry.get("request"), dict) else ""
-        if entry.get("action") != "create conversation" or not isinstance(body, str):
+        if entry.get("action") != StepCode.CREATE or not isinstance(body, str):
             self.notify("Only 'create conversation' entries can be loaded or re-sent.", severity="warning")
             return
         if entry.get("request", {}).get("truncated"):

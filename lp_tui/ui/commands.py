@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from lp_tui.lp.results import StepCode
 from lp_tui.text import safe
 
 HISTORY_IN_PALETTE = 20
@@ -90,7 +91,7 @@ class HistoryCommands(_ListedCommands):
 
     async def startup(self) -> None:
         entries, _problems = await asyncio.to_thread(self.lp.session.history.load)
-        self.entries = [e for e in reversed(entries) if e.get("action") == "create conversation"][:HISTORY_IN_PALETTE]
+        self.entries = [e for e in reversed(entries) if e.get("action") == StepCode.CREATE][:HISTORY_IN_PALETTE]
 
     def _commands(self) -> list[tuple[str, str, Any]]:
         out = []

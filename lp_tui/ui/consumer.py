@@ -194,8 +194,8 @@ class ConsumerKeys(Widget):
 
 def _shown_key(keymap: Any, action: str) -> str:
     """A plain letter as typed (``m``, not ``M``, which reads as Shift+M); any other key as the help shows it."""
-    first = keymap.keys.get(action, "").split(",")[0]
-    return first if len(first) == 1 else keymap.first(action)
+    first = str(keymap.keys.get(action, "")).split(",")[0]
+    return first if len(first) == 1 else str(keymap.first(action))
 
 
 def receipts_for(target: str, messages: list[tuple[str, int]]) -> list[Any]:
@@ -264,7 +264,7 @@ async def _speak(widget: Any, bodies: list[Any], quiet: bool) -> None:
 
 
 async def _speak_in_order(widget: Any, bodies: list[Any], quiet: bool) -> None:
-    from lp_tui.lp.errors import LpError
+    from lp_tui.lp.errors import ApiError, LpError
     from lp_tui.model.build import client_properties_header
     from lp_tui.model.events import describe
     from lp_tui.ui.screens.sending import Outcome, SendFinished, SendProgress
@@ -296,7 +296,7 @@ async def _speak_in_order(widget: Any, bodies: list[Any], quiet: bool) -> None:
             outcome.cancelled = True
             raise
         except Exception as exc:  # never crash the app on an unexpected failure; show it
-            outcome.error = LpError("api", f"send {what}", f"unexpected error: {type(exc).__name__}: {exc}",
+            outcome.error = ApiError(f"send {what}", f"unexpected error: {type(exc).__name__}: {exc}",
                                     "this is a bug in lp-tui; please report it")
         if not quiet:
             sender.post_message(SendFinished(outcome))

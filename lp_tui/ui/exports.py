@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from textual.app import SystemCommand
 
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import LpError, SendCancelled
 from lp_tui.ui.keys import current
 
 LABELS = {"curl": "curl", "curl-flow": "curl (whole flow)", "python": "Python"}
@@ -112,7 +112,7 @@ def evidence_of(outcome: Any, session: Any) -> dict[str, Any] | None:
     error = outcome.error
     if error is None and outcome.cancelled:
         last = outcome.steps[-1].name if outcome.steps else step_of(outcome.kind)
-        error = LpError("cancelled", last, "the send was cancelled")
+        error = SendCancelled(last, "the send was cancelled")
     if error is None:
         return None
     body = outcome.body.decode("utf-8", "replace") if outcome.body else ""

@@ -9,18 +9,23 @@ something new, once until it has drawn.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+from lp_tui.ui.protocols import WebhookReceiver
+
+if TYPE_CHECKING:
+    from lp_tui.ui.session import Session
 
 SANDBOX, ACCOUNT = "sandbox", "account"
 DEFAULT_PORT = 8787
 
 
 class Follower:
-    def __init__(self, receiver_factory: Callable[..., Any] | None = None) -> None:
+    def __init__(self, receiver_factory: Callable[..., WebhookReceiver] | None = None) -> None:
         from lp_tui.lp.timeline import Inbox  # here, not at the top: the first screen has no timeline
 
         self.inbox = Inbox()
-        self.receiver: Any = None
+        self.receiver: WebhookReceiver | None = None
         self.mode = ""  # SANDBOX, ACCOUNT, or "" when not running
         self.profile = ""
         self.on_change: Callable[[], Any] = lambda: None
@@ -43,7 +48,7 @@ class Follower:
     def _changed(self) -> None:
         self.on_change()
 
-    def follow_session(self, session: Any) -> None:
+    def follow_session(self, session: Session) -> None:
         """Match the session: running for its built-in sandbox; restarted on new credentials (a
         receiver for an account keeps its port); stopped when the profile changed."""
         if session.use_sandbox:
@@ -59,7 +64,7 @@ class Follower:
         if sandbox is not None and hasattr(sandbox, "send_webhooks_to") and not self.running:
             self.start(session)
 
-    def start(self, session: Any, port: int = 0, host: str = "127.0.0.1") -> str:
+    def start(self, session: Session, port: int = 0, host: str = "127.0.0.1") -> str:
         """Start the receiver with the session's credentials; its URL. ValueError/OSError say why not."""
         from lp_tui.lp.receiver import Receiver
         from lp_tui.lp.timeline import Inbox
@@ -77,22 +82,23 @@ class Follower:
             else (lambda sid: None)
         secrets = conn.secrets()
         self.inbox = Inbox(names, on_change=self._changed, scrub=lambda text: scrub(text, secrets))
-        factory = self._receiver_factory or Receiver
-        self.receiver = factory(Credentials(conn.client_secret, conn.client_id, conn.account_id), self.inbox.deliver,
-                                host=host, port=port).start()
+        factory: Callable[..., WebhookReceiver] = self._receiver_factory or Receiver
+        receiver = factory(Credentials(conn.client_secret, conn.client_id, conn.account_id), self.inbox.deliver,
+                           host=host, port=port).start()
+        self.receiver = receiver
         self.profile = session.profile
         self._key, self._host = _key_of(session), host
-        self._port = getattr(self.receiver, "port", port)  # the port bound: a restart keeps it (it is registered)
+        self._port = getattr(receiver, "port", port)  # the port bound: a restart keeps it (it is registered)
         if sandbox is not None and hasattr(sandbox, "send_webhooks_to"):
             self.mode, self._sandbox = SANDBOX, sandbox
-            sandbox.send_webhooks_to(self.receiver.url)
+            sandbox.send_webhooks_to(receiver.url)
         elif getattr(session, "external_rules", None) is not None:  # an lp-tui sandbox elsewhere on this machine
             self.mode, self._external = SANDBOX, conn
-            self._tell_external(conn, {"add": self.receiver.url})
+            self._tell_external(conn, {"add": receiver.url})
         else:
             self.mode = ACCOUNT
         self._changed()
-        return self.receiver.url
+        return receiver.url
 
     def _tell_external(self, conn: Any, settings: dict[str, Any]) -> None:
         """Add this receiver to an external lp-tui sandbox's, or remove it (and only it), as `send
@@ -138,13 +144,13 @@ class Follower:
         self._changed()
 
 
-def _key_of(session: Any) -> tuple[str, ...]:
+def _key_of(session: Session) -> tuple[str, ...]:
     """What a running receiver depends on: the profile and the credentials it checks with."""
     conn = session.conn
     return (session.profile, conn.client_secret, conn.client_id, conn.account_id)
 
 
-def follower_of(session: Any) -> Follower:
+def follower_of(session: Session) -> Follower:
     """The session's follower, made on first use (a test may give a factory for a fake receiver)."""
     if session.follower is None:
         factory = session.follower_factory

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lp_tui.lp.results import StepCode
 from lp_tui.model import presets
 from lp_tui.model.draft import Draft
 
@@ -55,7 +56,7 @@ def save_with_expectations(app: Any, record: dict[str, Any] | None, where: str) 
     from lp_tui.model.expect import expect_from_record
     from lp_tui.ui.screens.presets import SaveAnswer, SavePresetScreen
 
-    if record is None or record.get("action") != "create conversation":
+    if record is None or record.get("action") != StepCode.CREATE:
         from lp_tui.ui.keys import current
 
         app.notify(f"{where} holds no answer to a 'create conversation' send: send first "

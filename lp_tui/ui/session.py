@@ -11,7 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from lp_tui import paths
 from lp_tui.model.connection import SANDBOX_PROFILE, Connection, colour_of, resolve
@@ -19,6 +19,11 @@ from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
 from lp_tui.store.settings import SettingsFile
+from lp_tui.ui.protocols import RunningSandbox, SendClient
+
+if TYPE_CHECKING:
+    from lp_tui.model.routing import Rules
+    from lp_tui.ui.follow import Follower
 
 
 # The built-in sandbox's connection before it has an address (its account and app are fixed).
@@ -34,17 +39,16 @@ def new_consumer_id() -> str:
 class Session:
     settings: SettingsFile
     profile: str = SANDBOX_PROFILE
-    forced_sandbox: bool = False  # --sandbox: start on it whatever the settings say
     flags: dict[str, Any] = field(default_factory=dict)  # connection flags from the command line
     environ: Mapping[str, str] | None = None  # None: the process's environment
-    sandbox: Any = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
+    sandbox: RunningSandbox | None = None  # a running lp_tui.sandbox.server.Sandbox (the built-in profile)
     presets_dir: Path = field(default_factory=paths.presets_dir)
     draft_path: Path = field(default_factory=paths.draft_file)
     history: History = field(default_factory=lambda: History(paths.history_file()))
     conversations: Conversations = field(default_factory=lambda: Conversations(paths.conversations_file()))
     startup_notes: list[str] = field(default_factory=list)
-    client_factory: Callable[[Connection], Any] | None = None
-    sandbox_factory: Callable[[], Any] | None = None
+    client_factory: Callable[[Connection], SendClient] | None = None
+    sandbox_factory: Callable[[], RunningSandbox] | None = None
     # The app starts the built-in sandbox just after its first paint (start_sandbox, from a thread),
     # not before it: until then the connection holds the sandbox's fixed values and no address.
     defer_sandbox: bool = False
@@ -53,14 +57,14 @@ class Session:
     accept_and_read: bool = False  # the Timeline sends ACCEPT and READ for the agent's messages as they show
     consumer_override: str = ""  # Ctrl+N: a fresh consumer for this session
     consumer_made_up: bool = False  # no consumer configured: lp-tui made this session's up
-    rules: Any = None  # routing rules for the built-in sandbox (lp_tui.model.routing.Rules), None: its defaults
+    rules: Rules | None = None  # routing rules for the built-in sandbox, None: its defaults
     rules_path: str | None = None  # where they came from, watched for changes
-    external_rules: Any = None  # an external lp-tui sandbox's rules, as it told them
+    external_rules: Rules | None = None  # an external lp-tui sandbox's rules, as it told them
     rules_problem: str = ""  # the last rules file problem (the rules in force were kept)
     on_rules_report: Callable[[str, bool], Any] | None = None  # the app's hook for reloads (from a thread)
-    follower: Any = None  # the webhook receiver and its timelines (lp_tui.ui.follow.Follower), made on first use
-    follower_factory: Callable[[], Any] | None = None  # tests: a follower with a fake receiver
-    _client: Any = None
+    follower: Follower | None = None  # the webhook receiver and its timelines, made on first use
+    follower_factory: Callable[[], Follower] | None = None  # tests: a follower with a fake receiver
+    _client: SendClient | None = None
     _conn: Connection | None = None
     problems: list[str] = field(default_factory=list)  # about the current connection's values
     _sandbox_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -118,7 +122,7 @@ class Session:
             self.on_sandbox_started()
         return True
 
-    def _start_sandbox(self) -> Any:
+    def _start_sandbox(self) -> RunningSandbox:
         if self.sandbox_factory is not None:
             return self.sandbox_factory()
         from lp_tui.sandbox.server import Sandbox
@@ -136,12 +140,13 @@ class Session:
         if self.on_rules_report is not None:
             self.on_rules_report(message, ok)
 
-    def routing_rules(self) -> Any:
+    def routing_rules(self) -> Rules | None:
         """The rules the sandbox in use routes by (the same engine predicts); None off a sandbox."""
         if self.use_sandbox and (self.sandbox is not None or self.defer_sandbox):
             state = getattr(self.sandbox, "state", None)  # not started yet: the rules it will start with
             if state is not None:
-                return state.rules
+                rules: Rules = state.rules
+                return rules
             from lp_tui.model.routing import Rules
 
             return self.rules or Rules.default()
@@ -150,15 +155,15 @@ class Session:
         return None
 
     @property
-    def client(self) -> Any:
+    def client(self) -> SendClient:
         if self._client is None:
             if self.sandbox_pending:  # a send before the background start finished (or after it failed)
                 try:
                     self.start_sandbox()
                 except OSError as exc:
-                    from lp_tui.lp.errors import LpError
+                    from lp_tui.lp.errors import TransportError
 
-                    raise LpError("transport", "start the sandbox", f"the built-in sandbox did not start: {exc}",
+                    raise TransportError("start the sandbox", f"the built-in sandbox did not start: {exc}",
                                   "free a port on 127.0.0.1, or use a profile that is not the sandbox") from None
             if self.client_factory is not None:
                 self._client = self.client_factory(self.conn)
@@ -195,7 +200,7 @@ class Session:
     @property
     def is_sandbox(self) -> bool:
         """An lp-tui sandbox, built in or external (an external one says so in its answers)."""
-        return self.use_sandbox or bool(getattr(self.client, "sandbox_version", None))
+        return self.use_sandbox or bool(self.client.sandbox_version)
 
     def sandbox_url(self) -> str:
         if self.use_sandbox:
@@ -207,7 +212,7 @@ class Session:
         from lp_tui.lp.client import api_url
 
         base = None
-        if hasattr(self._client, "known_base"):  # only a client made already can know it
+        if self._client is not None:  # only a client made already can know it
             base = self._client.known_base("asyncMessagingEnt")
         if base is None and self.use_sandbox:
             base = self.sandbox.csds_url if self.sandbox is not None else "http://127.0.0.1:{port}"
@@ -276,7 +281,7 @@ def load_session(force_sandbox: bool = False, profile: str | None = None, flags:
         from lp_tui.model.connection import names_of
 
         raise ValueError(f"unknown profile {chosen!r}; profiles: {', '.join(names_of(stored.profiles))}")
-    session = Session(stored, chosen, forced_sandbox=force_sandbox, flags=dict(flags or {}), environ=environ,
+    session = Session(stored, chosen, flags=dict(flags or {}), environ=environ,
                       startup_notes=notes, defer_sandbox=defer_sandbox)
     session.accept_and_read = stored.accept_and_read
     if not session.use_sandbox and not session.conn.is_configured():

@@ -1,4 +1,7 @@
-"""Deterministic stand-ins for snapshot tests: fixed sandbox address, ids, clock and answers."""
+"""Deterministic stand-ins for snapshot tests: fixed sandbox address, ids, clock and answers.
+
+mypy checks this file (pyproject.toml) against what the app needs of them (lp_tui/ui/protocols.py).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,25 @@ import asyncio
 import json
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from lp_tui.lp.client import STEP_APPJWT, STEP_CREATE, STEP_CSDS, STEP_JWS, SendResult, Step, SubResult
 from lp_tui.lp.errors import LpError, explain
+from lp_tui.lp.results import Observer
 from lp_tui.model.connection import SETTINGS, Connection
 from lp_tui.store.conversations import Conversations
 from lp_tui.store.history import History
 from lp_tui.store.settings import SettingsFile
 from lp_tui.ui.screens.compose import SECTION_TAB
 from lp_tui.ui.session import Session
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from lp_tui.lp.receiver import Delivery
+    from lp_tui.lp.webhooks import Credentials
+    from lp_tui.ui.follow import Follower
+    from lp_tui.ui.protocols import RunningSandbox, SendClient
 
 CONV_ID = "8602832d-dce1-446b-8445-0d51f5926a42"
 BASE = "http://127.0.0.1:8400"
@@ -24,11 +36,11 @@ BASE = "http://127.0.0.1:8400"
 class FakeSandbox:
     csds_url = BASE
 
-    def connection_values(self):
+    def connection_values(self) -> dict[str, str]:
         return {"account_id": "12345678", "csds_url": BASE, "client_id": "sandbox-app-0001",
                 "client_secret": "sandbox-secret-0001"}
 
-    def stop(self):
+    def stop(self) -> None:
         pass
 
 
@@ -43,7 +55,7 @@ def _steps(final_status: int) -> list[Step]:
     ]
 
 
-def result(status: int, body, action: str = STEP_CREATE) -> SendResult:
+def result(status: int, body: Any, action: str = STEP_CREATE) -> SendResult:
     items = body if isinstance(body, list) else [body] if isinstance(body, dict) and "reqId" in body else []
     subs = [SubResult(i, e.get("reqId"), str(e.get("code")), e.get("body")) for i, e in enumerate(items)]
     conv = subs[1].body.get("conversationId") if len(subs) > 1 and subs[1].ok else None
@@ -71,17 +83,27 @@ AUTH = {"kind": "resp", "code": 401, "body": {"title": "Invalid AppJWT", "detail
 class FakeClient:
     """Answers from a script: each send takes the next entry (a SendResult, an LpError, or 'hang')."""
 
-    def __init__(self, script):
+    sandbox_version: str | None = "0.1.0"
+    sandbox_locked = False
+
+    def __init__(self, script: Any) -> None:
         self.script = list(script)
         self.release = asyncio.Event()
-        self.sent: list[bytes] = []
-        self.first_messages: list = []  # the first message each create was asked to send after it
+        self.sent: list[bytes | None] = []
+        self.first_messages: list[Any] = []  # the first message each create was asked to send after it
 
-    def known_base(self, service):
+    def known_base(self, service: str) -> str | None:
         return BASE
 
-    async def create_conversation(self, payload, client_properties=None, observer=lambda s: None, raw=None,
-                                  first_message=None, message_id="1"):
+    async def domains(self, observer: Observer = lambda s: None, steps: list[Step] | None = None) -> dict[str, str]:
+        return {"asyncMessagingEnt": BASE.removeprefix("http://")}
+
+    async def sandbox_info(self) -> dict[str, Any] | None:
+        return None
+
+    async def create_conversation(self, payload: Any, client_properties: str | None = None,
+                                  observer: Observer = lambda s: None, raw: bytes | None = None,
+                                  first_message: Any = None, message_id: Any = "1") -> SendResult:
         self.sent.append(raw)
         self.first_messages.append(first_message)
         answer = await self._next(observer)
@@ -89,19 +111,19 @@ class FakeClient:
             answer.request_body = raw.decode("utf-8", "replace")
         return answer
 
-    async def close_conversation(self, conversation_id, client_properties=None, observer=lambda s: None):
+    async def close_conversation(self, conversation_id: str, client_properties: str | None = None,
+                                 observer: Observer = lambda s: None) -> SendResult:
         return result(200, {"code": "OK", "body": {"msg": "OK Conversation resolved successfully"}, "reqId": "1,"},
                       "close conversation")
 
-    async def send_message(self, conversation_id, text, client_properties=None, observer=lambda s: None):
+    async def send_message(self, conversation_id: str, text: Any, client_properties: str | None = None,
+                           observer: Observer = lambda s: None) -> SendResult:
         return result(200, {"reqId": "1", "code": "OK", "body": {"sequence": 0}}, "send message")
 
-    async def sandbox_conversation(self, conversation_id):
+    async def sandbox_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         return {"skill": "VIP Support", "rule": "ctype vip routes to the VIP skill", "state": "OPEN"}
 
-    sandbox_version = "0.1.0"
-
-    async def _next(self, observer):
+    async def _next(self, observer: Observer) -> SendResult:
         item = self.script.pop(0) if self.script else result(200, OK)
         if item == "hang":
             steps = _steps(200)
@@ -113,9 +135,10 @@ class FakeClient:
             return result(200, OK)
         if isinstance(item, LpError):
             raise item
-        return item
+        answer: SendResult = item
+        return answer
 
-    async def aclose(self):
+    async def aclose(self) -> None:
         pass
 
 
@@ -150,53 +173,60 @@ class FakeReceiver:
 
     url = "http://127.0.0.1:8401/"
 
-    def __init__(self, credentials, on_delivery, host="127.0.0.1", port=0):
+    def __init__(self, credentials: Credentials, on_delivery: Callable[[Delivery], Any], host: str = "127.0.0.1",
+                 port: int = 0) -> None:
         self.on_delivery = on_delivery
 
-    def start(self):
+    def start(self) -> FakeReceiver:
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         pass
 
 
 class FakeSandboxState:
     """What the app reads of a sandbox's state: its rules (the built-in demo rules) and its skill names."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from lp_tui.model.routing import Rules
 
         self.rules = Rules.default()
 
-    def skill_names(self):
+    def skill_names(self) -> dict[str, str]:
         return {"4235030150": "VIP Support"}
 
 
 class FakeWebhookSandbox(FakeSandbox):
     """The fake sandbox, taking a webhook URL as the real one does."""
 
-    def __init__(self):
-        self.webhook_url = None
+    def __init__(self) -> None:
+        self.webhook_url: str | None = None
         self.state = FakeSandboxState()
 
-    def send_webhooks_to(self, url, **settings):
+    def send_webhooks_to(self, url: str | None, **settings: Any) -> None:
         self.webhook_url = url
 
 
-def fake_follower():
+def fake_follower() -> Follower:
     from lp_tui.ui.follow import Follower
 
     return Follower(receiver_factory=FakeReceiver)
 
 
-def make_session(tmp_path, script=(), sandbox=True) -> Session:
+def make_session(tmp_path: Path, script: Any = (), sandbox: bool = True) -> Session:
     """The deterministic session of the snapshot tests: a fake sandbox, scripted answers, no timings."""
+    def client_factory(conn: Connection) -> SendClient:
+        return FakeClient(script)
+
+    def sandbox_factory() -> RunningSandbox:
+        return FakeWebhookSandbox()
+
     return session_for(tmp_path, consumer="snapshot-consumer", show_timings=False,
-                       client_factory=lambda c: FakeClient(script), sandbox_factory=FakeWebhookSandbox,
-                       follower_factory=fake_follower)
+                       client_factory=client_factory, sandbox_factory=sandbox_factory, follower_factory=fake_follower)
 
 
-async def until(pilot, predicate, what: str = "the app to get there", limit: float = 60.0) -> None:
+async def until(pilot: Pilot[Any], predicate: Callable[[], Any], what: str = "the app to get there",
+                limit: float = 60.0) -> None:
     """Wait for something the app does in the background (a worker, a thread, a refresh).
 
     Polls about once a frame; the limit only turns a hang into a failure, it is not a speed test.
@@ -219,18 +249,18 @@ async def until(pilot, predicate, what: str = "the app to get there", limit: flo
         await asyncio.sleep(0.02)
 
 
-async def settled(pilot) -> None:
+async def settled(pilot: Pilot[Any]) -> None:
     """Every worker finished, the request pane's checks and the draft's save done, and the screen
     refreshed: the app is idle."""
-    app = pilot.app
+    app: Any = pilot.app
     await until(pilot, lambda: not app.composer.busy and not app.composer.saving and not app.composer.checking
                 and all(w.is_finished for w in app.workers), "the app to be idle")
     await pilot.pause()
 
 
-async def typed(pilot, selector: str, text: str) -> None:
+async def typed(pilot: Pilot[Any], selector: str, text: str) -> None:
     """Focus a field (waiting for it to mount and take focus), then type into it."""
-    app = pilot.app
+    app: Any = pilot.app
     section = selector.removeprefix("#f-").split("-")[0] if selector.startswith("#f-") else None
     if section in SECTION_TAB:  # its tab shows first, as a person would open it
         await until(pilot, lambda: app.composer.query("SectionForm"), "the first form")
@@ -247,7 +277,7 @@ async def typed(pilot, selector: str, text: str) -> None:
     await pilot.press(*text)
 
 
-def palette_top(app, text: str) -> bool:
+def palette_top(app: Any, text: str) -> bool:
     """The command palette's first hit mentions ``text`` (its providers answer asynchronously)."""
     from textual.command import CommandList
 
@@ -257,7 +287,7 @@ def palette_top(app, text: str) -> bool:
     return text.lower() in str(lists.first().get_option_at_index(0).prompt).lower()
 
 
-async def run_from_palette(pilot, query: str, expected_top: str) -> None:
+async def run_from_palette(pilot: Pilot[Any], query: str, expected_top: str) -> None:
     """Open the command palette, search, wait for the right first hit, run it."""
     app = pilot.app
     await pilot.press("ctrl+p")
@@ -268,7 +298,7 @@ async def run_from_palette(pilot, query: str, expected_top: str) -> None:
     await until(pilot, lambda: type(app.screen).__name__ != "CommandPalette")
 
 
-def timeline_story():
+def timeline_story() -> list[Delivery]:
     """A conversation's story as the receiver hands it over: the sandbox's own notification bodies with
     fixed times and ids, parsed as any webhook is; a hostile message, a late receipt, a rejected POST."""
     from lp_tui.lp.receiver import Delivery

@@ -98,9 +98,9 @@ async def test_save_evidence_after_a_send_and_not_before(tmp_path):
 
 
 async def test_evidence_of_a_failed_send_holds_its_body(tmp_path):
-    from lp_tui.lp.errors import LpError
+    from lp_tui.lp.errors import TransportError
 
-    error = LpError("transport", "domain lookup", "connection refused", "is it running?", "127.0.0.1:9")
+    error = TransportError("domain lookup", "connection refused", "is it running?", "127.0.0.1:9")
     app = make_app(make_session(tmp_path, [error]))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await typed(pilot, "#f-consumer-ctype", "gold")

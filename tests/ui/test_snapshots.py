@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import TransportError
 from lp_tui.model.draft import Draft
 from lp_tui.model.presets import load
 from lp_tui.store.drafts import SavedDraft
@@ -214,7 +214,7 @@ def test_error_401(snap_compare, home, size):
 
 
 def test_error_transport(snap_compare, home, size):
-    error = LpError("transport", "domain lookup", "connection refused",
+    error = TransportError("domain lookup", "connection refused",
                     "nothing listens there: check the CSDS URL (is the sandbox running?)", "api.liveperson.net")
     assert snap_compare(app_with(home, [error], preset("minimal")), terminal_size=size, run_before=send)
 

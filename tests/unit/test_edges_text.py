@@ -10,8 +10,14 @@ import json
 
 import pytest
 
-from lp_tui.text import (CONTINUATION, ID_CHARS_SHOWN, escape_char, id_shape_problem, ident, is_plain_ident, is_safe,
+from lp_tui.text import (CONTINUATION, ID_CHARS_SHOWN, UNSAFE, escape_char, id_shape_problem, ident, is_plain_ident,
                          record, safe, safe_json, spans)
+
+
+def is_safe(text: str) -> bool:
+    """No character the display boundary escapes is left in ``text``."""
+    return UNSAFE.search(text) is None
+
 
 # The characters that reorder or break what the eye reads, each named: dropping any one from the
 # unsafe set lets a hostile server answer or header rearrange the screen.

@@ -16,7 +16,7 @@ from lp_tui.export import RequestSpec, spec_from_draft, spec_from_text, split_at
 from lp_tui.export import diff, evidence
 from lp_tui.export.curl import curl_command, single_quoted
 from lp_tui.export.python import python_script
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import TransportError
 from lp_tui.model.build import build_payload, dumps
 from lp_tui.model.draft import Draft
 from lp_tui.model.presets import load
@@ -196,7 +196,7 @@ def test_evidence_markdown_cannot_be_broken_out_of():
 def test_evidence_of_a_failure_and_of_a_history_entry():
     from tests.ui.fakes import OPEN, result
 
-    error = LpError("transport", "domain lookup", "connection refused", "is the sandbox running?", "127.0.0.1:9")
+    error = TransportError("domain lookup", "connection refused", "is the sandbox running?", "127.0.0.1:9")
     ev = evidence.from_error("create conversation", error, [], profile="p", account="1", body="[]", when=0)
     text = evidence.markdown(ev)
     assert "→ no answer" in text and "connection refused" in text and "not reached" in text

@@ -69,6 +69,19 @@ def test_a_conversation_from_start_to_close():
     assert timeline.closed and timeline.entries[-1].time == 4000
 
 
+def test_a_message_without_a_role_names_its_sender_and_one_not_plain_text_names_its_type():
+    """The originator and the content type the parser reads are shown where they tell something."""
+    timeline = fold(message(0, 1000, "hello", role=""),
+                    Message(CONV, 1100, dialog_id=CONV, sequence=1, role="ASSIGNED_AGENT", text="<b>hi</b>",
+                            content_type="text/html"),
+                    Message(CONV, 1200, dialog_id=CONV, sequence=2, role="CONSUMER", text="plain",
+                            content_type="text/plain"),
+                    Message(CONV, 1300, dialog_id=CONV, sequence=3, text="who?"))
+    assert [e.text for e in timeline.entries] == ["#0 participant agent-7: hello",
+                                                  "#1 ASSIGNED_AGENT: (text/html) <b>hi</b>",
+                                                  "#2 CONSUMER: plain", "#3 ?: who?"]
+
+
 def test_an_unknown_skill_name_and_a_skill_change():
     timeline = fold(state(1000, skill="77"), state(2000, skill="42"), names=NAMES)
     assert [e.text for e in timeline.entries if e.kind in ("skill", "transfer")] == [

@@ -21,7 +21,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.worker import Worker
 
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import ApiError, LpError, Why
+from lp_tui.lp.results import StepCode
 from lp_tui.model.build import client_properties_header, first_message_after
 from lp_tui.model.draft import Draft
 from lp_tui.ui.exports import record_of
@@ -238,8 +239,10 @@ class SendController(Widget):
 
                         outcome.routing_problem = SANDBOX_TOKEN_NEEDED
             elif kind == "close":
+                assert conversation_id is not None  # a close or a message is started only with one
                 outcome.result = await client.close_conversation(conversation_id, header, observe)
             else:
+                assert conversation_id is not None
                 outcome.result = await client.send_message(conversation_id, text, header, observe)
             outcome.result.target = conversation_id
         except LpError as exc:
@@ -248,7 +251,7 @@ class SendController(Widget):
             outcome.cancelled = True
             raise
         except Exception as exc:  # never crash the app on an unexpected failure; show it
-            outcome.error = LpError("api", TITLES[kind].lower(), f"unexpected error: {type(exc).__name__}: {exc}",
+            outcome.error = ApiError(TITLES[kind].lower(), f"unexpected error: {type(exc).__name__}: {exc}",
                                     "this is a bug in lp-tui; please report it")
         finally:
             self.busy = ""  # released whatever happened
@@ -267,7 +270,7 @@ class SendController(Widget):
         key = self.session.conversation_key()
         if outcome.cancelled:
             posted = outcome.kind == "create" and any(
-                s.name == "create conversation" and s.failed and s.status is None for s in outcome.steps)
+                s.name == StepCode.CREATE and s.failed and s.status is None for s in outcome.steps)
             self.notify("The send was cancelled; the steps show where it stopped." + (
                 " The request had gone out, so LivePerson may have opened the conversation anyway: if the next "
                 "send says one is already open, Ctrl+N switches to a fresh consumer." if posted else ""),
@@ -276,7 +279,7 @@ class SendController(Widget):
             if outcome.kind == "create" and result.conversation_id:
                 self.conversation_id = result.conversation_id
                 self._remember(key, result.conversation_id, result.request_headers.get("Client-Properties"))
-            elif outcome.kind == "close" and (result.ok or any(e.title.startswith("The conversation is closed")
+            elif outcome.kind == "close" and (result.ok or any(e.why is Why.CLOSED_CONVERSATION
                                                                for e in result.explanations)):
                 if result.target == self.conversation_id:
                     self.conversation_id = None

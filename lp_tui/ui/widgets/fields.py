@@ -175,9 +175,9 @@ class SectionForm(VerticalScroll):
             if spec.path == "conversation.ttrDefName":
                 yield Label(spec.label, classes="field-label")
                 yield TtrSelect()
-            elif spec.kind == F.OBJECT and spec.path.endswith("Date"):
+            elif spec.kind == F.DATE:
                 yield Label(spec.label, classes="field-label")
-                parts = [F.BY_PATH[f"{spec.path}.{k}"] for k in ("day", "month", "year")]
+                parts = [F.BY_PATH[f"{spec.path}.{k}"] for k in F.DATE_PARTS]
                 yield Horizontal(*[FieldInput(p, p.path, classes="date-part") for p in parts], classes="date-parts")
                 done.update(p.path for p in parts)
             elif spec.kind == F.OBJECT:
@@ -191,8 +191,6 @@ class SectionForm(VerticalScroll):
     def on_mount(self) -> None:
         self.post_message(self.Ready(self))
 
-
-CONTACT_FIELDS = ("email", "phone", "phoneType", "address.country", "address.region")
 
 
 class ContactsEditor(Vertical):
@@ -239,11 +237,11 @@ class ContactsEditor(Vertical):
             yield Button("Remove", id="remove-contact", variant="error", compact=True,
                          tooltip="Remove this contact")
         with Vertical(id="contact-fields"):
-            for key in CONTACT_FIELDS:
-                spec = F.BY_PATH[f"personal.contacts.*.{key}"]
+            for key in F.CONTACT_FIELDS:
+                spec = F.BY_PATH[f"{F.CONTACTS}.*.{key}"]
                 yield Horizontal(
                     Label(spec.label, classes="field-label"),
-                    FieldInput(spec, f"personal.contacts.0.{key}", classes="field-input",
+                    FieldInput(spec, f"{F.CONTACTS}.0.{key}", classes="field-input",
                                id_=f"f-contact-{key.replace('.', '-')}"),
                     classes="field-row",
                 )
@@ -270,8 +268,8 @@ class ContactsEditor(Vertical):
         self.query_one("#remove-contact").display = count > 0
         self.query_one("#contact-prev", Button).disabled = self.index <= 0
         self.query_one("#contact-next", Button).disabled = self.index >= count - 1
-        for widget, key in zip(self.query(FieldInput), CONTACT_FIELDS):
-            widget.path = f"personal.contacts.{self.index}.{key}"
+        for widget, key in zip(self.query(FieldInput), F.CONTACT_FIELDS):
+            widget.path = f"{F.CONTACTS}.{self.index}.{key}"
 
     @on(Button.Pressed, "#add-contact")
     def _add(self, event: Button.Pressed) -> None:

@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
+from lp_tui.lp.errors import FollowUp
 from lp_tui.ui.plain import add
 from lp_tui.ui.keys import current
 from lp_tui.ui.widgets.json_view import JsonView
@@ -156,10 +157,10 @@ class ResponseView(Vertical):
                 add(text, exp.action + "\n")
             keys = current()  # the keys in force ([keys] in settings.toml may have moved them)
             close_key, new_key = keys.first("close-conversation"), keys.first("new-consumer")
-            if exp.follow_up == "close" and current_conversation:
+            if exp.follow_up is FollowUp.CLOSE and current_conversation:
                 add(text, f"Press {close_key} to close {current_conversation}, or {new_key} for a fresh consumer "
                     "id.\n", "bold")
-            elif exp.follow_up == "close":
+            elif exp.follow_up is FollowUp.CLOSE:
                 text.append(f"Press {new_key} for a fresh consumer id (lp-tui did not open the open conversation, "
                             "so its id is unknown here).\n", style="bold")
         if routing:
