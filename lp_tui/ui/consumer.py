@@ -124,7 +124,7 @@ class ConsumerKeys(Widget):
         from lp_tui.ui.screens import consumer_dialogs as dialogs
 
         def chosen(title: str | None) -> None:
-            button = next((b for b in buttons if b.title == title), None)
+            button = {b.title: b for b in reversed(buttons)}.get(title)  # a quick-reply button, by what it says (the first such)
             if button is not None:
                 speak(self, quick_reply_answer(target, sequence, button, None if dialog == target else dialog))
 
