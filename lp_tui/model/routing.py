@@ -86,11 +86,17 @@ skill = "General"
 
 [skills]
 "2736637412" = "Billing Specialists"
+
+# engagementId -> campaignId: what the sandbox's engagement lookup (Monitoring API) lists; a
+# campaign above without one here gets an engagement id made from its own
+[engagements]
+"2739121912" = "2739101812"
+"888888" = "99999"
 """
 
 CASE_INSENSITIVE = {"ctype", "cstatus"}  # LivePerson matches these case-insensitively
 RULE_KEYS = ("name", "when", "skill")
-TOP_KEYS = ("rules", "campaigns", "skills")
+TOP_KEYS = ("rules", "campaigns", "skills", "engagements")
 TARGETS = ("$skillId", "$campaign")
 MAX_RULES = 500
 
@@ -140,6 +146,7 @@ class Rules:
     campaigns: dict[str, str] = field(default_factory=dict)
     skills: dict[str, str] = field(default_factory=dict)
     source: str = "built-in demo rules"
+    engagements: dict[str, str] = field(default_factory=dict)  # engagementId -> campaignId
 
     @classmethod
     def default(cls) -> "Rules":
@@ -327,12 +334,13 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
             checked = {"skillId": ("*",), **checked}
         rules.append(Rule(name.strip(), checked, skill.strip(), headers[i] if i < len(headers) else 0))
     tables: dict[str, dict[str, str]] = {}
-    for key in ("campaigns", "skills"):
+    for key in ("campaigns", "skills", "engagements"):
         table = data.get(key, {})
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise RulesError(f"{where(None, key)}: [{key}] must map ids to skill names (text)")
+            what = "engagement ids to campaign ids" if key == "engagements" else "ids to skill names"
+            raise RulesError(f"{where(None, key)}: [{key}] must map {what} (text)")
         tables[key] = {str(k): v for k, v in table.items()}
-    return Rules(rules, tables["campaigns"], tables["skills"], source)
+    return Rules(rules, tables["campaigns"], tables["skills"], source, tables["engagements"])
 
 
 def rules_from_info(info: Any) -> Rules | None:
@@ -343,7 +351,8 @@ def rules_from_info(info: Any) -> Rules | None:
         import tomli_w
 
         data = {"rules": [{k: v for k, v in r.items() if k in RULE_KEYS} for r in info["rules"] if isinstance(r, dict)],
-                "campaigns": info.get("campaigns") or {}, "skills": info.get("skills") or {}}
+                "campaigns": info.get("campaigns") or {}, "skills": info.get("skills") or {},
+                "engagements": info.get("engagements") or {}}
         source = str(info.get("rules_source") or "the sandbox's rules")[:200]
         return parse_rules(tomli_w.dumps(data), source)
     except (RulesError, TypeError, ValueError):
