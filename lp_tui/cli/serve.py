@@ -76,7 +76,7 @@ def app_command(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
                 raise UsageError(f"{setting.flag} cannot be passed to the served app; set it in the settings file")
             env[setting.env] = value
         else:
-            words += [setting.flag, value]
+            words += [str(setting.flag), value]
     return " ".join(shlex.quote(word) for word in words), env
 
 
