@@ -17,7 +17,7 @@ from lp_tui.ui.plain import plain
 # the order of the help; the keys are those in force (lp_tui/ui/keys.py and [keys] in settings.toml)
 ORDER = ("send", "cancel", "close-conversation", "message", "new-consumer", "save-preset", "copy-id", "settings",
          "presets", "history", "raw", "evidence", "clear", "view", "pane-request", "pane-response", "routing",
-         "timeline", "form-customer", "form-personal", "form-profile", "form-routing", "form-envelope", "form-raw",
+         "lookup-engagements", "timeline", "form-customer", "form-personal", "form-profile", "form-routing", "form-envelope", "form-raw",
          "next-form", "previous-form", "jump")
 FIXED = [
     ("Ctrl+P", "Command palette: every action, profiles, presets and history"),
