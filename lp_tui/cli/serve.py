@@ -81,17 +81,22 @@ def app_command(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from lp_tui.cli import serve_web
-    except ImportError as exc:
-        raise UsageError(f"lp-tui serve needs the optional serve extra ({exc.name or 'textual-serve'} is not "
-                         f"installed): {INSTALL_HINT}") from None
     if not 0 <= args.port < 65536:
         raise UsageError(f"--port {args.port}: a port number, 1-65535 (0 for a free one)")
     if not is_loopback(args.host) and not args.public:
         raise UsageError(f"--host {args.host} is not a loopback address: whoever reaches it would drive the app "
                          "with this profile's credentials. Add --public to serve it there anyway")
+    from lp_tui import paths
+    from lp_tui.cli.common import chosen_profile
+    from lp_tui.store import settings as settings_store
+
+    chosen_profile(args, settings_store.load(paths.settings_file()))  # an unknown profile: said now, not per tab
     command, env = app_command(args)
+    try:
+        from lp_tui.cli import serve_web
+    except ImportError as exc:
+        raise UsageError(f"lp-tui serve needs the optional serve extra ({exc.name or 'textual-serve'} is not "
+                         f"installed): {INSTALL_HINT}") from None
     if args.public and not is_loopback(args.host):
         warn(f"serving on {args.host}: anyone who can reach this port and has the URL's token drives the app "
              "with this profile's credentials, over plain http (put it behind HTTPS for another network)")
