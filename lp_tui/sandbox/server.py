@@ -36,7 +36,7 @@ from lp_tui import __version__
 from lp_tui.httpserve import QuickServer
 from lp_tui.model.routing import facts_of
 from lp_tui.sandbox.agent import WebhookAgent
-from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState
+from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState, SERVICES
 
 RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
 RE_CSDS_ONE = re.compile(r"^/api/account/([^/]+)/service/([^/]+)/baseURI(?:\.json)?$")
@@ -486,7 +486,7 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, {"faults": 0}
             service = data.pop("service", None)
             if not isinstance(service, str):
-                raise FaultError("service: one of csds, sentinel, idp, conversation, send")
+                raise FaultError("service: one of " + ", ".join(SERVICES))
             self.state.add_fault(service, Fault.from_json(data))
         except RecursionError:
             return 400, {"error": "bad fault: nested too deep"}

@@ -21,7 +21,7 @@ from lp_tui.model.routing import Decision, Rules
 from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET  # noqa: F401 (named here too)
 from lp_tui.sandbox.webhook_config import WebhookConfig
 
-SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
+SERVICES = ("csds", "sentinel", "idp", "conversation", "send", "smt")  # smt: the Monitoring API
 LOG_LIMIT = 10_000
 
 

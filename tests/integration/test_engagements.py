@@ -129,3 +129,24 @@ def test_cli_engagements_names_a_bad_app_id_and_exits_1():
     result = lp("engagements", "--sandbox", "--app-id", "nope\x1b[31m")
     assert result.returncode == 1
     assert "internalCode 18" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_a_hostile_answer_is_printed_as_plain_text():
+    """Ids from the server carrying terminal escapes and markup are shown escaped, never obeyed."""
+    box = Sandbox().start()
+    try:
+        v = box.connection_values()
+        hostile = {"sessionId": "s\x1b]0;pwned\x07", "visitorId": "[bold]v[/bold]",
+                   "engagementDetails": [{"campaignId": "7\x1b[2J", "engagementId": "8\u202e9", "status": "expose"}]}
+        fault = httpx.post(f"{box.csds_url}/_sandbox/faults", trust_env=False,
+                           headers={"Authorization": f"Bearer {v['sandbox_token']}"},
+                           json={"service": "smt", "status": 201, "body": json.dumps(hostile), "times": 1})
+        assert fault.status_code == 200, fault.text
+        env = {"LP_CSDS_URL": v["csds_url"], "LP_ACCOUNT_ID": v["account_id"], "LP_CLIENT_ID": v["client_id"],
+               "LP_CLIENT_SECRET": v["client_secret"], "LP_SANDBOX_TOKEN": v["sandbox_token"]}
+        result = lp("engagements", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+        assert "\\x1b]0;pwned" in result.stdout and "[bold]v[/bold]" in result.stdout
+    finally:
+        box.stop()
