@@ -9,7 +9,8 @@ clientProperties), no authentication beyond the two ids. It answers 201 with a n
 engagement is available. Errors: ``{"time", "message", "internalCode"}`` with the documented codes.
 
 The sandbox's choices where LivePerson decides by campaign targeting it does not have: every
-engagement the rules name is available to every visitor, so one lookup lists them all, in the
+engagement the rules name is available to every visitor, unless ``[engagements]`` gives it entry
+points (then only to a lookup naming a matching one), so one lookup lists them all, in the
 rules' order (a real account answers with the engagements the visitor is eligible for); a
 consumer with an open conversation (``identities[].sub`` or ``consumerId``) gets it back with
 status ``conversation``, as the method's second use case says.
@@ -46,6 +47,17 @@ def engagements_of(rules: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+def offered(rules: Any, engagement_id: str, entry_points: list[Any]) -> bool:
+    """An engagement that targets entry points is offered only to a lookup naming a matching one
+    (``*`` patterns, as shell globs); one that targets none is offered to every visitor."""
+    from fnmatch import fnmatchcase
+
+    patterns = rules.entry_points.get(engagement_id)
+    if not patterns:
+        return True
+    return any(isinstance(point, str) and fnmatchcase(point, pattern) for point in entry_points for pattern in patterns)
+
+
 def engagement(state: Any, account: str, app: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
     """``POST …/app/{app}/engagement``: the sandbox's answer, in LivePerson's shapes."""
     if query.get("v") != API_VERSION:
@@ -75,6 +87,8 @@ def engagement(state: Any, account: str, app: str, query: dict[str, str], body: 
                           and c.ext_consumer_id in consumers), None)
     details = []
     for campaign, engagement_id in engagements_of(rules):
+        if not offered(rules, engagement_id, doc.get("entryPoints", [])):
+            continue
         entry: dict[str, Any] = {"campaignId": _number(campaign), "engagementId": _number(engagement_id),
                                  "engagementRevision": 1}
         if open_conv is not None:

@@ -267,7 +267,7 @@ class SandboxState:
                       for r in self.rules.rules],
             "campaigns": dict(self.rules.campaigns),
             "skills": dict(self.rules.skills),
-            "engagements": dict(self.rules.engagements),
+            "engagements": self.rules.engagements_table(),
             "skill_names": self.skill_names(),
         }
 

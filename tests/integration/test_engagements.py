@@ -70,7 +70,7 @@ def test_sandbox_lists_the_rules_campaigns_and_keeps_a_session():
 def test_rules_name_engagements_and_a_bad_table_is_named():
     rules = parse_rules('[campaigns]\n"7" = "Seven Desk"\n[engagements]\n"70" = "7"\n"80" = "8"\n', "r.toml")
     assert rules.engagements == {"70": "7", "80": "8"}
-    with pytest.raises(RulesError, match=r"r.toml, line 1: \[engagements\] must map engagement ids to campaign ids"):
+    with pytest.raises(RulesError, match=r"r.toml, line 1: \[engagements\] maps engagement ids to campaign ids"):
         parse_rules('[engagements]\n"70" = 7\n', "r.toml")
 
 
@@ -150,3 +150,50 @@ def test_a_hostile_answer_is_printed_as_plain_text():
         assert "\\x1b]0;pwned" in result.stdout and "[bold]v[/bold]" in result.stdout
     finally:
         box.stop()
+
+
+TARGETED = '''[[rules]]
+name = "campaigns"
+when = { campaignId = "*" }
+skill = "$campaign"
+
+[campaigns]
+"500" = "Shop Desk"
+"600" = "Sports Desk"
+
+[engagements]
+"5001" = { campaign = "500", entry_points = ["https://shop.example/*"] }
+"6001" = { campaign = "600", entry_points = ["sec://Sport"] }
+"7001" = "500"
+'''
+
+
+def test_engagements_that_target_entry_points_are_offered_only_for_them(tmp_path):
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(TARGETED)
+    os.chmod(tmp_path, 0o700)
+
+    def ids(*flags):
+        result = lp("engagements", "--sandbox", "--rules", str(rules_file), "--json", *flags)
+        assert result.returncode == 0, result.stderr
+        return [e["engagementId"] for e in json.loads(result.stdout)["engagements"]]
+
+    assert ids() == ["7001"]  # no entry point named: only the untargeted engagement
+    assert ids("--entry-point", "https://shop.example/cart") == ["5001", "7001"]
+    assert ids("--entry-point", "sec://Sport", "--entry-point", "https://shop.example/") == ["5001", "6001", "7001"]
+
+
+def test_the_sandbox_reports_targeted_engagements_and_they_read_back():
+    from lp_tui.model.routing import rules_from_info
+
+    rules = parse_rules(TARGETED, "t.toml")
+    assert rules.entry_points == {"5001": ("https://shop.example/*",), "6001": ("sec://Sport",)}
+    box = Sandbox(SandboxState(rules=rules)).start()
+    try:
+        again = rules_from_info(box.state.info())
+        assert again is not None and again.engagements == rules.engagements
+        assert again.entry_points == rules.entry_points
+    finally:
+        box.stop()
+    with pytest.raises(RulesError, match="engagement 9: .*entry_points"):
+        parse_rules('[engagements]\n"9" = { campaign = "1", entry_points = "https://x" }\n', "t.toml")
