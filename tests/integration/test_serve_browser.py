@@ -78,8 +78,11 @@ class Served:
         deadline = time.monotonic() + HANG_GUARD
         while not condition():
             if time.monotonic() > deadline:
-                raise AssertionError(f"waited {HANG_GUARD:g} s for {what}; the page showed: "
-                                     f"{self.screen_text()[-2000:]!r}")
+                shot = Path(os.environ.get("LP_TUI_HOME", ".")) / "browser-failure.png"
+                page.screenshot(path=str(shot))
+                shown = re.sub(r"[━╸╺─ ]{6,}", " ", self.screen_text())  # without bars and padding
+                raise AssertionError(f"waited {HANG_GUARD:g} s for {what} (the page is in {shot}); the page "
+                                     f"showed: {shown[-3000:]!r}")
             page.wait_for_timeout(100)  # lets Playwright deliver the next frames
 
     def stop(self) -> None:
