@@ -55,3 +55,16 @@ def test_the_served_app_gets_the_same_connection_and_secrets_only_in_its_environ
 def test_an_unknown_profile_is_said_before_serving(capsys):
     assert main(["serve", "--profile", "nope"]) == 2
     assert "unknown profile 'nope'" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_said_in_one_line(capsys):
+    pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install -e '.[test]')")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--sandbox", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1 port {port}" in err and "Traceback" not in err
