@@ -34,6 +34,7 @@ async def test_enter_fills_the_campaign_and_engagement_ids_into_the_draft(tmp_pa
         screen = await open_lookup(pilot, app)
         text = str(screen.query_one("#lookup-status").render())
         assert "2 engagement(s) offered" in text
+        assert "([campaigns], [engagements])" in str(screen.query_one("#lookup-note").render())  # not markup
         await pilot.press("down", "enter")  # the second row: campaign 99999, engagement 888888
         await until(pilot, lambda: dialog(app) is None and
                     app.composer.draft.get("conversation.campaignInfo.engagementId") == "888888")

@@ -121,7 +121,7 @@ class EngagementsScreen(ModalScreen[dict[str, str] | None]):
         else:
             self.query_one("#lookup-status", Static).update(
                 plain(f"No engagement is available for this visitor; {session_text}."))
-        self.query_one("#lookup-note", Static).update(SANDBOX_NOTE if skills is not None else REAL_ACCOUNT_NOTE)
+        self.query_one("#lookup-note", Static).update(plain(SANDBOX_NOTE if skills is not None else REAL_ACCOUNT_NOTE))
         for button in self.query("#lookup-use, #lookup-use-context").results(Button):
             button.disabled = not count
 
