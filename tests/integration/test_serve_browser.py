@@ -95,8 +95,8 @@ class Served:
 
 
 def send_and_follow(env: dict[str, str], screenshot: Path | None = None) -> str:
-    """Open the served app in Chromium, send the draft (Ctrl+J typed into the page), open the
-    Timeline (F10) and wait for the agent; return what the page showed."""
+    """Open the served app in Chromium, open the Timeline (F10), send the draft (Ctrl+J typed into
+    the page) and wait for the agent; return what the page showed."""
     from playwright.sync_api import sync_playwright
 
     served = Served(env)
@@ -112,10 +112,15 @@ def send_and_follow(env: dict[str, str], screenshot: Path | None = None) -> str:
                 served.wait_for(page, lambda: "SANDBOX" in served.screen_text() and "Customer id" in
                                 served.screen_text(), "the composer in the page")
                 page.focus(".xterm-helper-textarea")  # keys go where xterm.js reads them, as after a click
+                # the Timeline first, as a presenter would: once it names its receiver, the sandbox posts
+                # there (a conversation opened before that gets no notifications)
+                page.keyboard.press("F10")
+                served.wait_for(page, lambda: "the sandbox posts here" in served.screen_text(),
+                                "the Timeline's webhook receiver")
                 page.keyboard.press("Control+j")
                 served.wait_for(page, lambda: re.search(r"open [0-9a-f]{8}-", served.screen_text()) is not None,
                                 "the sent conversation's id in the status line")
-                page.keyboard.press("F10")
+                page.keyboard.press("F10")  # a send shows its answer: back to the Timeline
                 # short words, each one segment of the Timeline's line (a long phrase may reach the page
                 # in pieces, as the screen is redrawn region by region)
                 served.wait_for(page, lambda: "joined" in served.screen_text() and "ASSIGNED_AGENT" in
