@@ -16,7 +16,7 @@ from lp_tui.cli.common import UsageError, add_connection_options, err
 from lp_tui.lp.errors import EXIT_OK, EXIT_USAGE
 
 COMMAND_MODULES = ("build", "send", "token_cmd", "check", "diff", "routes", "sandbox_cmd", "webhooks_cmd", "demo",
-                   "event_cmd")
+                   "event_cmd", "serve", "engagements_cmd")
 # Commands that end within a second or so: garbage collection stays paused until they return
 # (see gcpause). Any other command, and one added later, resumes it before its work.
 QUICK_COMMANDS = ("build", "presets", "send", "close", "message", "event")

@@ -88,11 +88,19 @@ skill = "General"
 
 [skills]
 "2736637412" = "Billing Specialists"
+
+# engagementId -> campaignId: what the sandbox's engagement lookup (Monitoring API) lists; a
+# campaign above without one here gets an engagement id made from its own. An engagement may
+# target entry points: "1234" = { campaign = "99999", entry_points = ["https://shop.example/*"] }
+# (offered only to a lookup naming a matching entry point)
+[engagements]
+"2739121912" = "2739101812"
+"888888" = "99999"
 """
 
 CASE_INSENSITIVE = {"ctype", "cstatus"}  # LivePerson matches these case-insensitively
 RULE_KEYS = ("name", "when", "skill", "transfer_after", "transfer_to")
-TOP_KEYS = ("rules", "campaigns", "skills")
+TOP_KEYS = ("rules", "campaigns", "skills", "engagements")
 TARGETS = ("$skillId", "$campaign")
 MAX_RULES = 500
 MAX_TRANSFER_AFTER = 3600.0  # seconds: a rule's onward transfer waits at most an hour
@@ -170,6 +178,13 @@ class Rules:
     campaigns: dict[str, str] = field(default_factory=dict)
     skills: dict[str, str] = field(default_factory=dict)
     source: str = "built-in demo rules"
+    engagements: dict[str, str] = field(default_factory=dict)  # engagementId -> campaignId
+    entry_points: dict[str, tuple[str, ...]] = field(default_factory=dict)  # engagementId -> patterns it targets
+
+    def engagements_table(self) -> dict[str, Any]:
+        """``[engagements]`` as a rules file writes it (for ``/_sandbox/info`` and back)."""
+        return {e: {"campaign": c, "entry_points": list(self.entry_points[e])} if e in self.entry_points else c
+                for e, c in self.engagements.items()}
 
     @classmethod
     def default(cls) -> "Rules":
@@ -432,7 +447,33 @@ def parse_rules(text: str, source: str = "rules") -> Rules:
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise RulesError(f"{where(None, key)}: [{key}] must map ids to skill names (text)")
         tables[key] = {str(k): v for k, v in table.items()}
-    return Rules(rules, tables["campaigns"], tables["skills"], source)
+    engagements, entry_points = _engagements(data.get("engagements", {}), where)
+    return Rules(rules, tables["campaigns"], tables["skills"], source, engagements, entry_points)
+
+
+def _engagements(table: Any, where: Any) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """``[engagements]``: engagementId = campaignId, or = { campaign = ID, entry_points = [PATTERN, …] }."""
+    how = ('[engagements] maps engagement ids to campaign ids: "888888" = "99999", or "888888" = '
+           '{ campaign = "99999", entry_points = ["https://shop.example/*"] }')
+    if not isinstance(table, dict):
+        raise RulesError(f"{where(None, 'engagements')}: {how}")
+    campaigns: dict[str, str] = {}
+    patterns: dict[str, tuple[str, ...]] = {}
+    for engagement, value in table.items():
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in ("campaign", "entry_points")]
+            points = value.get("entry_points", [])
+            if unknown or not isinstance(value.get("campaign"), str) or not isinstance(points, list) or \
+                    not all(isinstance(p, str) and p for p in points):
+                raise RulesError(f"{where(None, str(engagement))}: engagement {engagement}: {how}")
+            campaigns[str(engagement)] = value["campaign"]
+            if points:
+                patterns[str(engagement)] = tuple(points)
+        elif isinstance(value, str):
+            campaigns[str(engagement)] = value
+        else:
+            raise RulesError(f"{where(None, 'engagements')}: {how}")
+    return campaigns, patterns
 
 
 def rules_from_info(info: Any) -> Rules | None:
@@ -443,7 +484,8 @@ def rules_from_info(info: Any) -> Rules | None:
         import tomli_w
 
         data = {"rules": [{k: v for k, v in r.items() if k in RULE_KEYS} for r in info["rules"] if isinstance(r, dict)],
-                "campaigns": info.get("campaigns") or {}, "skills": info.get("skills") or {}}
+                "campaigns": info.get("campaigns") or {}, "skills": info.get("skills") or {},
+                "engagements": info.get("engagements") or {}}
         source = str(info.get("rules_source") or "the sandbox's rules")[:200]
         return parse_rules(tomli_w.dumps(data), source)
     except (RulesError, TypeError, ValueError):

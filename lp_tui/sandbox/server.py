@@ -32,13 +32,13 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from lp_tui import __version__
 from lp_tui.httpserve import QuickServer
 from lp_tui.model.routing import facts_of
 from lp_tui.sandbox.agent import WebhookAgent
-from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState
+from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState, SERVICES
 
 RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
 RE_CSDS_ONE = re.compile(r"^/api/account/([^/]+)/service/([^/]+)/baseURI(?:\.json)?$")
@@ -46,6 +46,7 @@ RE_SENTINEL = re.compile(r"^/sentinel/api/account/([^/]+)/app/token$")
 RE_IDP = re.compile(r"^/api/account/([^/]+)/consumer$")
 RE_CONV = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation$")
 RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/send$")
+RE_ENGAGEMENT = re.compile(r"^/api/account/([^/]+)/app/([^/]+)/engagement$")  # the Monitoring API (smt)
 RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
 RE_SB_PRESENTER = re.compile(r"^/_sandbox/conversations/([^/]+)/(transfer|agent-message|close)$")
 MAX_QUICK_REPLIES = 13  # LivePerson's quick replies: at most 24 in a row set; the sandbox keeps it smaller
@@ -279,6 +280,7 @@ class Handler(BaseHTTPRequestHandler):
             ("POST", RE_IDP, "idp", self.idp),
             ("POST", RE_SEND, "send", self.send_api),
             ("POST", RE_CONV, "conversation", self.conversation),
+            ("POST", RE_ENGAGEMENT, "smt", self.engagement),
             ("GET", RE_SB_CONV, "sandbox", self.sb_conversation),
         ]
         for verb, pattern, service, handler in table:
@@ -331,6 +333,12 @@ class Handler(BaseHTTPRequestHandler):
         if host is None:
             return 404, {"error": f"unknown service {service}"}
         return 200, {"service": service, "account": account, "baseURI": host}
+
+    # --- Monitoring API (smt) ---------------------------------------------------------------
+    def engagement(self, account: str, app: str, query: dict, body: bytes) -> tuple[int, Any]:
+        from lp_tui.sandbox.monitoring import engagement
+
+        return engagement(self.state, account, unquote(app), query, body)
 
     # --- Sentinel -------------------------------------------------------------------------
     def sentinel(self, account: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
@@ -552,7 +560,7 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, {"faults": 0}
             service = data.pop("service", None)
             if not isinstance(service, str):
-                raise FaultError("service: one of csds, sentinel, idp, conversation, send")
+                raise FaultError("service: one of " + ", ".join(SERVICES))
             self.state.add_fault(service, Fault.from_json(data))
         except RecursionError:
             return 400, {"error": "bad fault: nested too deep"}
@@ -615,8 +623,8 @@ class Sandbox:
         self.state = state or SandboxState()
         self.token = token or secrets.token_urlsafe(24)  # for /_sandbox/*: Authorization: Bearer <token>
         self.agent = WebhookAgent(self.state)  # LivePerson's side after the POST: webhooks and an agent
-        everything = {"csds", "sentinel", "idp", "conversation", "send", "sandbox"}
-        groups = [{"csds", "sandbox"}, {"sentinel"}, {"idp"}, {"conversation", "send"}] if split else [everything]
+        everything = {"csds", "sentinel", "idp", "conversation", "send", "sandbox", "smt"}
+        groups = [{"csds", "sandbox", "smt"}, {"sentinel"}, {"idp"}, {"conversation", "send"}] if split else [everything]
         self.servers = []
         for i, services in enumerate(groups):
             self.servers.append(_Server(("127.0.0.1", port if i == 0 else 0), self.state, services, verbose))
@@ -624,9 +632,9 @@ class Sandbox:
             self.servers[-1].token = self.token
         hosts = [f"127.0.0.1:{s.server_address[1]}" for s in self.servers]
         if split:
-            self.state.hosts = {"sentinel": hosts[1], "idp": hosts[2], "asyncMessagingEnt": hosts[3]}
+            self.state.hosts = {"sentinel": hosts[1], "idp": hosts[2], "asyncMessagingEnt": hosts[3], "smt": hosts[0]}
         else:
-            self.state.hosts = {"sentinel": hosts[0], "idp": hosts[0], "asyncMessagingEnt": hosts[0]}
+            self.state.hosts = {"sentinel": hosts[0], "idp": hosts[0], "asyncMessagingEnt": hosts[0], "smt": hosts[0]}
         self._threads: list[threading.Thread] = []
 
     @property

@@ -21,7 +21,7 @@ from lp_tui.model.routing import Decision, Rules
 from lp_tui.sandbox import DEMO_ACCOUNT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET  # noqa: F401 (named here too)
 from lp_tui.sandbox.webhook_config import WebhookConfig
 
-SERVICES = ("csds", "sentinel", "idp", "conversation", "send")
+SERVICES = ("csds", "sentinel", "idp", "conversation", "send", "smt")  # smt: the Monitoring API
 LOG_LIMIT = 10_000
 EVENT_LIMIT = 500  # chat states, receipts and metadata items kept per conversation (the latest)
 
@@ -335,6 +335,7 @@ class SandboxState:
                       for r in self.rules.rules],
             "campaigns": dict(self.rules.campaigns),
             "skills": dict(self.rules.skills),
+            "engagements": self.rules.engagements_table(),
             "skill_names": self.skill_names(),
         }
 

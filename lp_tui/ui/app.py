@@ -571,6 +571,27 @@ class LpTuiApp(App[int]):
         """Evidence of the last send, as Markdown and JSON in the data folder (ui/exports.py)."""
         save_evidence(self)
 
+    def action_lookup_engagements(self) -> None:
+        """LivePerson's engagement lookup in a dialog; the ids chosen go into the draft (Routing form)."""
+        from lp_tui.ui.screens.engagements import EngagementsScreen, sdes_of
+
+        composer = self.composer
+        if composer.raw_mode:
+            self.notify("Raw mode sends the body as written: leave it (F6) to fill campaignInfo from the lookup, "
+                        "or type the ids into the JSON.", severity="warning")
+            return
+
+        def fill(values: dict[str, str] | None) -> None:
+            if not values or composer.raw_mode:
+                return
+            for path, value in values.items():
+                composer.draft.set_text(path, value)
+            composer.fill(composer)
+            composer.draft_changed()
+            self.notify("Filled " + ", ".join(p.rsplit(".", 1)[-1] for p in values) + " from the engagement lookup.")
+
+        self.push_screen(EngagementsScreen(self.session, sdes_of(composer.draft)), fill)
+
     # --- command palette ---------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         k = keys_in_force().shown
@@ -590,6 +611,9 @@ class LpTuiApp(App[int]):
                             "answer (status, codes, conversation, skill), for `lp-tui check`",
                             self.save_preset_with_expectations)
         yield SystemCommand("History", f"Past sends: view, load, re-send, close, message ({k('history')})", self.action_history)
+        yield SystemCommand("Look up campaigns and engagements…", "LivePerson's engagement lookup (Monitoring API); "
+                            f"fills campaignInfo, and conversationContext if asked ({k('lookup-engagements')} in the "
+                            "Routing form)", self.action_lookup_engagements)
         yield SystemCommand("Jump", f"A letter on every field, button and tab; press one to go there ({k('jump')})",
                             self.action_jump)
         yield SystemCommand("Help", f"Every key ({k('help')})", self.action_help)

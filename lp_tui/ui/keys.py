@@ -36,6 +36,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "pane-request": ("alt+r", "Show the Request pane and focus it (arrows, PgUp/PgDn, Home/End scroll)"),
     "pane-response": ("alt+a", "Show the Response (answer) pane and focus it"),
     "routing": ("alt+o,f9", "Routing: the rules in force and the routing matrix (r runs it, f shows it full screen)"),
+    "lookup-engagements": ("alt+l", "Routing form: look up campaigns and engagements (LivePerson's engagement "
+                                    "lookup) and fill their ids"),
     "timeline": ("alt+t,f10", "Timeline: what the webhooks say happened to the conversation"),
     "evidence": ("ctrl+o", "Save evidence of the last send (Markdown and JSON)"),
     # --- demos: why this rule, the presenter view, the agent's actions in the Timeline (sandbox),

@@ -59,3 +59,11 @@ def test_saving_the_settings_keeps_keys_and_keymap(tmp_path):
     again = store.load(path)
     assert again.keymap == "posting" and again.keys == {"send": "ctrl+b"}
     assert again.values("qa")["account_id"] == "2"
+
+
+def test_the_help_screen_lists_every_key_id():
+    from lp_tui.ui.keys import ACTIONS
+    from lp_tui.ui.screens.help import ORDER
+
+    missing = set(ACTIONS) - set(ORDER) - {"help", "quit"}
+    assert not missing, f"keys the help screen does not list: {sorted(missing)}"

@@ -17,11 +17,11 @@ from lp_tui.ui.plain import plain
 # the order of the help; the keys are those in force (lp_tui/ui/keys.py and [keys] in settings.toml)
 ORDER = ("send", "cancel", "close-conversation", "message", "new-consumer", "save-preset", "copy-id", "settings",
          "presets", "history", "raw", "evidence", "clear", "view", "pane-request", "pane-response", "routing",
-         "timeline", "form-customer", "form-personal", "form-profile", "form-routing", "form-envelope", "form-raw",
-         "next-form", "previous-form", "jump",
-         # in the Timeline: speaking for the consumer (ui/consumer.py)
+         "explain-routing", "presenter", "lookup-engagements", "timeline", "form-customer", "form-personal",
+         "form-profile", "form-routing", "form-envelope", "form-raw", "next-form", "previous-form", "jump",
+         # in the Timeline: speaking for the consumer (ui/consumer.py), and, on the sandbox, acting as the agent
          "consumer-message", "consumer-quick-reply", "consumer-read", "consumer-typing", "consumer-urgent",
-         "consumer-raw")
+         "consumer-raw", "agent-say", "agent-quick-replies", "agent-transfer", "agent-close")
 FIXED = [
     ("Ctrl+P", "Command palette: every action, profiles, presets and history"),
     ("Tab / Shift+Tab", "Move between fields, tabs, panes and buttons; Enter on a finding jumps to its field"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
@@ -19,6 +20,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from lp_tui.model import fields as F
+from lp_tui.ui.keys import current, key
 from lp_tui.ui.plain import plain
 
 TTR_NULL = "__null__"
@@ -141,7 +143,11 @@ class SectionForm(VerticalScroll):
     SectionForm > ContactsEditor { column-span: 2; }
     SectionForm > .date-parts { height: 1; }
     SectionForm .date-part { width: 1fr; margin-right: 1; }
+    SectionForm > #lookup-engagements { width: auto; }
     """
+    # the Routing form's engagement lookup (check_action: only there)
+    BINDINGS = [Binding(key("lookup-engagements"), "lookup_engagements", "Look up", show=False,
+                        id="lookup-engagements")]
 
     class Ready(Message):
         def __init__(self, form: "SectionForm") -> None:
@@ -182,6 +188,12 @@ class SectionForm(VerticalScroll):
                 done.update(p.path for p in parts)
             elif spec.kind == F.OBJECT:
                 yield Static(spec.label, classes="group-title")
+                if spec.path == "conversation.campaignInfo":
+                    shown = current().shown("lookup-engagements")
+                    yield Label("From LivePerson", classes="field-label")
+                    yield Button(f"Look up… ({shown})" if shown else "Look up…", id="lookup-engagements",
+                                 compact=True, tooltip="List the campaigns and engagements LivePerson's engagement "
+                                 "lookup offers, and fill their ids")
             elif spec.kind == F.LIST:
                 yield ContactsEditor(id="contacts")
             elif spec.is_leaf:
@@ -190,6 +202,20 @@ class SectionForm(VerticalScroll):
 
     def on_mount(self) -> None:
         self.post_message(self.Ready(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lookup_engagements":
+            return self.section == "conversation"
+        return True
+
+    @on(Button.Pressed, "#lookup-engagements")
+    async def _lookup_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.action_lookup_engagements()
+
+    async def action_lookup_engagements(self) -> None:
+        """The engagement lookup's dialog (the app's action: the palette has it too)."""
+        await self.run_action("app.lookup_engagements")
 
 
 

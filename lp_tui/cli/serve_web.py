@@ -1,0 +1,123 @@
+"""The web server behind ``lp-tui serve``: textual-serve's, with the guards an app holding secrets
+needs. Imported only by ``lp-tui serve``, and only when the ``serve`` extra is installed (an
+ImportError here is the message "install the extra").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import re
+import signal
+import socket
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.web_runner import GracefulExit
+from textual_serve.server import Server
+
+COOKIE = "lp_tui_serve"
+# textual-serve's page asks Google Fonts for Roboto Mono: a served demo loads nothing from outside
+# this machine (the terminal falls back to the browser's monospace font).
+_OUTSIDE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.S)
+
+
+class GuardedServer(Server):
+    """textual-serve's server, answering only its own host, its own page and the token's holder."""
+
+    def __init__(self, command: str, *, host: str, port: int, token: str,
+                 announce: Callable[[str], None]) -> None:
+        super().__init__(command, host=host, port=port, title="lp-tui")
+        self.token = token
+        self.announce = announce
+        self.sock: socket.socket | None = None
+
+    # --- binding ---------------------------------------------------------------------------------
+    def bind(self) -> socket.socket:
+        """Bind before serving, so port 0 gets a free port whose number the URL can say."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host.strip("[]"), self.port))
+        sock.listen(64)
+        self.port = sock.getsockname()[1]
+        shown = f"[{self.host.strip('[]')}]" if family == socket.AF_INET6 else self.host
+        self.public_url = f"http://{shown}:{self.port}"
+        self.sock = sock
+        return sock
+
+    def allowed_hosts(self) -> set[str]:
+        hosts = {f"{self.host}:{self.port}".lower(), self.public_url.split("//", 1)[1].lower()}
+        if self.host in ("127.0.0.1", "localhost", "::1", "[::1]"):
+            hosts |= {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}"}
+        return hosts
+
+    # --- guards ----------------------------------------------------------------------------------
+    def refusal(self, request: web.Request) -> str | None:
+        """Why a request is refused, or None. Static files (scripts, styles, fonts) are public."""
+        if (request.host or "").lower() not in self.allowed_hosts():
+            return "this server answers only requests addressed to the host it listens on"
+        if request.path.startswith("/static/"):
+            return None
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.lower().split("//", 1)[-1] not in self.allowed_hosts():
+            return "another site's page cannot drive this app"
+        given = request.query.get("token") if request.path == "/" else None
+        held = request.cookies.get(COOKIE, "")
+        if not (given and hmac.compare_digest(given, self.token)) and not hmac.compare_digest(held, self.token):
+            return "open the URL lp-tui serve printed (it holds the token)"
+        return None
+
+    @web.middleware
+    async def guard(self, request: web.Request,
+                    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        problem = self.refusal(request)
+        if problem:
+            return web.Response(status=403, text=f"lp-tui serve: {problem}\n")
+        response = await handler(request)
+        if request.path == "/" and isinstance(response, web.Response) and response.text:
+            response.text = _OUTSIDE_FONT.sub("", response.text)
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict", path="/")
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self.guard)
+        return app
+
+    async def on_startup(self, app: web.Application) -> None:
+        self.announce(f"{self.public_url}/?token={self.token}")
+
+    # --- running ---------------------------------------------------------------------------------
+    def serve(self, debug: bool = False) -> None:
+        self.debug = debug
+        self.initialize_logging()
+        sock = self.sock or self.bind()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_exit)
+            except (NotImplementedError, RuntimeError):
+                pass
+        try:
+            web.run_app(self._make_app(), sock=sock, handle_signals=False, loop=loop,
+                        print=lambda *args: None)
+        except GracefulExit:
+            pass
+        finally:
+            sock.close()
+
+
+def run(command: str, *, host: str, port: int, token: str, announce: Callable[[str], None]) -> Any:
+    server = GuardedServer(command, host=host, port=port, token=token, announce=announce)
+    try:
+        server.bind()
+    except OSError as exc:
+        from lp_tui.cli.common import UsageError
+
+        raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    server.serve()
+    return None
