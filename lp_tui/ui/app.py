@@ -586,8 +586,8 @@ class LpTuiApp(App[int]):
                 return
             for path, value in values.items():
                 composer.draft.set_text(path, value)
-            composer.fill(composer)
-            composer.draft_changed()
+            composer.forms.fill()  # the forms show the ids; the request, the checks and the saved draft follow
+            composer.state.changed()
             self.notify("Filled " + ", ".join(p.rsplit(".", 1)[-1] for p in values) + " from the engagement lookup.")
 
         self.push_screen(EngagementsScreen(self.session, sdes_of(composer.draft)), fill)

@@ -71,8 +71,17 @@ class Served:
         self.frames: list[bytes] = []
 
     def screen_text(self) -> str:
-        """Everything the app has drawn in the page so far, as plain text."""
-        return ANSI.sub("", b"".join(self.frames).decode("utf-8", "replace"))
+        """Everything the app has drawn in the page so far, as plain text: the stream without its
+        escape sequences, and the screen those sequences make (a line Textual updates in pieces,
+        with the cursor moved between them, reads whole only there)."""
+        sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+        from outside_typing import Screen  # the benchmarks' model of a terminal screen
+
+        frames = list(self.frames)
+        screen = Screen(400, 200)  # larger than the page's terminal: the app positions absolutely
+        for frame in frames:
+            screen.feed(frame)
+        return ANSI.sub("", b"".join(frames).decode("utf-8", "replace")) + "\n" + screen.text()
 
     def wait_for(self, page: Any, condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + HANG_GUARD
