@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from lp_tui.lp.errors import LpError
+from lp_tui.lp.errors import ApiError, ConfigError
 from lp_tui.lp.results import Step
 
 STEP_ENGAGEMENT = "engagement lookup"
@@ -114,7 +114,7 @@ async def look_up(client: Any, *, app_id: str | None = None, entry_points: list[
     conn = client.conn
     app = app_id or conn.client_id
     if not app:
-        raise LpError("config", STEP_ENGAGEMENT, "no app installation id",
+        raise ConfigError(STEP_ENGAGEMENT, "no app installation id",
                       "give it with --app-id, or set the profile's client id (the Connector API app's installation id)")
     base = await client._service("smt", observer, steps)
     url = f"{base}/api/account/{quote(conn.account_id, safe='')}/app/{quote(app, safe='')}/engagement"
@@ -142,10 +142,10 @@ async def look_up(client: Any, *, app_id: str | None = None, entry_points: list[
         if hint is None:
             hint = ("a 4xx means the request must change; a 5xx may pass on a later try"
                     if answer.status < 500 else "LivePerson advises 3 retries, 10, 30 and 90 s apart")
-        raise LpError("api", STEP_ENGAGEMENT, f"the Monitoring API answered {answer.status}{said}", hint, host,
+        raise ApiError(STEP_ENGAGEMENT, f"the Monitoring API answered {answer.status}{said}", hint, host,
                       answer.status)
     try:
         return parse(answer.status, doc, url)
     except ValueError as exc:
-        raise LpError("api", STEP_ENGAGEMENT, f"the Monitoring API's answer is not the engagement document ({exc})",
+        raise ApiError(STEP_ENGAGEMENT, f"the Monitoring API's answer is not the engagement document ({exc})",
                       "check that CSDS's smt service is LivePerson's Monitoring API", host, answer.status) from None

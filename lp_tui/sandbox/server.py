@@ -335,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"service": service, "account": account, "baseURI": host}
 
     # --- Monitoring API (smt) ---------------------------------------------------------------
-    def engagement(self, account: str, app: str, query: dict, body: bytes) -> tuple[int, Any]:
+    def engagement(self, account: str, app: str, query: dict[str, str], body: bytes) -> tuple[int, Any]:
         from lp_tui.sandbox.monitoring import engagement
 
         return engagement(self.state, account, unquote(app), query, body)
