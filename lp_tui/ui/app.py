@@ -29,6 +29,7 @@ from lp_tui.ui.session import Session
 from lp_tui.ui.widgets.timeline import palette_commands as timeline_commands
 
 
+FORM, SCREEN = "form", "screen"  # who holds the keys (App._hold)
 KEY_HOLD_LIMIT = 10.0  # seconds keys wait at most for a form's first field (a last resort: see hold_keys)
 MAX_HELD_KEYS = 1000
 
@@ -61,8 +62,9 @@ class LpTuiApp(App[int]):
                 id="evidence"),
         Binding(key("quit"), "quit", "Quit", priority=True, id="quit"),
         Binding(key("jump"), "jump", "Jump", show=False, priority=True, id="jump"),
-        Binding(key("explain-routing"), "explain_routing", "Why", show=False, id="explain-routing"),
-        Binding(key("presenter"), "presenter", "Presenter", show=False, id="presenter"),
+        # priority: a terminal sends Alt+W as Escape and "w", which a focused field would type
+        Binding(key("explain-routing"), "explain_routing", "Why", show=False, priority=True, id="explain-routing"),
+        Binding(key("presenter"), "presenter", "Presenter", show=False, priority=True, id="presenter"),
         # priority: Tab moves focus before the next key is handed on, on every screen (see action_step_focus)
         Binding("tab", "step_focus(1)", "Next", show=False, priority=True),
         Binding("shift+tab", "step_focus(-1)", "Previous", show=False, priority=True),
@@ -73,6 +75,8 @@ class LpTuiApp(App[int]):
         self.session = session
         self.saved = saved
         self._held: list[events.Event] | None = None  # keys waiting for a field (see hold_keys)
+        self._hold_owner = FORM  # who holds them (see _hold)
+        self._awaiting: Screen[Any] | None = None  # a pushed screen whose focus releases the held keys
         self._hold_timer: Any = None
         self.last_copy: tuple[str, str] | None = None  # (text, what): "Write the last copy to a file"
         self._settings_stamp = settings_stamp(session.settings.path)  # the file as the session read it
@@ -212,13 +216,44 @@ class LpTuiApp(App[int]):
         never comes), it ends after ``KEY_HOLD_LIMIT`` seconds: long, since building a form on a
         busy machine takes seconds, and keys released before their field has focus are lost.
         """
+        self._hold(FORM)
+
+    def _hold(self, owner: str) -> None:
+        """Hold keys for ``owner``: FORM (a form being shown) or SCREEN (a screen pushed, till it takes
+        focus). A screen pushed while keys wait takes the hold over: its focus releases them."""
         if self._held is None:
             self._held = []
+            self._hold_owner = owner
             self._hold_timer = self.set_timer(KEY_HOLD_LIMIT, self.release_keys)
+        elif owner == SCREEN:
+            self._hold_owner = SCREEN
 
-    def release_keys(self) -> None:
-        if self._held is not None:
+    def release_keys(self, owner: str | None = None) -> None:
+        """Let the held keys go (all of them, in order); with ``owner``, only if the hold is its own."""
+        if self._held is not None and (owner is None or owner == self._hold_owner):
             self.post_message(self.ReleaseKeys())
+
+    def _bound_away(self, event: events.Key) -> Any:
+        """The binding of a key bound by something other than the focused widget (the screen, an
+        ancestor such as the Timeline), or None. Textual hands such a key to the focused widget and
+        runs the binding once the key has come back up, while the keys typed after it are already
+        handed on: Ctrl+T's text went into the field, a Timeline letter's text into nothing."""
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if event.is_printable and isinstance(focused, (Input, TextArea)):
+            return None  # typing: the field takes it
+        if isinstance(focused, TextArea) and event.key in ("enter", "tab", "shift+tab"):
+            return None  # the editor takes these itself
+        try:
+            if event.key == "escape" and self.screen.maximized is not None and self.escape_to_minimize:
+                return None  # Textual's own: Escape minimizes first
+            active = self.screen.active_bindings.get(event.key)
+        except Exception:  # no screen yet
+            return None
+        if active is None or not active.enabled or active.binding.priority or active.node is focused:
+            return None
+        return active
 
     async def on_event(self, event: events.Event) -> None:
         if (self._held is not None and isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
@@ -231,6 +266,12 @@ class LpTuiApp(App[int]):
             await super().on_event(event)  # the one key (a jump letter) goes to its screen;
             self.hold_keys()  # those typed with it wait for the place it chooses (released by action_jump)
             return
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            # run its binding now (as Textual would once the key came back up, from the focused
+            # widget up), before the next key is handed on; a dialog it opens holds the keys after
+            # it until it has focus (push_screen)
+            if self._bound_away(event) is not None and await self._check_bindings(event.key, priority=False):
+                return
         await super().on_event(event)
 
     async def on_lp_tui_app_release_keys(self, message: ReleaseKeys) -> None:
@@ -242,7 +283,7 @@ class LpTuiApp(App[int]):
             if self._held is not None:  # a held key chose another form tab: the rest wait for its field
                 self._held.extend(held[i:])
                 return
-            await super().on_event(event)
+            await self.on_event(event)  # as if typed just now (a jump letter, a bound key, a dialog's key)
 
     # --- the display boundary for notifications and crashes ----------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
@@ -271,6 +312,13 @@ class LpTuiApp(App[int]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._place_notices()
+        try:
+            screen = event.widget.screen
+        except Exception:  # the widget left before its focus event came (NoScreen)
+            return
+        if self._awaiting is not None and screen is self._awaiting:
+            self._awaiting = None  # the pushed screen has focus: the keys typed with its key go there
+            self.release_keys(SCREEN)
 
     def _place_notices(self) -> None:
         """Notices sit at the top right; when that would cover the focused widget (a top form field
@@ -301,11 +349,25 @@ class LpTuiApp(App[int]):
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """A notice belongs to what it was about: a new screen (a dialog, Settings, History, jump mode)
-        starts clear of the information notices raised before it; errors stay their time."""
+        starts clear of the information notices raised before it; errors stay their time. Keys
+        typed with the key that opened it wait until it has focus (they would be lost before)."""
         for old in list(self._notifications):
             if old.severity != "error":
                 self._unnotify(old, refresh=False)
-        return super().push_screen(screen, *args, **kwargs)
+        self._hold(SCREEN)
+        self._awaiting = screen
+        result = super().push_screen(screen, *args, **kwargs)
+        self.call_after_refresh(self._settle_pushed, screen)
+        return result
+
+    def _settle_pushed(self, screen: Any) -> None:
+        """After the pushed screen's first refresh: release the keys if it has focus, or nothing on it
+        can take focus, or it is gone; else its first focus does (``on_descendant_focus``)."""
+        if self._awaiting is not screen:
+            return
+        if self.screen is not screen or screen.focused is not None or not screen.focus_chain:
+            self._awaiting = None
+            self.release_keys(SCREEN)
 
     def _fatal_error(self) -> None:
         """A crash report without local variables: they can hold the client secret and tokens."""

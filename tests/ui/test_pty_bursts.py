@@ -119,3 +119,47 @@ def test_escape_and_another_key_at_once_leave_jump_mode_without_a_crash(lp_home)
         assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # still running
     finally:
         stop_app(pid, fd)
+
+
+def _last_sent_message(kind: str = "ContentEvent") -> str | None:
+    import json
+
+    path = paths.history_file()
+    if not path.exists():
+        return None
+    for line in reversed(path.read_text().splitlines()):
+        body = json.loads(line).get("request", {}).get("body", "")
+        if kind in body:
+            return json.loads(body)[0]["body"]["event"].get("message") if body.startswith("[") else \
+                json.loads(body)["body"]["event"].get("message")
+    return None
+
+
+def test_ctrl_t_and_the_message_typed_with_it_in_one_write(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\n")  # Ctrl+J: send, to open a conversation
+        read_until(fd, b"open ", 60)
+        os.write(fd, b"\x14my real question\r")  # Ctrl+T, the text and Enter: one write
+        wait_for(fd, lambda: _last_sent_message() == "my real question", "the message as typed")
+        saved, _ = drafts.load(paths.draft_file())
+        assert "my real question" not in str(saved.draft.to_dict() if saved else "")  # none of it in a field
+    finally:
+        stop_app(pid, fd)
+
+
+def test_a_timeline_letter_and_the_text_typed_with_it_in_one_write(lp_home):
+    pid, fd = start_app(lp_home)
+    try:
+        read_until(fd, b"Customer id", 60)
+        os.write(fd, b"\x1bt")  # Alt+T: the Timeline, with focus
+        read_until(fd, b"posts here", 60)
+        os.write(fd, b"\n")  # Ctrl+J: send (the Response pane shows)
+        read_until(fd, b"open ", 60)
+        os.write(fd, b"\x1bt")  # the Timeline again, with focus
+        read_until(fd, b"Hello, this is", 60)  # the agent joined and greeted
+        os.write(fd, b"msaid in one go\r")  # m (speak for the consumer), the text and Enter: one write
+        wait_for(fd, lambda: _last_sent_message() == "said in one go", "the consumer's message as typed")
+    finally:
+        stop_app(pid, fd)

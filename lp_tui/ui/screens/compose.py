@@ -426,7 +426,7 @@ class ComposeScreen(Screen[None]):
     def _release_keys(self) -> None:
         release = getattr(self.app, "release_keys", None)
         if release is not None:
-            release()
+            release("form")  # only a hold for a form of this screen (a dialog's hold is the dialog's)
 
     def on_screen_suspend(self) -> None:  # another screen shows: keys held for a field here go there
         self._release_keys()

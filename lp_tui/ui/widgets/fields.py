@@ -147,7 +147,7 @@ class SectionForm(VerticalScroll):
     """
     # the Routing form's engagement lookup (check_action: only there)
     BINDINGS = [Binding(key("lookup-engagements"), "lookup_engagements", "Look up", show=False,
-                        id="lookup-engagements")]
+                        priority=True, id="lookup-engagements")]  # priority: Alt+L is Escape and "l" in a field
 
     class Ready(Message):
         def __init__(self, form: "SectionForm") -> None:
