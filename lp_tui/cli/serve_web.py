@@ -64,9 +64,14 @@ class GuardedServer(Server):
             return "another site's page cannot drive this app"
         given = request.query.get("token") if request.path == "/" else None
         held = request.cookies.get(COOKIE, "")
-        if not (given and hmac.compare_digest(given, self.token)) and not hmac.compare_digest(held, self.token):
+        if not (given and self._is_token(given)) and not self._is_token(held):
             return "open the URL lp-tui serve printed (it holds the token)"
         return None
+
+    def _is_token(self, text: str) -> bool:
+        """Whether ``text`` is the token, in constant time; as bytes, so text that is not ASCII (which
+        ``compare_digest`` refuses to compare as str) is simply not the token."""
+        return hmac.compare_digest(text.encode("utf-8", "surrogatepass"), self.token.encode())
 
     @web.middleware
     async def guard(self, request: web.Request,
