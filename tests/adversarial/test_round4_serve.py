@@ -73,3 +73,70 @@ def test_the_page_answers_only_its_token_its_host_and_its_own_origin():
     ])
     assert [status for status, _ in answers] == [200, 403, 403, 403, 403, 403, 403]
     assert TOKEN.encode() not in answers[0][1]  # the page does not repeat the token (it travels in a cookie)
+
+
+def test_the_token_never_reaches_another_server_on_this_machine():
+    """Cookies are not kept apart by port: a cookie set by 127.0.0.1:8000 goes with the browser's
+    requests to every server on 127.0.0.1, another user's among them, who could then drive the app
+    with it. A browser (aiohttp's cookie jar keeps cookies as browsers do) that opened the printed URL
+    and then visits another local server must not hand that server anything that opens the app."""
+    import aiohttp
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from lp_tui.cli.serve_web import GuardedServer
+
+    seen: list[str] = []
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie", "") + " " + str(request.rel_url))
+        return web.Response(text="another local server")
+
+    async def run() -> tuple[int, int]:
+        server = GuardedServer("true", host="127.0.0.1", port=0, token=TOKEN, announce=lambda url: None)
+        sock = server.bind()
+        port = server.port
+        sock.close()
+        served = TestServer(await server._make_app(), host="127.0.0.1", port=port)
+        other_app = web.Application()
+        other_app.router.add_get("/{tail:.*}", elsewhere)
+        other = TestServer(other_app, host="127.0.0.1", port=0)
+        await served.start_server()
+        await other.start_server()
+        try:
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+                async with browser.get(f"http://127.0.0.1:{port}/?token={TOKEN}") as page:
+                    page_status = page.status
+                    await page.read()
+                for path in ("/", "/ws", "/ws/anything"):
+                    async with browser.get(f"http://127.0.0.1:{other.port}{path}") as answer:
+                        await answer.read()
+            # what the other server was handed, replayed against the app by that server's owner
+            handed = " ".join(seen)
+            stolen = handed.split("lp_tui_serve=")[-1].split(";")[0].split()[0] if "lp_tui_serve=" in handed else "x"
+            try:
+                replay, _ = await _exchange(port, b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                                                  b"Cookie: lp_tui_serve=%s\r\nConnection: close\r\n\r\n"
+                                            % (port, stolen.encode()))
+            except (OSError, ValueError, IndexError):
+                replay = 0  # the request got past the guard (and the app's handler hung up on it)
+            return page_status, replay
+        finally:
+            await other.close()
+            await served.close()
+
+    page_status, replay_status = asyncio.run(run())
+    assert page_status == 200
+    assert not any(TOKEN in s for s in seen), seen
+    assert replay_status == 403
+
+
+def test_the_websocket_opens_only_with_the_key_the_page_holds():
+    import re as _re
+
+    [(status, page)] = _ask([_get(b"/?token=" + TOKEN.encode())])
+    assert status == 200
+    found = _re.search(rb'data-session-websocket-url="ws://127\.0\.0\.1:\d+(/ws/[A-Za-z0-9_-]{20,})"', page)
+    assert found, page[:2000]
+    answers = _ask([_get(b"/ws"), _get(b"/ws/not-the-key"), _get(b"/ws", b"Cookie: lp_tui_serve=" + TOKEN.encode())])
+    assert [s for s, _ in answers] == [403, 403, 403]
