@@ -233,7 +233,11 @@ def _print_exports(args: argparse.Namespace, raw: bytes | None, header: str | No
     target = _target(args.conversation_id, conn, sandbox, "speak in")
     bodies = [json.dumps(body, ensure_ascii=False) for body, _ in _requests(args, target)]
     if raw is not None:
-        bodies.append(raw.decode("utf-8", errors="surrogatepass"))
+        try:
+            bodies.append(raw.decode("utf-8", errors="surrogatepass"))
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--raw {args.raw}: the body is not UTF-8 text (byte {exc.start}), and a curl or Python "
+                             "copy holds text; send it without --as") from None
     for text in bodies:
         spec = spec_from_text(text, conn.account_id or None, client_properties=_send_header(header, conn, sandbox,
                                                                                              target),

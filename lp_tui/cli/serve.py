@@ -6,7 +6,8 @@ secrets, so the page is guarded as the sandbox's control endpoints are: the serv
 loopback unless ``--public`` says otherwise, answers only requests addressed to the host it
 listens on (DNS rebinding), takes the app's websocket only from its own page (no other site's
 script can drive the app) and only with the token printed at start (no other user of this
-machine can either). The token comes in the printed URL and stays in a cookie for that page.
+machine can either). The token comes in the printed URL; the page's websocket takes a second secret
+that only the page holds. No cookie: a browser would send it to every server on this machine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from lp_tui.cli.common import UsageError, add_connection_options, connection_fla
 from lp_tui.lp.errors import EXIT_OK
 
 INSTALL_HINT = "pip install 'lp-tui[serve]' (in a checkout: .venv/bin/pip install -e '.[serve]')"
-COOKIE = "lp_tui_serve"
 
 
 def register(sub: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
+import secrets
 import signal
 import socket
 from typing import Any, Awaitable, Callable
@@ -16,19 +17,24 @@ from aiohttp import web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.server import Server
 
-COOKIE = "lp_tui_serve"
 # textual-serve's page asks Google Fonts for Roboto Mono: a served demo loads nothing from outside
 # this machine (the terminal falls back to the browser's monospace font).
 _OUTSIDE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.S)
 
 
 class GuardedServer(Server):
-    """textual-serve's server, answering only its own host, its own page and the token's holder."""
+    """textual-serve's server, answering only its own host, its own page and the token's holder.
+
+    The token opens the page (``/?token=…``); the page's websocket is at ``/ws/<key>``, a second
+    secret that only the page holds. No cookie: a browser sends a cookie of 127.0.0.1 to every
+    port of 127.0.0.1, so any other server on this machine (another user's) would receive it.
+    """
 
     def __init__(self, command: str, *, host: str, port: int, token: str,
                  announce: Callable[[str], None]) -> None:
         super().__init__(command, host=host, port=port, title="lp-tui")
         self.token = token
+        self.ws_key = secrets.token_urlsafe(24)  # the page's websocket path: /ws/<ws_key>
         self.announce = announce
         self.sock: socket.socket | None = None
 
@@ -62,11 +68,16 @@ class GuardedServer(Server):
         origin = request.headers.get("Origin")
         if origin is not None and origin.lower().split("//", 1)[-1] not in self.allowed_hosts():
             return "another site's page cannot drive this app"
-        given = request.query.get("token") if request.path == "/" else None
-        held = request.cookies.get(COOKIE, "")
-        if not (given and hmac.compare_digest(given, self.token)) and not hmac.compare_digest(held, self.token):
-            return "open the URL lp-tui serve printed (it holds the token)"
-        return None
+        if request.path == "/":
+            if _same(request.query.get("token", ""), self.token):
+                return None
+        elif request.path.startswith("/ws/") and _same(request.path[len("/ws/"):], self.ws_key):
+            return None
+        return "open the URL lp-tui serve printed (it holds the token)"
+
+    def websocket_url(self) -> str:
+        """The page's websocket as textual-serve writes it into the page."""
+        return "ws:" + f"{self.public_url}/ws".split(":", 1)[1]
 
     @web.middleware
     async def guard(self, request: web.Request,
@@ -76,8 +87,13 @@ class GuardedServer(Server):
             return web.Response(status=403, text=f"lp-tui serve: {problem}\n")
         response = await handler(request)
         if request.path == "/" and isinstance(response, web.Response) and response.text:
-            response.text = _OUTSIDE_FONT.sub("", response.text)
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="Strict", path="/")
+            attribute = f'data-session-websocket-url="{self.websocket_url()}"'
+            if attribute not in response.text:  # the page would open /ws, which answers no one
+                return web.Response(status=500, text="lp-tui serve: textual-serve's page is not the one lp-tui "
+                                                     "knows (its websocket address was not found)\n")
+            text = response.text.replace(attribute, f'data-session-websocket-url="{self.websocket_url()}/'
+                                                    f'{self.ws_key}"')
+            response.text = _OUTSIDE_FONT.sub("", text)
             response.headers["Cache-Control"] = "no-store"
             response.headers["Referrer-Policy"] = "no-referrer"
         return response
@@ -85,6 +101,7 @@ class GuardedServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self.guard)
+        app.router.add_get("/ws/{key}", self.handle_websocket)  # the guard lets only the page's key in
         return app
 
     async def on_startup(self, app: web.Application) -> None:
@@ -121,3 +138,9 @@ def run(command: str, *, host: str, port: int, token: str, announce: Callable[[s
         raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
     server.serve()
     return None
+
+
+def _same(given: str, secret: str) -> bool:
+    """Whether ``given`` is ``secret``, in constant time; as bytes, so text that is not ASCII (which
+    ``compare_digest`` refuses to compare as str) is simply not the secret."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode())

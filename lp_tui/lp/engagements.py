@@ -68,6 +68,20 @@ def _text(value: Any, limit: int = 200) -> str:
     return str(value)[:limit]
 
 
+def _id(value: Any) -> str:
+    """An id as text: LivePerson sends them as numbers or text. A number that is not a whole one
+    (1.5, NaN, Infinity, 1e20 as a float) or any other type is no id: "" (never "nan" or "1e+20")."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= 2 ** 53:  # past 2**53 a float no longer holds the id exactly
+            return ""
+        value = int(value)
+    if isinstance(value, (int, str)):
+        return str(value)[:200]
+    return ""
+
+
 def parse(status: int, doc: Any, url: str = "") -> Lookup:
     """The answer's fields, tolerating what the documentation allows to be absent (no
     ``engagementDetails`` when no engagement is available; a single object instead of a list)."""
@@ -82,9 +96,9 @@ def parse(status: int, doc: Any, url: str = "") -> Lookup:
     for item in details[:500]:
         if not isinstance(item, dict):
             continue
-        found.append(Engagement(_text(item.get("campaignId")), _text(item.get("engagementId")),
-                                _text(item.get("contextId")), _text(item.get("status")),
-                                _text(item.get("conversationId")), _text(item.get("engagementRevision")),
+        found.append(Engagement(_id(item.get("campaignId")), _id(item.get("engagementId")),
+                                _id(item.get("contextId")), _text(item.get("status")),
+                                _id(item.get("conversationId")), _id(item.get("engagementRevision")),
                                 _text(item.get("language"))))
     return Lookup(status, _text(doc.get("visitorId")), _text(doc.get("sessionId")), _text(doc.get("pageId")),
                   found, url)
@@ -129,10 +143,13 @@ async def look_up(client: Any, *, app_id: str | None = None, entry_points: list[
     answer = await client._request(step, observer, "POST", url, params=params, content=body,
                                    headers={"Content-Type": "application/json", "Accept": "application/json"})
     host = urlsplit(url).netloc
+    from lp_tui.limits import loads_json
+
+    unreadable = ""
     try:
-        doc = answer.json()
-    except (ValueError, UnicodeDecodeError):
-        doc = None
+        doc = loads_json(answer.body.decode("utf-8"), strict_numbers=True)
+    except (ValueError, UnicodeDecodeError) as exc:  # TooDeep among them
+        doc, unreadable = None, str(exc)
     if answer.status >= 400:
         code = doc.get("internalCode") if isinstance(doc, dict) else None
         message = _text(doc.get("message")) if isinstance(doc, dict) else ""
@@ -144,6 +161,9 @@ async def look_up(client: Any, *, app_id: str | None = None, entry_points: list[
                     if answer.status < 500 else "LivePerson advises 3 retries, 10, 30 and 90 s apart")
         raise ApiError(STEP_ENGAGEMENT, f"the Monitoring API answered {answer.status}{said}", hint, host,
                       answer.status)
+    if unreadable:
+        raise ApiError(STEP_ENGAGEMENT, f"the Monitoring API's answer is not JSON lp-tui can read ({unreadable})",
+                       "check that CSDS's smt service is LivePerson's Monitoring API", host, answer.status)
     try:
         return parse(answer.status, doc, url)
     except ValueError as exc:

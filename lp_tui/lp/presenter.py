@@ -20,17 +20,23 @@ class PresenterError(Exception):
 
 async def act(conn: Connection, conversation_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
     """Do ``action`` as the agent of ``conversation_id``; the sandbox's answer (a dict)."""
+    import asyncio
+
     import httpx
 
     if action not in ACTIONS:
         raise PresenterError(f"unknown action {action!r}")
     url = f"{conn.csds_url.rstrip('/')}/_sandbox/conversations/{quote(conversation_id, safe='')}/{action}"
     headers = {"Content-Type": "application/json", **control_headers(conn, url)}
+    limit = min(conn.total_timeout, 10)
     try:
-        async with httpx.AsyncClient(timeout=min(conn.total_timeout, 10), trust_env=False) as client:
-            async with client.stream("POST", url, content=json.dumps(body).encode(), headers=headers) as response:
-                answer = await read_answer(response, MAX_ANSWER)
-    except (httpx.HTTPError, OSError, TimeoutError) as exc:
+        async with asyncio.timeout(limit):  # the whole answer, however slowly it trickles in
+            async with httpx.AsyncClient(timeout=limit, trust_env=False) as client:
+                async with client.stream("POST", url, content=json.dumps(body).encode(), headers=headers) as response:
+                    answer = await read_answer(response, MAX_ANSWER)
+    except TimeoutError:
+        raise PresenterError(f"the sandbox at {conn.csds_url} took longer than {limit:g} s to answer") from None
+    except (httpx.HTTPError, OSError) as exc:
         raise PresenterError(f"the sandbox at {conn.csds_url} did not answer ({type(exc).__name__})") from None
     except ValueError as exc:  # an answer lp-tui does not read (its encoding, its size)
         raise PresenterError(f"the sandbox's answer could not be read: {exc}") from None

@@ -144,15 +144,17 @@ class SendResult:
         return self.status == 200 and bool(self.subs) and all(s.ok for s in self.subs) and not self.explanations
 
     @property
-    def sequence(self) -> Any:
-        """The first message's sequence: from its SEND after the create, or from the batch's third element."""
+    def sequence(self) -> int | None:
+        """The first message's sequence: from its SEND after the create, or from the batch's third element.
+        Only a whole number 0 or more is a sequence (the body, shown as it came, has whatever else came)."""
         if self.first_message is not None:
             return self.first_message.sequence
+        value = None
         if len(self.subs) >= 3 and self.subs[2].ok and isinstance(self.subs[2].body, dict):
-            return self.subs[2].body.get("sequence")
-        if self.action != StepCode.CREATE and self.subs and isinstance(self.subs[0].body, dict):
-            return self.subs[0].body.get("sequence")
-        return None
+            value = self.subs[2].body.get("sequence")
+        elif self.action != StepCode.CREATE and self.subs and isinstance(self.subs[0].body, dict):
+            value = self.subs[0].body.get("sequence")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
     def to_record(self, routing: dict[str, Any] | None = None) -> dict[str, Any]:
         """A history entry (no secrets: headers are masked, tokens are absent, and a secret the body

@@ -68,7 +68,7 @@ def engagement(state: Any, account: str, app: str, query: dict[str, str], body: 
         return error(404, 18, "invalid appInstallationId")
     try:
         doc = json.loads(body.decode("utf-8")) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return error(400, 5, "request data is missing or invalid: the body is not JSON")
     if not isinstance(doc, dict):
         return error(400, 5, "request data is missing or invalid: the body must be a JSON object")

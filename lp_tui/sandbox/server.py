@@ -367,7 +367,7 @@ class Handler(BaseHTTPRequestHandler):
             return error
         try:
             data = json.loads(body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         ext = data.get("ext_consumer_id") if isinstance(data, dict) else None
         if not isinstance(ext, str) or not ext:
@@ -394,7 +394,7 @@ class Handler(BaseHTTPRequestHandler):
             return refused
         try:
             batch = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the parser's depth: malformed too
             return 400, bad_request(None, "Bad Request: the body is not JSON")
         if not isinstance(batch, list) or len(batch) < 2 or not all(isinstance(e, dict) for e in batch):
             return 400, bad_request(None, "Bad Request: the body must be an array of at least two requests")
@@ -449,7 +449,7 @@ class Handler(BaseHTTPRequestHandler):
             return 400, bad_request(None)
         try:
             req = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return 400, bad_request(None)
         if not isinstance(req, dict) or not isinstance(req.get("body"), dict):
             return 400, bad_request(None)

@@ -23,6 +23,9 @@ from lp_tui.sandbox.webhook_config import WebhookConfig
 
 SERVICES = ("csds", "sentinel", "idp", "conversation", "send", "smt")  # smt: the Monitoring API
 LOG_LIMIT = 10_000
+# GET /_sandbox/conversations/{id} lists the latest entries within these sizes (JSON bytes), so that
+# the whole answer stays under the 1 MB lp-tui reads from a sandbox, however chatty the consumer
+DESCRIBE_BUDGET = {"messages": 400_000, "receipts": 100_000, "events": 150_000, "metadata": 150_000}
 EVENT_LIMIT = 500  # chat states, receipts and metadata items kept per conversation (the latest)
 
 
@@ -347,11 +350,11 @@ class SandboxState:
             "skillId": conv.skill_id,
             "rule": conv.rule,
             "consumer": conv.ext_consumer_id,
-            "messages": [dict(m) for m in conv.messages],
+            "messages": _latest([dict(m) for m in conv.messages], DESCRIBE_BUDGET["messages"]),
             "chatState": conv.chat_state or None,
-            "receipts": [dict(r) for r in conv.receipts],
-            "events": [dict(e) for e in conv.events],
-            "metadata": list(conv.metadata),
+            "receipts": _latest([dict(r) for r in conv.receipts], DESCRIBE_BUDGET["receipts"]),
+            "events": _latest([dict(e) for e in conv.events], DESCRIBE_BUDGET["events"]),
+            "metadata": _latest(list(conv.metadata), DESCRIBE_BUDGET["metadata"]),
             "ttr": dict(conv.ttr) or None,
             "startTs": int(conv.created * 1000),
             "endTs": int(conv.closed * 1000) if conv.closed else None,
@@ -359,3 +362,17 @@ class SandboxState:
             "closedBy": conv.closed_by if conv.state != "OPEN" else None,
             "transfers": [dict(t) for t in conv.transfers],
         }
+
+
+def _latest(items: list[Any], budget: int) -> list[Any]:
+    """The latest ``items`` whose JSON fits ``budget`` bytes together, in order."""
+    import json
+
+    kept: list[Any] = []
+    for item in reversed(items):
+        budget -= len(json.dumps(item)) + 2
+        if budget < 0:
+            break
+        kept.append(item)
+    kept.reverse()
+    return kept

@@ -172,9 +172,11 @@ def test_serve_refuses_other_hosts_pages_and_tokenless_requests(lp_home):
             assert http.get(served.url, headers={"Origin": "http://attacker.example"}).status_code == 403
             page = http.get(served.url)
             assert page.status_code == 200 and "fonts.googleapis.com" not in page.text
-            assert page.cookies.get("lp_tui_serve") == token
-            # the websocket: refused from another site's page even with the cookie
-            ws = http.get(f"{base}/ws", headers={"Origin": "http://attacker.example", "Connection": "Upgrade",
+            assert not page.cookies  # a cookie would go to every server on 127.0.0.1, whatever its port
+            key = re.search(r'data-session-websocket-url="ws://[^"/]+(/ws/[^"]+)"', page.text)
+            assert key, "the page names its websocket"
+            # the websocket: refused from another site's page even with the page's key
+            ws = http.get(f"{base}{key.group(1)}", headers={"Origin": "http://attacker.example", "Connection": "Upgrade",
                                                 "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                                                 "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
             assert ws.status_code == 403
