@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Any, Iterable
 
@@ -36,11 +38,29 @@ TOKEN_CHARS = "-_.~+/=%"  # with letters and digits: what may continue a token
 def printed_forms(secret: str) -> list[str]:
     """How ``secret`` can be printed: as it is, as ``repr`` shows it (str and UTF-8 bytes), as the
     display boundary escapes it (``lp_tui.text.safe``) and as a JSON string holds it; longest first."""
+    return list(_printed_forms(secret))
+
+
+@functools.lru_cache(maxsize=64)
+def _heads(secret: str) -> dict[str, str]:
+    """Each printed form's first characters that count as the form cut short (``_least_run``)."""
+    return {form[: _least_run(form)]: form for form in _printed_forms(secret) if len(form) > _least_run(form)}
+
+
+@functools.lru_cache(maxsize=64)
+def _probes(secret: str) -> tuple[str, ...]:
+    """What any printed form of ``secret``, whole or cut short, contains: each long form's head, and
+    each form too short to have one."""
+    return (*_heads(secret), *(f for f in _printed_forms(secret) if len(f) <= _least_run(f)))
+
+
+@functools.lru_cache(maxsize=64)  # a send scrubs every string of its answer with the same few secrets
+def _printed_forms(secret: str) -> tuple[str, ...]:
     from lp_tui.text import safe
 
     forms = [secret, repr(secret)[1:-1], repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
              safe(secret), safe(secret, one_line=True), *encoded_forms(secret)]
-    return sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True)
+    return tuple(sorted(dict.fromkeys(f for f in forms if f), key=len, reverse=True))
 
 
 def _least_run(form: str) -> int:
@@ -63,11 +83,13 @@ def _extent(text: str, start: int, form: str) -> int:
 def _scrub_secret(text: str, secret: str) -> str:
     """Mask ``secret`` in ``text`` in each printed form, whole or cut short (its first characters,
     the rest gone); at each place the longest matching form is masked."""
+    forms = _printed_forms(secret)
+    heads = _heads(secret)
+    if not any(probe in text for probe in _probes(secret)):  # no form of it here, whole or cut short
+        return text
     masked = mask(secret)
-    forms = printed_forms(secret)
     for form in forms:  # whole forms first, longest first
         text = text.replace(form, masked)
-    heads = {form[: _least_run(form)]: form for form in forms if len(form) > _least_run(form)}
     if not any(head in text for head in heads):
         return text
     out: list[str] = []

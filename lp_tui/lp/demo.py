@@ -205,7 +205,7 @@ class DemoRunner:
         marks = self._joined_marks
 
         async def arrived() -> int | None:
-            entries = self.inbox.view(conv).entries
+            entries = self._entries(conv)
             first = marks.get(conv, 0) if kind == "joined" else 0
             return next((i + 1 for i in range(first, len(entries)) if entries[i].kind == kind), None)
 
@@ -218,10 +218,16 @@ class DemoRunner:
             await asyncio.sleep(seconds * self.speed)
 
     # --- the story as the webhooks tell it -------------------------------------------------------------------
+    def _entries(self, conv: str | None) -> list[Any]:
+        """This conversation's timeline entries; none before its first notification (the inbox's view
+        falls back to the latest conversation, which is another one's story)."""
+        view = self.inbox.view(conv)
+        return list(view.entries) if conv and view.conversation_id == conv else []
+
     def _flush(self) -> None:
         """Report the timeline entries that arrived since the last look (the conversations this demo opened)."""
         for conv in self.result.conversations:
-            entries = self.inbox.view(conv).entries
+            entries = self._entries(conv)
             for entry in entries[self._shown.get(conv, 0):]:
                 if entry.kind not in ("chat", "receipt"):
                     self.say("event", event_line(entry))

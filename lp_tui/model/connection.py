@@ -47,6 +47,8 @@ class Setting:
     minimum: float = 0.0
     maximum: float = math.inf
     connection: bool = True  # describes where and who to connect as (the sandbox profile supplies these)
+    pattern: str = ""  # for text: what a value must match (it goes into URL paths), and how to say it
+    pattern_hint: str = ""
 
     @property
     def secret(self) -> bool:
@@ -70,6 +72,8 @@ class Setting:
                 check_secret_text(value, f"{self.label} ({label})", header=self.name in HEADER_TOKENS)
             if kind == URL and value:
                 check_csds_url(value, label)
+            if self.pattern and value and not re.fullmatch(self.pattern, value):
+                raise SettingError(f"{label} must be {self.pattern_hint}, not {value[:80]!r}")
             if kind == CHOICE and value not in self.choices:
                 raise SettingError(f"{label} must be one of {', '.join(self.choices)}, not {value!r}")
             return value
@@ -195,7 +199,9 @@ def is_loopback(host: str | None) -> bool:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("account_id", "Account id", "Your LivePerson site id, e.g. 12345678.", env="LP_ACCOUNT_ID", flag="--account"),
+    Setting("account_id", "Account id", "Your LivePerson site id, e.g. 12345678.", env="LP_ACCOUNT_ID", flag="--account",
+            pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}",
+            pattern_hint="a LivePerson site id: digits (e.g. 12345678), letters, '-' or '_', at most 40"),
     Setting("csds_url", "CSDS URL", "Domain API base URL; https://api.liveperson.net in production.", URL,
             DEFAULT_CSDS, "LP_CSDS_URL", "--csds-url"),
     Setting("client_id", "Client id", "The app installation's client_id.", env="LP_CLIENT_ID", flag="--client-id"),

@@ -172,7 +172,8 @@ class _Checker:
         if _is_int(month) and not 1 <= month <= 12:
             self.add(WARNING, f"{path}.month", f"month {month} is out of range", "use 1-12", f"{field}.month")
         if _is_int(year) and not 1900 <= year <= 2100:
-            self.add(WARNING, f"{path}.year", f"year {year} looks wrong", "use a four-digit year", f"{field}.year")
+            self.add(WARNING, f"{path}.year", f"year {year} looks wrong", "use a year from 1900 to 2100",
+                     f"{field}.year")
         if _is_int(day):
             last = 31
             if _is_int(month) and 1 <= month <= 12:

@@ -144,15 +144,20 @@ class ConsumerKeys(Widget):
         typing = Typing(self, target)
         from lp_tui.ui.screens import consumer_dialogs as dialogs
 
+        kept = getattr(self, "_kept_message", ("", ""))
+        screen = dialogs.MessageScreen(target, typing, *kept)
+
         def done(answer: tuple[str, list[Any] | None] | None) -> None:
             typing.stop()
             if answer is None:
                 typing.finish(False)
+                self._kept_message = (screen.text, screen.metadata)  # Escape loses nothing typed
                 return
+            self._kept_message = ("", "")
             typing.finish(True)
             speak(self, [text_request(target, answer[0], metadata=answer[1])])
 
-        self.app.push_screen(dialogs.MessageScreen(target, typing), done)
+        self.app.push_screen(screen, done)
 
     def action_consumer_urgent(self) -> None:
         asked_production(self, self._consumer_urgent)
@@ -174,11 +179,15 @@ class ConsumerKeys(Widget):
         target = self.consumer_target() or "CONVERSATION_ID"
         from lp_tui.ui.screens import consumer_dialogs as dialogs
 
+        kept: str | None = getattr(self, "_kept_raw", None)
+        screen = dialogs.RawSendScreen(kept if kept is not None else dumps(chat_state_request(target, "COMPOSING")))
+
         def done(body: str | None) -> None:
+            self._kept_raw = screen.body if body is None else body  # the next raw SEND starts from the last one
             if body is not None:
                 speak(self, [body.encode("utf-8", errors="surrogatepass")])
 
-        self.app.push_screen(dialogs.RawSendScreen(dumps(chat_state_request(target, "COMPOSING"))), done)
+        self.app.push_screen(screen, done)
 
     def consumer_shown(self) -> None:
         """The Timeline drew: with "accept and read as shown" on, acknowledge the agent's new messages."""

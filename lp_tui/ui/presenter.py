@@ -367,8 +367,14 @@ def agent_action(widget: Any, action: str, conversation: str | None) -> None:
                                             placeholder="Billing or an order? | Billing, An order", ok="Say",
                                             check=replies), say)
     elif action == "transfer":
-        skills = sorted(set(session.routing_rules().skills.values()) if session.routing_rules() else set())
-        hint = f" (known: {', '.join(skills)})" if skills else ""
+        rules = session.routing_rules()
+        named: set[str] = set()
+        if rules:  # every skill the rules route to, by rule, campaign or [skills]
+            named |= {r.skill for r in rules.rules if not r.skill.startswith("$")}
+            named |= set(rules.campaigns.values()) | set(rules.skills.values())
+        skills = sorted(named)
+        hint = (f" (the rules name {', '.join(skills)}; any other name is a new skill on the sandbox)"
+                if skills else "")
         widget.app.push_screen(PromptScreen("Transfer the conversation", f"To the skill (a name or id){hint}:",
                                             ok="Transfer", check=nonempty),
                                lambda skill: skill is not None and go({"skill": skill.strip()},

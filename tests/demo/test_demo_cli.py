@@ -131,3 +131,23 @@ async def test_a_step_the_network_fails_ends_the_demo_with_the_step_named():
             await client.aclose()
     assert not result.ok and result.reason.startswith("step 1: ")
     assert said[-1] == ("fail", result.reason)
+
+
+def test_a_new_conversation_shows_none_of_the_last_ones_story_before_its_own_notifications():
+    """The inbox's view falls back to the latest conversation; the demo reads only its own."""
+    from types import SimpleNamespace
+
+    from lp_tui.lp.demo import DemoRunner
+
+    class Inbox:
+        def view(self, conversation_id=None):
+            return SimpleNamespace(conversation_id="first", entries=["created", "joined", "closed"])
+
+    shown: list[tuple[str, str]] = []
+    runner = DemoRunner(SimpleNamespace(steps=[]), None, Inbox(), lambda kind, text: shown.append((kind, text)),
+                        presets_dir=".")
+    assert runner._entries("second") == []
+    assert runner._entries("first") == ["created", "joined", "closed"]
+    runner.result.conversations.append("second")
+    runner._flush()
+    assert shown == []  # nothing of the first conversation told under the second

@@ -60,6 +60,8 @@ async def test_the_presenter_acts_as_the_agent_from_the_timeline(tmp_path):
             await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
             await pilot.press("y")
             await until(pilot, lambda: "closed by AGENT (closeReason AGENT)" in view.shown_text(), "the agent's close")
+            # the app no longer calls it open: the status line and Ctrl+R follow the webhooks
+            await until(pilot, lambda: app.composer.conversation_id is None, "the conversation no longer open")
     finally:
         session.close()
 

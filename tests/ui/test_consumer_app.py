@@ -258,3 +258,36 @@ async def test_hostile_quick_reply_titles_are_shown_as_plain_text(tmp_path):
         option = app.screen.query_one("OptionList").get_option_at_index(0)
         shown = str(option.prompt)
         assert "\\x1b" in shown and "[bold]red[/bold]" in shown and "\x1b" not in shown and "\u202e" not in shown
+
+
+async def test_escape_from_the_consumers_dialogs_keeps_what_was_typed(tmp_path):
+    session = session_for(tmp_path)
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            view, conv = await _opened(pilot, session)
+            await pilot.press("e")
+            await until(pilot, lambda: type(app.screen).__name__ == "RawSendScreen", "the raw SEND editor")
+            area = app.screen.query_one("TextArea")
+            edited = area.text.replace("COMPOSING", "PAUSE") + "\n"
+            area.text = edited
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "back")
+            await until(pilot, lambda: app.focused is view.query_one("#timeline-scroll"), "focus in the Timeline")
+            await pilot.press("e")
+            await until(pilot, lambda: type(app.screen).__name__ == "RawSendScreen", "the editor again")
+            assert app.screen.query_one("TextArea").text == edited  # the edit is still there
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "back again")
+            await until(pilot, lambda: app.focused is view.query_one("#timeline-scroll"), "focus in the Timeline")
+            await pilot.press("m")
+            await until(pilot, lambda: type(app.screen).__name__ == "MessageScreen", "the message dialog")
+            app.screen.query_one("#message-text").value = "half a thought"
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "ComposeScreen", "back a third time")
+            await until(pilot, lambda: app.focused is view.query_one("#timeline-scroll"), "focus in the Timeline")
+            await pilot.press("m")
+            await until(pilot, lambda: type(app.screen).__name__ == "MessageScreen", "the message dialog again")
+            assert app.screen.query_one("#message-text").value == "half a thought"
+    finally:
+        session.close()

@@ -62,3 +62,18 @@ def test_connection_flags_without_a_secret_start_on_that_connection():
     assert any("--account" in note and "not complete" in note for note in session.startup_notes)
     # with no connection flags at all, an empty configuration still starts on the sandbox (and says so)
     assert load_session(environ={}).use_sandbox
+
+
+@pytest.mark.parametrize("account", ["12 34", "12/../34", "1?x=2", "../etc"])
+def test_an_account_id_that_would_change_the_url_is_refused_with_what_to_give(capsys, account):
+    code, err = run(capsys, "send", "--account", account, "--preset", "minimal")
+    assert code == 2 and "--account" in err and "site id" in err and "Traceback" not in err
+
+
+def test_an_account_id_in_the_settings_file_is_checked_too():
+    from lp_tui.model.connection import SETTINGS, SettingError
+
+    account = next(s for s in SETTINGS if s.name == "account_id")
+    assert account.parse("12345678") == "12345678"
+    with pytest.raises(SettingError, match="site id"):
+        account.parse("12 34", "profiles.qa.")

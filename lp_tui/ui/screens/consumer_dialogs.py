@@ -52,19 +52,21 @@ class MessageScreen(ModalScreen["tuple[str, list[Any] | None] | None"]):
     DEFAULT_CSS = DIALOG_CSS.replace("{name}", "MessageScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, target: str, typing: Any) -> None:
-        """``typing`` is a ``ui.consumer.Typing``: told of each key."""
+    def __init__(self, target: str, typing: Any, text: str = "", metadata: str = "") -> None:
+        """``typing`` is a ``ui.consumer.Typing``: told of each key. ``text`` and ``metadata``: what was
+        typed the last time the dialog was left with Escape (nothing typed is lost)."""
         super().__init__()
         self.target, self.typing = target, typing
+        self.text, self.metadata = text, metadata
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Say as the consumer", classes="title")
             yield Static(plain(f"A message in {self.target}; the agent sees the consumer typing as you type."))
-            yield Input(placeholder="Hello, I need your support", id="message-text")
+            yield Input(self.text, placeholder="Hello, I need your support", id="message-text")
             yield Static("Conversation metadata (optional JSON array), e.g. "
                          '[{"type": "ExternalId", "id": "order-1234"}]:')
-            yield Input(placeholder="", id="message-metadata")
+            yield Input(self.metadata, placeholder="", id="message-metadata")
             yield Static("", id="prompt-error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -104,6 +106,8 @@ class MessageScreen(ModalScreen["tuple[str, list[Any] | None] | None"]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.text = self.query_one("#message-text", Input).value  # kept for the next time (see __init__)
+        self.metadata = self.query_one("#message-metadata", Input).value
         self.dismiss(None)
 
 
@@ -181,4 +185,5 @@ class RawSendScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.body = self.query_one(TextArea).text  # kept: the next raw SEND starts from it
         self.dismiss(None)

@@ -195,6 +195,7 @@ class SavePresetScreen(ModalScreen[SaveAnswer | None]):
     SavePresetScreen .title { text-style: bold; margin-bottom: 1; }
     SavePresetScreen #save-error { color: $error; height: auto; }
     SavePresetScreen #save-expect { height: 6; }  /* the buttons stay on an 80×24 screen */
+    SavePresetScreen Input.-textual-compact { margin-bottom: 1; }
     SavePresetScreen .buttons { height: auto; margin-top: 1; align-horizontal: right; }
     SavePresetScreen .buttons Button { margin-left: 1; }
     """
@@ -213,14 +214,15 @@ class SavePresetScreen(ModalScreen[SaveAnswer | None]):
                 title = "Save as preset with expectations" + (" (raw body, kept exactly)" if self.raw else "")
             yield Label(title, classes="title")
             yield Label("Name (letters, digits, . _ -):")
-            yield Input(self.name_value, placeholder="my-edge-case", id="save-name")
+            yield Input(self.name_value, placeholder="my-edge-case", id="save-name", compact=self.expect is not None)
             yield Label("Description (what it tests, shown in the list):")
             yield Input(self.description_value, placeholder="ctype with a trailing space, for the routing bug",
-                        id="save-description")
+                        id="save-description", compact=self.expect is not None)  # compact: the table and
+            # the buttons fit an 80×24 screen below them
             if self.expect is not None:
                 from textual.widgets import TextArea
 
-                yield Static("\\[expect]: what came back, for `lp-tui check` (edit or delete lines; see the README):")
+                yield Static("\\[expect] for `lp-tui check`: what came back (edit or delete lines):")
                 yield TextArea(expect_toml(self.expect), id="save-expect", soft_wrap=False)
             yield Static("", id="save-error")
             with Horizontal(classes="buttons"):

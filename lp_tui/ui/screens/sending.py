@@ -307,6 +307,16 @@ class SendController(Widget):
         except OSError as exc:
             self.notify(f"The open conversation is not remembered for the next start: {exc}", severity="warning")
 
+    def conversation_closed(self, conversation_id: str) -> None:
+        """The webhooks say the open conversation was closed (the agent closed it, or LivePerson did):
+        it is no longer called open, nor remembered for the next start."""
+        if conversation_id != self.conversation_id:
+            return
+        self.conversation_id = None
+        self._forget(self.session.conversation_key(), conversation_id)
+        self.notify("The conversation was closed (the webhooks say so). Send again to open a new one.",
+                    title="Closed")
+
     @work(group="conversations", exit_on_error=False)
     async def _forget(self, key: Any, conversation_id: str | None) -> None:
         try:

@@ -412,9 +412,11 @@ class FormsSide(Vertical):
     # --- loading drafts ----------------------------------------------------------------------------------
     def _ask_before_replacing(self, load: Callable[[bool | None], None]) -> None:
         if self.state.edited and (self.state.raw_mode or self.draft != Draft()):
-            self.app.push_screen(ConfirmScreen("Replace the draft?", "The form holds your edits. Loading replaces "
-                                               f"them (save them as a preset first with {save_key()} if you need "
-                                               "them).", yes="Replace"), load)
+            holds, it = ("The raw editor holds your edited body.", "it") if self.state.raw_mode else \
+                ("The form holds your edits.", "them")
+            self.app.push_screen(ConfirmScreen("Replace the draft?", f"{holds} Loading replaces {it} (save {it} "
+                                               f"as a preset first with {save_key()} if you need {it}).",
+                                               yes="Replace"), load)
         else:
             load(True)
 

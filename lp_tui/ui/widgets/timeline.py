@@ -129,6 +129,10 @@ class TimelineView(ConsumerKeys, Vertical):
         self.draws += 1
         follower = self.follower
         view = self.shown = follower.inbox.view(self.focus_id)
+        if view.closed and view.conversation_id and self.conversations is not None:
+            closed = getattr(self.conversations, "conversation_closed", None)
+            if closed is not None:  # closed by the agent or LivePerson: the app stops calling it open
+                closed(view.conversation_id)
         self._head_view.update(self._head(follower, view))
         scroll = self._scroll
         at_end = scroll.scroll_y >= scroll.max_scroll_y - 1
