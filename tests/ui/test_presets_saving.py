@@ -239,4 +239,4 @@ async def test_the_save_with_expectations_dialog_keeps_its_buttons_on_an_80x24_s
         for button in app.screen.query("Button"):
             assert button.region.height and button.region.bottom <= 24, (button.id, button.region)
         label = " ".join(str(s.render()) for s in app.screen.query("Static"))
-        assert "[expect]: what came back" in label  # the table's name shows, not eaten as markup
+        assert "[expect] for `lp-tui check`: what came back" in label  # the table's name shows, not eaten as markup

@@ -66,7 +66,8 @@ def test_connection_flags_without_a_secret_start_on_that_connection():
 
 @pytest.mark.parametrize("account", ["12 34", "12/../34", "1?x=2", "../etc"])
 def test_an_account_id_that_would_change_the_url_is_refused_with_what_to_give(capsys, account):
-    code, err = run(capsys, "send", "--account", account, "--preset", "minimal")
+    code = main(["send", "--account", account, "--preset", "minimal"])
+    err = capsys.readouterr().err
     assert code == 2 and "--account" in err and "site id" in err and "Traceback" not in err
 
 
