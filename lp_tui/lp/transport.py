@@ -145,7 +145,8 @@ def tell_sandbox_webhooks(conn: Connection, settings: dict[str, Any]) -> int | N
     target = f"{conn.csds_url.rstrip('/')}/_sandbox/webhooks"
     try:
         with httpx.Client(timeout=5, trust_env=False, headers=control_headers(conn, target)) as http:
-            return http.post(target, json=settings).status_code
+            with http.stream("POST", target, json=settings) as answer:  # its status only: the body is never read
+                return answer.status_code
     except httpx.HTTPError:
         return None
 
