@@ -22,6 +22,24 @@ from textual_serve.server import Server
 _OUTSIDE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.S)
 
 
+WILDCARDS = ("0.0.0.0", "::", "[::]")  # --host values that listen on every address of this machine
+
+
+def machine_names() -> set[str]:
+    """The names and addresses other machines may use for this one: its host name, its fully
+    qualified name, and the addresses they resolve to here (IPv6 in brackets, as a Host header has it)."""
+    names: set[str] = set()
+    try:
+        hostname = socket.gethostname()
+        names |= {hostname, socket.getfqdn()}
+        for info in socket.getaddrinfo(hostname, None):
+            address = str(info[4][0])
+            names.add(f"[{address}]" if ":" in address else address)
+    except OSError:
+        pass
+    return {n for n in names if n}
+
+
 class GuardedServer(Server):
     """textual-serve's server, answering only its own host, its own page and the token's holder.
 
@@ -54,8 +72,10 @@ class GuardedServer(Server):
 
     def allowed_hosts(self) -> set[str]:
         hosts = {f"{self.host}:{self.port}".lower(), self.public_url.split("//", 1)[1].lower()}
-        if self.host in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        if self.host in ("127.0.0.1", "localhost", "::1", "[::1]") or self.host in WILDCARDS:
             hosts |= {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}"}
+        if self.host in WILDCARDS:  # --public on every address: this machine's own names and addresses
+            hosts |= {f"{name}:{self.port}".lower() for name in machine_names()}  # (never another site's name)
         return hosts
 
     # --- guards ----------------------------------------------------------------------------------

@@ -68,3 +68,17 @@ def test_a_port_in_use_is_said_in_one_line(capsys):
         assert main(["serve", "--sandbox", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1 port {port}" in err and "Traceback" not in err
+
+
+def test_public_on_every_address_answers_this_machines_names_and_no_other_site():
+    import socket
+
+    from lp_tui.cli.serve_web import GuardedServer
+
+    server = GuardedServer("true", host="0.0.0.0", port=0, token="t", announce=lambda _: None)
+    server.public_url = "http://0.0.0.0:8555"
+    server.port = 8555
+    allowed = server.allowed_hosts()
+    assert f"{socket.gethostname().lower()}:8555" in allowed  # a browser on another machine names this one
+    assert "127.0.0.1:8555" in allowed and "localhost:8555" in allowed
+    assert "evil.example:8555" not in allowed  # DNS rebinding: another site's name is still refused
