@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
                    help="with --retry-policy ttl: how long a failed notification is retried (default 20; "
                         "LivePerson: 2-259200)")
     w.add_argument("--quick-replies", metavar="TITLE,TITLE…", type=_titles, default=[],
-                   help="the agent's greeting offers these quick-reply buttons (up to 8), e.g. 'Billing,Sales,Other'; "
+                   help="the agent's greeting offers these quick-reply buttons (up to 13), e.g. 'Billing,Sales,Other'; "
                         "a consumer's choice is answered")
     sb.set_defaults(func=cmd_sandbox)
 

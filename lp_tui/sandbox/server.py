@@ -39,6 +39,7 @@ from lp_tui.httpserve import QuickServer
 from lp_tui.model.routing import facts_of
 from lp_tui.sandbox.agent import WebhookAgent
 from lp_tui.sandbox.state import MAX_FAULT_DELAY, Conversation, Fault, FaultError, SandboxState, SERVICES
+from lp_tui.sandbox.webhook_config import check_quick_replies
 
 RE_CSDS_ALL = re.compile(r"^/api/account/([^/]+)/service/baseURI(?:\.json)?$")
 RE_CSDS_ONE = re.compile(r"^/api/account/([^/]+)/service/([^/]+)/baseURI(?:\.json)?$")
@@ -49,7 +50,6 @@ RE_SEND = re.compile(r"^/api/account/([^/]+)/messaging/consumer/conversation/sen
 RE_ENGAGEMENT = re.compile(r"^/api/account/([^/]+)/app/([^/]+)/engagement$")  # the Monitoring API (smt)
 RE_SB_CONV = re.compile(r"^/_sandbox/conversations/([^/]+)$")
 RE_SB_PRESENTER = re.compile(r"^/_sandbox/conversations/([^/]+)/(transfer|agent-message|close)$")
-MAX_QUICK_REPLIES = 13  # LivePerson's quick replies: at most 24 in a row set; the sandbox keeps it smaller
 MAX_SKILL_CHARS = 100
 
 MAX_SEND_CHARS = 5000
@@ -530,16 +530,16 @@ class Handler(BaseHTTPRequestHandler):
                 text, replies = data.get("text"), data.get("quickReplies", [])
                 if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEND_CHARS:
                     return 400, {"error": f"text: the agent's message (at most {MAX_SEND_CHARS} characters)"}
-                if not isinstance(replies, list) or len(replies) > MAX_QUICK_REPLIES or not all(
-                        isinstance(r, str) and 0 < len(r.strip()) <= 25 for r in replies):
-                    return 400, {"error": f"quickReplies: a list of at most {MAX_QUICK_REPLIES} button titles "
-                                          "(text, 1-25 characters each)"}
+                try:  # the same rule as the greeting's quick replies (webhook_config)
+                    replies = check_quick_replies(replies, "quickReplies")
+                except ValueError as exc:
+                    return 400, {"error": str(exc)[:300]}
                 if not conv.agent_id:
                     return 409, {"error": "no agent has joined the conversation yet (the timeline shows 'joined' "
                                           "when one has); try again then"}
                 sequence = conv.publish(text, role="ASSIGNED_AGENT")
                 self.state.emit("agent-message", conv, sequence=sequence, text=text,
-                                quick_replies=[r.strip() for r in replies])
+                                quick_replies=replies)
                 return 200, {"ok": True, "sequence": sequence}
             conv.state, conv.closed, conv.closed_by = "CLOSE", self.state.now(), "AGENT"
             self.state.emit("closed", conv)

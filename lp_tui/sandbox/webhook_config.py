@@ -153,17 +153,18 @@ def _fault_fields(item: Any) -> dict[str, Any]:
     return item
 
 
-MAX_QUICK_REPLIES = 8
+MAX_QUICK_REPLIES = 13  # LivePerson's quick replies: at most 24 in a row set; the sandbox keeps it smaller
 
 
-def check_quick_replies(value: Any) -> list[str]:
-    """The greeting's quick replies: up to 8 titles of 1-25 printable characters ([]: none)."""
+def check_quick_replies(value: Any, key: str = "quick_replies") -> list[str]:
+    """Quick replies the sandbox's agent offers (the greeting's, or a presenter's message): up to 13
+    titles of 1-25 printable characters ([]: none). ``key`` names them in the error."""
     if not isinstance(value, list) or len(value) > MAX_QUICK_REPLIES:
-        raise ValueError(f"quick_replies: a list of up to {MAX_QUICK_REPLIES} button titles, e.g. [\"Billing\", "
+        raise ValueError(f"{key}: a list of up to {MAX_QUICK_REPLIES} button titles, e.g. [\"Billing\", "
                          "\"Sales\"]")
     for title in value:
         if not isinstance(title, str) or not 1 <= len(title.strip()) <= 25 or not title.isprintable():
-            raise ValueError(f"quick_replies: {title!r}: each title is 1-25 printable characters")
+            raise ValueError(f"{key}: {title!r}: each title is 1-25 printable characters")
     return [t.strip() for t in value]
 
 

@@ -104,6 +104,9 @@ async def test_the_presenter_says_quick_replies_and_closes_as_the_agent(recordin
         recording.wait_text(conv, "Hello, this is VIP Support")
         bad = post(recording, conv, "agent-message", {"text": "Pick one", "quickReplies": "Yes"})
         assert bad.status_code == 400 and "quickReplies" in bad.json()["error"]
+        for titles in (["ok\x1b[31m"], ["x"] * 14):  # the greeting's rule: printable, at most 13
+            bad = post(recording, conv, "agent-message", {"text": "Pick one", "quickReplies": titles})
+            assert bad.status_code == 400 and "quickReplies" in bad.json()["error"]
         ok = post(recording, conv, "agent-message", {"text": "Pick one", "quickReplies": ["Yes", "No"]})
         assert ok.status_code == 200, ok.text
         recording.wait_text(conv, "ASSIGNED_AGENT: Pick one  [choices: Yes · No]")

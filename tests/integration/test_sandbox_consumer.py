@@ -104,7 +104,7 @@ async def test_typing_and_receipts_reach_the_agent_s_side_and_a_bad_chat_state_i
     assert shown["chatState"] == "COMPOSING" and shown["ttr"] == {"ttrType": "URGENT", "value": 300}
 
 
-@pytest.mark.parametrize("value", [["x"] * 9, [""], ["a" * 26], "Billing", [3], ["tab\there"]])
+@pytest.mark.parametrize("value", [["x"] * 14, [""], ["a" * 26], "Billing", [3], ["tab\there"]])
 def test_bad_quick_replies_are_refused(value):
     with pytest.raises(ValueError, match="quick_replies"):
         WebhookConfig().update({"quick_replies": value})
