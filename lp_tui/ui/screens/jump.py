@@ -32,7 +32,10 @@ def targets(screen: Screen[Any]) -> list[tuple[Widget, tuple[int, int]]]:
             continue
         region = widget.region
         if region.width and region.height:
-            found.append((widget, (region.x, region.y)))
+            # a compact field has no padding: its first cell is text ("e.g." under an "e" letter), so
+            # the letter goes in the gap just before it
+            x = region.x - 1 if widget.has_class("-textual-compact") and region.x > 0 else region.x
+            found.append((widget, (x, region.y)))
     return found[: len(LETTERS)]
 
 
