@@ -109,16 +109,12 @@ class Script:
 
 def parse_script(text: str, source: str = "demo script") -> Script:
     """A Script from TOML text, checked whole; DemoError names the file, the step and its line."""
-    import tomllib
-
-    from lp_tui.limits import TooDeep, loads_toml
+    from lp_tui.model import tomlio
 
     try:
-        data = loads_toml(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DemoError(f"{source}: malformed TOML: {exc}") from None
-    except TooDeep as exc:
-        raise DemoError(f"{source}: {exc}") from None
+        data = tomlio.loads(text, source)
+    except tomlio.TomlFileError as exc:
+        raise DemoError(str(exc)) from None
     headers = [i + 1 for i, line in enumerate(text.splitlines()) if re.match(r"^\s*\[\[\s*steps\s*\]\]", line)]
     unknown = [k for k in data if k not in TOP_KEYS]
     if unknown:
@@ -230,8 +226,7 @@ def shipped_names() -> list[str]:
 
 def load_script(name_or_path: str) -> Script:
     """A shipped script by name (``routing-story``) or a file, bounded and checked like every file read."""
-    from lp_tui.limits import read_bytes
-    from lp_tui.paths import untrusted
+    from lp_tui.model import tomlio
 
     if "/" not in name_or_path and not name_or_path.endswith(".toml"):
         if name_or_path in shipped_names():  # inside lp-tui's own package: as trusted as its code
@@ -240,17 +235,8 @@ def load_script(name_or_path: str) -> Script:
         raise DemoError(f"no demo script {name_or_path!r}: give a .toml file, or a shipped one: "
                         f"{', '.join(shipped_names())}")
     path = Path(name_or_path).expanduser()
-    refused = untrusted(path)
-    if refused is not None:
-        raise DemoError(f"{path}: not used: {refused}")
     try:
-        raw = read_bytes(path, MAX_SCRIPT_BYTES, regular_only=True)
-    except FileNotFoundError:
-        raise DemoError(f"{path}: no such demo script") from None
-    except (OSError, ValueError) as exc:
-        raise DemoError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DemoError(f"{path}: not UTF-8 text") from None
+        text = tomlio.read_text(path, MAX_SCRIPT_BYTES, "no such demo script")
+    except tomlio.TomlFileError as exc:
+        raise DemoError(str(exc)) from None
     return parse_script(text, str(path))

@@ -337,37 +337,23 @@ def _scalar(value: Any) -> bool:
 
 # --- reading and checking rules files --------------------------------------------------------------
 def load_rules(path: Path) -> Rules:
-    from lp_tui.limits import read_bytes
-    from lp_tui.paths import untrusted
+    from lp_tui.model import tomlio
 
-    refused = untrusted(path)
-    if refused is not None:
-        raise RulesError(f"{path}: not used: {refused}")
     try:
-        raw = read_bytes(path, 1024 * 1024, regular_only=True)
-    except FileNotFoundError:
-        raise RulesError(f"{path}: no such rules file") from None
-    except (OSError, ValueError) as exc:
-        raise RulesError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RulesError(f"{path}: not UTF-8 text") from None
+        text = tomlio.read_text(path, 1024 * 1024, "no such rules file")
+    except tomlio.TomlFileError as exc:
+        raise RulesError(str(exc)) from None
     return parse_rules(text, str(path))
 
 
 def parse_rules(text: str, source: str = "rules") -> Rules:
     """Rules from TOML text, checked whole; RulesError names the file and line of the first problem."""
-    import tomllib
-
-    from lp_tui.limits import TooDeep, loads_toml
+    from lp_tui.model import tomlio
 
     try:
-        data = loads_toml(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{source}: malformed TOML: {exc}") from None
-    except TooDeep as exc:
-        raise RulesError(f"{source}: {exc}") from None
+        data = tomlio.loads(text, source)
+    except tomlio.TomlFileError as exc:
+        raise RulesError(str(exc)) from None
     lines = text.splitlines()
     headers = [i + 1 for i, line in enumerate(lines) if re.match(r"^\s*\[\[\s*rules\s*\]\]", line)]
 

@@ -70,6 +70,28 @@ def read(path: Path) -> dict[str, Any]:
     return loads(raw, str(path))
 
 
+def read_text(path: Path, limit: int, missing: str = "no such file") -> str:
+    """A file's text, read as every file from outside is: refused when another user could change it
+    (``paths.untrusted``), at most ``limit`` bytes, a regular file, UTF-8. A TomlFileError names the
+    file and what is wrong (``missing`` when it is not there)."""
+    from lp_tui.limits import read_bytes
+    from lp_tui.paths import untrusted
+
+    refused = untrusted(path)
+    if refused is not None:
+        raise TomlFileError(f"{path}: not used: {refused}")
+    try:
+        raw = read_bytes(path, limit, regular_only=True)
+    except FileNotFoundError:
+        raise TomlFileError(f"{path}: {missing}") from None
+    except (OSError, ValueError) as exc:
+        raise TomlFileError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TomlFileError(f"{path}: not UTF-8 text") from None
+
+
 def loads(raw: bytes | str, source: str) -> dict[str, Any]:
     """Parse TOML text within bounds; a TomlFileError names ``source`` and what is wrong."""
     from lp_tui.limits import TooDeep, loads_toml
