@@ -12,7 +12,7 @@ from lp_tui.ui.follow import SANDBOX
 from lp_tui.ui.presenter import ExplainScreen, PresenterScreen, story_of
 from tests.ui.fakes import session_for, typed, until
 from tests.ui.test_app import send
-from tests.ui.test_timeline_app import open_timeline
+from tests.ui.test_timeline_app import open_timeline, opened_and_greeted
 
 SIZE = (120, 40)
 
@@ -22,13 +22,7 @@ async def test_the_presenter_acts_as_the_agent_from_the_timeline(tmp_path):
     app = make_app(session)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            view = await open_timeline(pilot)
-            await until(pilot, lambda: view.follower.mode == SANDBOX)
-            session.sandbox.send_webhooks_to(view.follower.url, agent_delay=0)
-            await typed(pilot, "#f-consumer-ctype", "vip")
-            await send(pilot)
-            await until(pilot, lambda: "Hello, this is VIP Support" in view.shown_text(), "the greeting")
-            await pilot.press("f10")
+            view, _ = await opened_and_greeted(pilot, session)
             await until(pilot, lambda: app.focused is view.query_one("#timeline-scroll"), "focus in the Timeline")
             await pilot.press("Q")
             await until(pilot, lambda: type(app.screen).__name__ == "PromptScreen")

@@ -12,23 +12,14 @@ from lp_tui.ui.follow import SANDBOX
 
 from .fakes import session_for, typed, until
 from .test_app import send
-from .test_timeline_app import SIZE, open_timeline
+from .test_timeline_app import SIZE, open_timeline, opened_and_greeted
 
 CHOICES = ["Billing", "Sales", "Other"]
 
 
 async def _opened(pilot, session, **settings):
-    """The Timeline open, the sandbox's agent greeting at once with quick replies, a conversation sent."""
-    view = await open_timeline(pilot)
-    await until(pilot, lambda: view.follower.mode == SANDBOX, "the receiver")
-    session.sandbox.send_webhooks_to(view.follower.url, agent_delay=0, quick_replies=CHOICES, **settings)
-    await typed(pilot, "#f-consumer-ctype", "vip")
-    await send(pilot)
-    conv = pilot.app.composer.conversation_id
-    assert conv
-    await pilot.press("f10")
-    await until(pilot, lambda: "Hello, this is VIP Support" in view.shown_text(), "the greeting")
-    return view, conv
+    """The Timeline open, a conversation sent, the agent greeting at once with quick replies."""
+    return await opened_and_greeted(pilot, session, quick_replies=CHOICES, **settings)
 
 
 def _conversation(session, conv):

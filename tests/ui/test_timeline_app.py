@@ -34,6 +34,22 @@ async def open_timeline(pilot) -> TimelineView:
     return timeline(pilot.app)
 
 
+async def opened_and_greeted(pilot, session, **webhooks) -> tuple[TimelineView, str]:
+    """The Timeline open, the sandbox's agent greeting at once (``webhooks``: more of its settings,
+    quick replies say), a VIP conversation sent and the Timeline shown again once the agent greeted:
+    (the view, the conversation id)."""
+    view = await open_timeline(pilot)
+    await until(pilot, lambda: view.follower.mode == SANDBOX, "the receiver")
+    session.sandbox.send_webhooks_to(view.follower.url, agent_delay=0, **webhooks)
+    await typed(pilot, "#f-consumer-ctype", "vip")
+    await send(pilot)
+    conv = pilot.app.composer.conversation_id
+    assert conv
+    await pilot.press("f10")
+    await until(pilot, lambda: "Hello, this is VIP Support" in view.shown_text(), "the greeting")
+    return view, conv
+
+
 async def test_a_send_on_the_sandbox_fills_the_timeline_live(tmp_path):
     session = session_for(tmp_path)
     app = make_app(session)
