@@ -194,7 +194,7 @@ class ConsumerKeys(Widget):
         if not getattr(self.session, "accept_and_read", False) or self.shown is None or self.shown.closed:
             return
         target = getattr(self.screen, "conversation_id", None)
-        if self.session.conn.production and not getattr(_asker(self.screen), "_confirmed_production", False):
+        if self.session.conn.production and not getattr(_controller(self.screen), "_confirmed_production", False):
             return  # nothing goes to a real account by itself before the session's first question was answered
         unread = [m for m in self._unread() if target and self.shown.conversation_id == target]
         if unread and target:
@@ -228,15 +228,16 @@ def _read_marks(session: Any) -> set[tuple[str, int]]:
 
 
 # --- sending: the session's client, in a worker -------------------------------------------------------------
-def _asker(screen: Any) -> Any:
-    """Who keeps the session's answer to the production question: the compose screen's send controller."""
+def _controller(screen: Any) -> Any:
+    """The compose screen's send controller: it keeps the outcome, History and the session's answer
+    to the production question (the screen itself where there is none)."""
     return getattr(screen, "sender", screen)
 
 
 def asked_production(widget: Any, then: Callable[[], Any]) -> None:
     """On a production profile, ask once per session before the first SEND (as the compose screen does for its
     sends, and sharing its answer); then ``then()``."""
-    screen = _asker(widget.screen)
+    screen = _controller(widget.screen)
     session = widget.session
     if not session.conn.production or getattr(screen, "_confirmed_production", False):
         then()
@@ -279,8 +280,7 @@ async def _speak_in_order(widget: Any, bodies: list[Any], quiet: bool) -> None:
     from lp_tui.ui.screens.sending import Outcome, SendFinished, SendProgress
 
     screen = widget.screen
-    # the compose screen's send controller keeps the outcome and History; its messages go on to the screen
-    sender = getattr(screen, "sender", screen)
+    sender = _controller(screen)  # its messages go on to the screen
     session = widget.session
     draft = getattr(screen, "draft", None)
     header = client_properties_header(draft) if draft is not None else None
