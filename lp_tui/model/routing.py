@@ -181,6 +181,12 @@ class Rules:
     engagements: dict[str, str] = field(default_factory=dict)  # engagementId -> campaignId
     entry_points: dict[str, tuple[str, ...]] = field(default_factory=dict)  # engagementId -> patterns it targets
 
+    def named_skills(self) -> list[str]:
+        """Every skill these rules route to by name: a rule's skill (not ``$skillId`` or
+        ``$campaign``), a campaign's, and each of ``[skills]``; in that order, once each."""
+        names = [r.skill for r in self.rules if not r.skill.startswith("$")]
+        return list(dict.fromkeys([*names, *self.campaigns.values(), *self.skills.values()]))
+
     def engagements_table(self) -> dict[str, Any]:
         """``[engagements]`` as a rules file writes it (for ``/_sandbox/info`` and back)."""
         return {e: {"campaign": c, "entry_points": list(self.entry_points[e])} if e in self.entry_points else c

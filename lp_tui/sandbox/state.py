@@ -284,10 +284,8 @@ class SandboxState:
 
     def skill_names(self) -> dict[str, str]:
         """skillId -> name for every skill this sandbox has routed to or may route to."""
-        names = {self.skill_id_of(Decision(r.skill, r.name, -1), {}): r.skill for r in self.rules.rules
-                 if not r.skill.startswith("$")}
-        names.update({self.skill_id_of(Decision(n, "", -1), {}): n for n in self.rules.campaigns.values()})
-        names.update(self.rules.skills)
+        names = {self.skill_id_of(Decision(n, "", -1), {}): n for n in self.rules.named_skills()}
+        names.update(self.rules.skills)  # (a name in [skills] twice keeps each of its ids)
         with self.lock:
             names.update({c.skill_id: c.skill for c in self.conversations.values() if c.skill_id})
         return names

@@ -368,11 +368,7 @@ def agent_action(widget: Any, action: str, conversation: str | None) -> None:
                                             check=replies), say)
     elif action == "transfer":
         rules = session.routing_rules()
-        named: set[str] = set()
-        if rules:  # every skill the rules route to, by rule, campaign or [skills]
-            named |= {r.skill for r in rules.rules if not r.skill.startswith("$")}
-            named |= set(rules.campaigns.values()) | set(rules.skills.values())
-        skills = sorted(named)
+        skills = sorted(rules.named_skills()) if rules else []
         hint = (f" (the rules name {', '.join(skills)}; any other name is a new skill on the sandbox)"
                 if skills else "")
         widget.app.push_screen(PromptScreen("Transfer the conversation", f"To the skill (a name or id){hint}:",
